@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, Invitation, User
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["acronym", "name", "type", "year_joined", "iati_identifier", "is_active"]
+    list_filter = ["type", "is_active"]
+    search_fields = ["acronym", "name"]
+    prepopulated_fields = {"slug": ["acronym"]}
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "agency", "role", "is_active", "is_staff"]
+    list_filter = ["role", "agency", "is_active", "is_staff", "is_superuser"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Portal"), {"fields": ["full_name", "agency", "role"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["email", "full_name", "agency", "role", "password1", "password2"]}),
+    ]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "agency", "role", "invited_by", "created_at", "accepted_at"]
+    list_filter = ["role", "agency"]
+    search_fields = ["email"]
+    readonly_fields = ["token_hash", "invited_by", "created_at", "accepted_at", "revoked_at"]

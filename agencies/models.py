@@ -1,0 +1,200 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AgencyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Agency(models.Model):
+    class Type(models.TextChoices):
+        FUND_PROGRAMME = "fund_programme", _("UN fund or programme")
+        SPECIALIZED = "specialized", _("Specialized agency")
+        RELATED = "related", _("Related organization")
+        SECRETARIAT = "secretariat", _("Secretariat department or office")
+        REGIONAL_COMMISSION = "regional_commission", _("Regional commission")
+        RESEARCH_TRAINING = "research_training", _("Research or training institute")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=20, unique=True)
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    type = models.CharField(_("type"), max_length=30, choices=Type.choices)
+    year_joined = models.PositiveSmallIntegerField(_("year joined the GMG"), null=True, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    iati_identifier = models.CharField(_("IATI organisation identifier"), max_length=60, blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("What is uncertain about this record, and why.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["acronym"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year_joined__isnull=True) | Q(year_joined__gte=2006),
+                name="agency_joined_after_gmg_founded",
+            ),
+        ]
+
+    def __str__(self):
+        return self.acronym
+
+    def get_absolute_url(self):
+        return reverse("agencies:detail", args=[self.slug])
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    FOCAL_POINT = "focal_point", _("Focal point")
+    HEAD = "head", _("Head of agency")
+    SECRETARIAT = "secretariat", _("Secretariat")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **fields):
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        fields.setdefault("role", Role.SECRETARIAT)
+        return self._create(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: one agency and one role, or the portal-wide secretariat."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.STAFF)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("Django admin access"), default=False, help_text=_("May sign in to the Django admin.")
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            # Everyone but the secretariat speaks for an agency.
+            models.CheckConstraint(
+                condition=Q(role=Role.SECRETARIAT) | Q(agency__isnull=False),
+                name="user_agency_required_unless_secretariat",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email
+
+    @property
+    def is_secretariat(self):
+        return self.role == Role.SECRETARIAT or self.is_superuser
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join the portal. Only a hash of the token is stored."""
+
+    email = models.EmailField(_("email address"))
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role=Role.SECRETARIAT) | Q(agency__isnull=False),
+                name="invitation_agency_required_unless_secretariat",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    @staticmethod
+    def new_token():
+        return secrets.token_urlsafe(32)
+
+    @property
+    def status(self):
+        if self.accepted_at:
+            return _("accepted")
+        if self.revoked_at:
+            return _("revoked")
+        if self.expires_at <= timezone.now():
+            return _("expired")
+        return _("pending")
+
+    @property
+    def is_pending(self):
+        return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()

@@ -1,0 +1,128 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency
+from geo.models import Country, Region
+
+from .models import Activity
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ActivityForm(forms.ModelForm):
+    """Validates and normalises an activity; the service saves it.
+
+    The agency is chosen only by the secretariat; everyone else logs for their own.
+    """
+
+    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), label=_("Agency"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "agency",
+            "reference",
+            "title",
+            "description",
+            "kind",
+            "status",
+            "start_date",
+            "end_date",
+            "countries",
+            "regions",
+            "priorities",
+            "target_groups",
+            "themes",
+            "partners",
+            "contact_name",
+            "contact_email",
+            "initiative",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "countries": forms.SelectMultiple(attrs={"size": 10}),
+            "regions": forms.SelectMultiple(attrs={"size": 8}),
+            "priorities": forms.CheckboxSelectMultiple,
+            "target_groups": forms.CheckboxSelectMultiple,
+            "themes": forms.CheckboxSelectMultiple,
+            "partners": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "countries": _("Hold Ctrl (⌘ on a Mac) to choose several."),
+        }
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fixed_agency = None
+        if self.instance.pk:
+            # An activity stays with the agency that logged it.
+            self.fixed_agency = self.instance.agency
+            self.fields["version"].initial = self.instance.version
+        elif len(agencies) == 1:
+            # Staff and focal points log for their own agency; there is nothing to choose.
+            self.fixed_agency = agencies[0]
+        if self.fixed_agency is not None:
+            del self.fields["agency"]
+        self.fields["countries"].queryset = Country.objects.order_by("name")
+        self.fields["regions"].queryset = Region.objects.order_by("level", "name")
+        self.fields["partners"].queryset = Agency.objects.active()
+        self.fields["priorities"].label_from_instance = lambda p: f"({p.code}) {p.short_title}"
+        self.fields["priorities"].required = True
+        self.fields["priorities"].error_messages["required"] = _(
+            "Choose at least one priority of the Terms of Reference."
+        )
+        self.fields["initiative"].queryset = self.fields["initiative"].queryset.order_by("title")
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+        if not data.get("countries") and not data.get("regions"):
+            self.add_error(
+                "countries",
+                _("Name at least one country or region (choose “World” for global work)."),
+            )
+        agency = self.owning_agency
+        partners = data.get("partners") or []
+        if agency and agency in partners:
+            self.add_error("partners", _("An agency cannot be its own partner."))
+        reference = data.get("reference")
+        if agency and reference:
+            clash = Activity.objects.filter(agency=agency, reference__iexact=reference)
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(
+                    "reference",
+                    _("%(agency)s already has an activity with this reference.")
+                    % {"agency": agency.acronym},
+                )
+        return data
+
+    @property
+    def owning_agency(self):
+        return self.fixed_agency or self.cleaned_data.get("agency")
+
+    def service_fields(self):
+        """The cleaned data as keyword arguments for the activity services."""
+        data = dict(self.cleaned_data)
+        data.pop("agency", None)
+        data.pop("version", None)
+        return data
+
+
+class ConfirmDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, delete this activity"),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

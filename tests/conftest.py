@@ -1,0 +1,72 @@
+import os
+
+import pytest
+from django.db import connection
+
+from agencies.models import Agency, Role
+
+from .factories import PASSWORD, UserFactory
+
+
+def pytest_sessionstart(session):
+    # In CI the suite must run on the real stack: a missing PostgreSQL fails the run
+    # instead of quietly falling back to SQLite.
+    if os.environ.get("CI") and connection.vendor != "postgresql":
+        raise pytest.UsageError("CI must run the tests on PostgreSQL: set DATABASE_URL.")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def iom(db):
+    return Agency.objects.get(acronym="IOM")
+
+
+@pytest.fixture
+def ilo(db):
+    return Agency.objects.get(acronym="ILO")
+
+
+@pytest.fixture
+def alice(iom):
+    """Staff at IOM."""
+    return UserFactory(email="alice@iom.example", full_name="Alice", agency=iom)
+
+
+@pytest.fixture
+def fiona(iom):
+    """Focal point at IOM."""
+    return UserFactory(
+        email="fiona@iom.example", full_name="Fiona", agency=iom, role=Role.FOCAL_POINT
+    )
+
+
+@pytest.fixture
+def harry(iom):
+    """Head of IOM: reads everything, writes nothing."""
+    return UserFactory(email="harry@iom.example", full_name="Harry", agency=iom, role=Role.HEAD)
+
+
+@pytest.fixture
+def bob(ilo):
+    """Staff at ILO: an outsider to IOM's activities."""
+    return UserFactory(email="bob@ilo.example", full_name="Bob", agency=ilo)
+
+
+@pytest.fixture
+def sam(db):
+    """The secretariat: portal-wide."""
+    return UserFactory(email="sam@gmg.example", full_name="Sam", agency=None, role=Role.SECRETARIAT)
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,81 @@
+import datetime
+
+import factory
+from allauth.account.models import EmailAddress
+
+from agencies.models import Agency, Role, User
+from geo.models import Country
+from initiatives.models import Activity, JointInitiative
+from priorities.models import Priority
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    acronym = factory.Sequence(lambda n: f"AG{n}")
+    slug = factory.LazyAttribute(lambda o: o.acronym.lower())
+    name = factory.LazyAttribute(lambda o: f"Agency {o.acronym}")
+    type = Agency.Type.OTHER
+    year_joined = 2010
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    agency = factory.SubFactory(AgencyFactory)
+    role = Role.STAFF
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
+
+
+class JointInitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JointInitiative
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Joint initiative {n}")
+    lead_agency = factory.SubFactory(AgencyFactory)
+
+    @factory.post_generation
+    def priorities(obj, create, extracted, **kwargs):
+        if create:
+            obj.priorities.set(extracted or [Priority.objects.get(code="a")])
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Activity
+        skip_postgeneration_save = True
+
+    agency = factory.SubFactory(AgencyFactory)
+    reference = factory.Sequence(lambda n: f"REF-{n:05d}")
+    title = factory.Sequence(lambda n: f"Labour migration survey {n}")
+    description = "Household survey of labour migration and remittances."
+    kind = Activity.Kind.RESEARCH
+    status = Activity.Status.ONGOING
+    start_date = datetime.date(2026, 1, 1)
+    end_date = datetime.date(2026, 12, 31)
+
+    @factory.post_generation
+    def priorities(obj, create, extracted, **kwargs):
+        if create:
+            obj.priorities.set(extracted or [Priority.objects.get(code="b")])
+
+    @factory.post_generation
+    def countries(obj, create, extracted, **kwargs):
+        if create:
+            obj.countries.set(
+                extracted if extracted is not None else [Country.objects.get(pk="KEN")]
+            )

@@ -1,0 +1,116 @@
+"""Bad input gets field-level messages and saves nothing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from initiatives import services
+from initiatives.models import Activity
+from priorities.models import Priority
+
+from .factories import ActivityFactory
+from .test_activity_access import form_data
+
+
+def post(client, user, **overrides):
+    client.force_login(user)
+    return client.post(reverse("initiatives:activity-create"), form_data(**overrides))
+
+
+def test_end_before_start_is_refused_on_the_field(client, alice):
+    response = post(client, alice, start_date="2026-05-01", end_date="2026-04-30")
+    form = response.context["form"]
+    assert form.errors["end_date"] == ["The end date cannot be before the start date."]
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_unknown_country_and_priority_are_refused(client, alice):
+    response = post(client, alice, countries=["ZZZ"], priorities=["9999"])
+    form = response.context["form"]
+    assert "countries" in form.errors
+    assert "priorities" in form.errors
+    assert not Activity.objects.exists()
+
+
+def test_no_priority_and_no_place_are_refused(client, alice):
+    response = post(client, alice, countries=[], priorities=[])
+    form = response.context["form"]
+    assert form.errors["priorities"] == ["Choose at least one priority of the Terms of Reference."]
+    assert "country or region" in form.errors["countries"][0]
+    assert not Activity.objects.exists()
+
+
+def test_duplicate_reference_in_same_agency_is_refused(client, alice, iom):
+    ActivityFactory(agency=iom, reference="IOM-2026-777")
+    response = post(client, alice)
+    assert (
+        "IOM already has an activity with this reference."
+        in response.context["form"].errors["reference"]
+    )
+    assert Activity.objects.count() == 1
+
+
+def test_same_reference_in_another_agency_is_fine(client, alice, ilo):
+    ActivityFactory(agency=ilo, reference="IOM-2026-777")
+    assert post(client, alice).status_code == 302
+
+
+def test_own_agency_as_partner_is_refused(client, alice, iom):
+    response = post(client, alice, partners=[iom.pk])
+    assert response.context["form"].errors["partners"] == ["An agency cannot be its own partner."]
+
+
+def test_region_alone_is_enough(client, alice):
+    assert post(client, alice, countries=[], regions=["001"]).status_code == 302
+    assert Activity.objects.get().regions.get().is_world
+
+
+def test_open_ended_activity_is_accepted(client, alice):
+    assert post(client, alice, end_date="", status="ongoing").status_code == 302
+    assert Activity.objects.get().end_date is None
+
+
+def test_stale_edit_is_refused_and_loses_nothing(client, alice, fiona, iom):
+    activity = ActivityFactory(agency=iom, reference="IOM-1", title="Original")
+    url = reverse("initiatives:activity-edit", args=[activity.pk])
+    client.force_login(fiona)
+    assert client.post(url, form_data(reference="IOM-1", title="Fiona's", version=1)).status_code
+    client.force_login(alice)
+    response = client.post(url, form_data(reference="IOM-1", title="Alice's", version=1))
+    assert response.status_code == 200
+    assert "changed this activity since you opened it" in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.title == "Fiona's"
+
+
+def test_service_refuses_invalid_data_with_field_errors(iom, alice):
+    with pytest.raises(ValidationError) as caught:
+        services.activity_create(
+            agency=iom,
+            by=alice,
+            reference="X",
+            title="T",
+            start_date="2026-05-01",
+            end_date="2026-01-01",
+            priorities=[],
+            countries=[],
+        )
+    assert {"end_date", "priorities", "countries"} <= set(caught.value.message_dict)
+    assert not Activity.objects.exists()
+
+
+def test_database_refuses_end_before_start(iom):
+    from django.db import IntegrityError, transaction
+
+    activity = ActivityFactory(agency=iom)
+    activity.end_date = activity.start_date.replace(year=activity.start_date.year - 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Activity.objects.filter(pk=activity.pk).update(end_date=activity.end_date)
+
+
+def test_priorities_are_offered_with_their_codes(client, alice):
+    client.force_login(alice)
+    page = client.get(reverse("initiatives:activity-create")).content.decode()
+    for priority in Priority.objects.all():
+        assert f"({priority.code}) {priority.short_title}" in page

@@ -1,0 +1,114 @@
+"""End to end in headless Debian Chromium: a staff member logs an activity and finds it."""
+
+import os
+
+import pytest
+
+from initiatives.models import Activity
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are
+# ordinary blocking test code, not async views.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+# Function-scoped on purpose: a running Playwright keeps an event loop in this thread,
+# and the database set-up between tests must not happen under it.
+@pytest.fixture
+def browser(live_server, django_db_serialized_rollback):
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is needed for the browser tests: not found at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def sign_in(page, live_server, email, password):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(live_server.url + "/")
+
+
+def test_staff_logs_an_activity_and_finds_it_in_the_filtered_list(
+    page, live_server, alice, password
+):
+    sign_in(page, live_server, alice.email, password)
+
+    # Keyboard users reach the skip link first.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to main content"
+
+    page.get_by_role("link", name="Log an activity").first.click()
+    page.get_by_label("Reference").fill("IOM-2026-900")
+    page.get_by_label("Title").fill("Fair recruitment training for labour inspectors in Nepal")
+    page.get_by_label("Description").fill("Three workshops with the Department of Labour.")
+    page.get_by_label("Kind").select_option("training")
+    page.get_by_label("Status").select_option("ongoing")
+    page.get_by_label("Start date").fill("2026-02-01")
+    page.get_by_label("Countries").select_option(["NPL"])
+    page.get_by_label("(l) Joint training and inter-agency transfers").check()
+    page.get_by_role("button", name="Log activity").click()
+
+    page.wait_for_url("**/activities/*/")
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "Fair recruitment training for labour inspectors in Nepal"
+    )
+    assert "The activity was logged." in page.content()
+    activity = Activity.objects.get(reference="IOM-2026-900")
+    assert activity.agency == alice.agency
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Activities").click()
+    page.get_by_label("Country").select_option("NPL")
+    page.get_by_label("Priority").select_option("l")
+    page.get_by_role("button", name="Filter").click()
+    table = page.get_by_role("table")
+    assert table.get_by_role(
+        "link", name="Fair recruitment training for labour inspectors in Nepal"
+    ).is_visible()
+    assert "1 activity" in page.get_by_role("status").inner_text()
+
+
+def test_invalid_form_shows_field_errors_and_keeps_input(page, live_server, alice, password):
+    sign_in(page, live_server, alice.email, password)
+    page.goto(live_server.url + "/activities/new/")
+    page.get_by_label("Title").fill("Kept after the error")
+    page.get_by_label("Start date").fill("2026-06-01")
+    page.get_by_label("End date").fill("2026-01-01")
+    page.get_by_role("button", name="Log activity").click()
+    summary = page.get_by_role("alert")
+    assert "The end date cannot be before the start date." in summary.inner_text()
+    end = page.get_by_label("End date")
+    assert end.get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("Title").input_value() == "Kept after the error"
+    assert not Activity.objects.exists()

@@ -1,0 +1,201 @@
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from agencies import demo_data
+from agencies.models import Role, User
+from initiatives.models import Activity, JointInitiative
+
+from .factories import ActivityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STRONG = "migration-governance-2026"
+
+
+def create_member(*args):
+    out = StringIO()
+    call_command("create_member", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def seed(*args):
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+class TestCreateMember:
+    def test_staff_with_agency_and_password_is_verified(self, iom):
+        out = create_member(
+            "Nadia.Staff@IOM.example",
+            "--agency",
+            "iom",
+            "--role",
+            "staff",
+            "--name",
+            "Nadia Staff",
+            "--password",
+            STRONG,
+        )
+
+        user = User.objects.get(email="nadia.staff@iom.example")
+        assert (user.agency, user.role, user.full_name) == (iom, Role.STAFF, "Nadia Staff")
+        assert user.check_password(STRONG)
+        assert EmailAddress.objects.get(user=user).verified
+        assert "nadia.staff@iom.example" in out
+
+    def test_agency_may_be_given_by_acronym_with_a_space(self):
+        create_member("desa@un.example", "--agency", "UN DESA", "--role", "focal_point")
+
+        user = User.objects.get(email="desa@un.example")
+        assert user.agency.acronym == "UN DESA"
+        assert user.role == Role.FOCAL_POINT
+
+    def test_secretariat_needs_no_agency(self):
+        out = create_member("sec@gmg.example", "--role", "secretariat")
+
+        user = User.objects.get(email="sec@gmg.example")
+        assert user.agency is None
+        assert user.is_secretariat
+        # Without a password they must reset it first, so the address stays unverified.
+        assert not user.has_usable_password()
+        assert not EmailAddress.objects.get(user=user).verified
+        assert "No password" in out
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["x@y.example", "--agency", "NOPE", "--role", "staff"], "Known acronyms include"),
+            (["x@y.example", "--role", "head"], "--agency is required"),
+            (["x@y.example", "--agency", "IOM", "--role", "boss"], "invalid choice"),
+            (["not-an-email", "--role", "secretariat"], "not a valid email"),
+            (
+                ["x@y.example", "--agency", "IOM", "--role", "staff", "--password", "short"],
+                "too short",
+            ),
+            (
+                ["x@y.example", "--agency", "IOM", "--role", "staff", "--password", "password1234"],
+                "too common",
+            ),
+        ],
+    )
+    def test_errors_create_nobody(self, args, message):
+        before = User.objects.count()
+
+        with pytest.raises(CommandError, match=message):
+            create_member(*args)
+
+        assert User.objects.count() == before
+        assert not EmailAddress.objects.filter(email="x@y.example").exists()
+
+    def test_unknown_agency_lists_valid_ones(self):
+        with pytest.raises(CommandError) as excinfo:
+            create_member("x@y.example", "--agency", "IMO", "--role", "staff")
+        assert "IOM" in str(excinfo.value)
+
+    def test_existing_email_is_refused(self, alice):
+        with pytest.raises(CommandError, match="already exists"):
+            create_member(alice.email.upper(), "--agency", "ILO", "--role", "staff")
+
+        alice.refresh_from_db()
+        assert alice.agency.acronym == "IOM"
+        assert User.objects.filter(email__iexact=alice.email).count() == 1
+
+    def test_inactive_agency_is_refused(self, iom):
+        iom.is_active = False
+        iom.save()
+
+        with pytest.raises(CommandError, match="no longer active"):
+            create_member("x@y.example", "--agency", "IOM", "--role", "staff")
+        assert not User.objects.filter(email="x@y.example").exists()
+
+
+class TestSeedDemo:
+    def test_creates_people_of_every_role_and_activities(self):
+        out = seed()
+
+        people = User.objects.filter(email__endswith="@" + demo_data.DOMAIN)
+        assert set(people.values_list("role", flat=True)) == set(Role.values)
+        for acronym in ("IOM", "ILO", "UNHCR", "UNICEF", "UNDP"):
+            roles = set(people.filter(agency__acronym=acronym).values_list("role", flat=True))
+            assert roles == {Role.STAFF, Role.FOCAL_POINT, Role.HEAD}
+        assert Activity.objects.count() >= 30
+        assert Activity.objects.values("agency").distinct().count() >= 10
+        assert JointInitiative.objects.count() == 2
+        assert Activity.objects.filter(initiative__isnull=False).count() >= 2
+        assert Activity.objects.filter(regions__code="001").exists()
+        assert Activity.objects.filter(end_date__isnull=True).exists()
+        for person in people:
+            assert person.email in out
+        assert demo_data.PASSWORD in out
+
+    def test_every_activity_is_complete(self):
+        seed()
+
+        for activity in Activity.objects.all():
+            assert activity.priorities.exists(), activity
+            assert activity.countries.exists() or activity.regions.exists(), activity
+            assert activity.contact_name and activity.contact_email, activity
+            assert activity.version == 1
+
+    def test_running_twice_changes_nothing(self):
+        seed()
+        snapshot = {
+            "people": list(User.objects.values_list("pk", "email", "password")),
+            "emails": EmailAddress.objects.count(),
+            "activities": list(Activity.objects.values_list("pk", "version", "updated_at")),
+            "initiatives": list(JointInitiative.objects.values_list("pk", "updated_at")),
+            "activity_countries": Activity.countries.through.objects.count(),
+            "initiative_agencies": JointInitiative.participating_agencies.through.objects.count(),
+        }
+
+        out = seed()
+
+        assert snapshot == {
+            "people": list(User.objects.values_list("pk", "email", "password")),
+            "emails": EmailAddress.objects.count(),
+            "activities": list(Activity.objects.values_list("pk", "version", "updated_at")),
+            "initiatives": list(JointInitiative.objects.values_list("pk", "updated_at")),
+            "activity_countries": Activity.countries.through.objects.count(),
+            "initiative_agencies": JointInitiative.participating_agencies.through.objects.count(),
+        }
+        assert "Created 0 people, 0 joint initiatives and 0 activities" in out
+
+    def test_keeps_existing_people_and_activities(self, iom):
+        email = demo_data.PEOPLE[0][0]
+        UserFactory(email=email, agency=iom, full_name="Already here")
+        reference = next(a["reference"] for a in demo_data.ACTIVITIES if a["agency"] == "IOM")
+        ActivityFactory(agency=iom, reference=reference, title="Edited since")
+
+        out = seed()
+
+        assert User.objects.get(email=email).full_name == "Already here"
+        assert Activity.objects.get(agency=iom, reference=reference).title == "Edited since"
+        assert Activity.objects.count() == len(demo_data.ACTIVITIES)
+        assert f"{len(demo_data.PEOPLE) - 1} people" in out
+
+    def test_demo_people_can_sign_in(self, client):
+        seed("--password", STRONG)
+
+        for email, *_ in demo_data.PEOPLE:
+            user = User.objects.get(email=email)
+            assert user.check_password(STRONG)
+            assert EmailAddress.objects.get(user=user).verified
+        email = demo_data.PEOPLE[0][0]
+        assert client.login(email=email, password=STRONG)
+        client.logout()
+        # Through allauth too, which insists on a verified address.
+        response = client.post(reverse("account_login"), {"login": email, "password": STRONG})
+        assert response.status_code == 302
+        assert "_auth_user_id" in client.session
+
+    def test_weak_password_is_refused_and_nothing_created(self):
+        with pytest.raises(CommandError, match="too short"):
+            seed("--password", "demo")
+
+        assert not User.objects.filter(email__endswith="@" + demo_data.DOMAIN).exists()
+        assert not Activity.objects.exists()

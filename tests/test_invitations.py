@@ -1,0 +1,170 @@
+"""No public sign-up: people join by invitation, then sign in with email + password."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.urls import reverse
+
+from agencies.models import Invitation, Role, User
+
+
+def invite(client, user, **data):
+    client.force_login(user)
+    return client.post(reverse("agencies:invitation-list"), data)
+
+
+def link_from(message):
+    return re.search(r"https?://\S+/invitations/accept/\S+/", message.body).group(0)
+
+
+def test_public_signup_is_closed(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "x@example.org", "password1": "a-long-password-1", "password2": "a-long-p"},
+    )
+    assert not User.objects.filter(email="x@example.org").exists()
+    assert response.status_code in (200, 302)
+
+
+def test_focal_point_invites_staff_who_joins_and_signs_in(
+    client, fiona, iom, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(client, fiona, email="New.Person@IOM.example", role="staff")
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["new.person@iom.example"]
+    assert message.alternatives[0][1] == "text/html"
+    link = link_from(message)
+
+    client.logout()
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    response = client.post(
+        "/" + path,
+        {
+            "full_name": "New Person",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@iom.example")
+    assert (user.agency, user.role) == (iom, Role.STAFF)
+    assert EmailAddress.objects.get(user=user).verified
+
+    # The link works once.
+    client.logout()
+    assert client.get("/" + path).status_code == 404
+    # And the new person signs in through allauth with email + password.
+    response = client.post(
+        reverse("account_login"),
+        {"login": "new.person@iom.example", "password": "a-long-pass-phrase"},
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_weak_or_mismatched_password_is_refused(client, fiona, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="p@iom.example", role="staff")
+    path = "/" + link_from(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    client.logout()
+    response = client.post(path, {"full_name": "P", "password1": "short", "password2": "short"})
+    assert "password1" in response.context["form"].errors
+    response = client.post(
+        path, {"full_name": "P", "password1": "a-long-pass-phrase", "password2": "other-phrase-x"}
+    )
+    assert response.context["form"].errors["password2"] == ["The two passwords differ."]
+    assert not User.objects.filter(email="p@iom.example").exists()
+
+
+def test_focal_point_cannot_invite_for_another_agency(client, fiona, ilo):
+    # A crafted form naming another agency still invites for the focal point's own.
+    invite(client, fiona, email="x@ilo.example", role="staff", agency=ilo.pk)
+    assert not Invitation.objects.filter(agency=ilo).exists()
+    assert Invitation.objects.get().agency_id == fiona.agency_id
+
+
+def test_focal_point_cannot_invite_secretariat(client, fiona):
+    response = invite(client, fiona, email="x@gmg.example", role="secretariat")
+    assert "role" in response.context["form"].errors
+    assert not Invitation.objects.exists()
+
+
+def test_secretariat_invites_for_any_agency(client, sam, ilo, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invite(client, sam, email="head@ilo.example", role="head", agency=ilo.pk)
+    assert response.status_code == 302
+    assert Invitation.objects.get().agency == ilo
+    assert len(mail.outbox) == 1
+
+
+def test_invitation_needs_agency_unless_secretariat(client, sam):
+    response = invite(client, sam, email="x@example.org", role="staff")
+    assert "agency" in response.context["form"].errors
+    assert not Invitation.objects.exists()
+
+
+def test_existing_member_cannot_be_invited_again(client, sam, alice):
+    response = invite(client, sam, email="ALICE@iom.example", role="staff", agency=alice.agency_id)
+    assert response.context["form"].errors["email"] == ["This person already has an account."]
+
+
+@pytest.mark.parametrize("person", ["alice", "bob", "harry"])
+def test_staff_and_heads_cannot_manage_invitations(client, db, request, person):
+    client.force_login(request.getfixturevalue(person))
+    assert client.get(reverse("agencies:invitation-list")).status_code == 403
+    assert client.post(reverse("agencies:invitation-list"), {"email": "a@b.org"}).status_code == 403
+
+
+def test_anonymous_cannot_manage_invitations(client, db):
+    response = client.get(reverse("agencies:invitation-list"))
+    assert response.status_code == 302
+
+
+def test_revoked_invitation_cannot_be_used(client, fiona, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="r@iom.example", role="staff")
+    invitation = Invitation.objects.get()
+    client.post(reverse("agencies:invitation-revoke", args=[invitation.pk]))
+    path = "/" + link_from(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    client.logout()
+    assert client.get(path).status_code == 404
+
+
+def test_outsider_focal_point_cannot_revoke(client, fiona, ilo, django_capture_on_commit_callbacks):
+    from .factories import UserFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="r@iom.example", role="staff")
+    invitation = Invitation.objects.get()
+    other = UserFactory(agency=ilo, role=Role.FOCAL_POINT)
+    client.force_login(other)
+    response = client.post(reverse("agencies:invitation-revoke", args=[invitation.pk]))
+    assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.is_pending
+
+
+def test_token_is_not_stored(client, fiona, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="t@iom.example", role="staff")
+    token = link_from(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
+    assert not Invitation.objects.filter(token_hash=token).exists()
+
+
+def test_unverified_member_cannot_sign_in(client, iom):
+    from agencies.services import member_create
+
+    user = member_create(email="u@iom.example", role="staff", agency=iom)
+    assert not user.has_usable_password()
+    response = client.post(
+        reverse("account_login"), {"login": "u@iom.example", "password": "anything-at-all"}
+    )
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 200

@@ -1,0 +1,158 @@
+"""Site-wide guards: one h1, a skip link and labelled fields on every page; fixed queries."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from .factories import ActivityFactory, JointInitiativeFactory
+
+
+@pytest.fixture
+def populated(iom, ilo):
+    initiative = JointInitiativeFactory(lead_agency=iom)
+    for _ in range(3):
+        ActivityFactory(agency=iom, initiative=initiative)
+        ActivityFactory(agency=ilo)
+    return initiative
+
+
+def page_urls(populated):
+    activity = populated.activities.first()
+    return [
+        reverse("dashboard"),
+        reverse("initiatives:activity-list"),
+        reverse("initiatives:activity-list") + "?country=KEN&priority=b&status=ongoing",
+        reverse("initiatives:activity-create"),
+        activity.get_absolute_url(),
+        reverse("initiatives:activity-edit", args=[activity.pk]),
+        reverse("initiatives:activity-delete", args=[activity.pk]),
+        reverse("initiatives:initiative-list"),
+        populated.get_absolute_url(),
+        reverse("agencies:list"),
+        reverse("agencies:detail", args=["iom"]),
+        reverse("priorities:list"),
+        reverse("priorities:detail", args=["d"]),
+        reverse("agencies:invitation-list"),
+    ]
+
+
+def test_every_page_has_one_h1_a_skip_link_and_labels(client, sam, populated):
+    client.force_login(sam)
+    for url in page_urls(populated):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert len(re.findall(r"<h1[\s>]", html)) == 1, url
+        assert 'href="#main"' in html and 'id="main"' in html, url
+        for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
+            if re.search(rf'id="{field_id}"[^>]*type="hidden"', html) or re.search(
+                rf'type="hidden"[^>]*id="{field_id}"', html
+            ):
+                continue
+            wrapped = re.search(rf'<label[^>]*>\s*<input[^>]*id="{field_id}"', html)
+            assert f'for="{field_id}"' in html or wrapped, (url, field_id)
+
+
+def test_sign_in_page_has_one_h1(client, db):
+    html = client.get(reverse("account_login")).content.decode()
+    assert len(re.findall(r"<h1[\s>]", html)) == 1
+    assert 'href="#main"' in html
+
+
+def test_unknown_url_gets_a_friendly_404(client, alice, settings):
+    settings.DEBUG = False
+    client.force_login(alice)
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_garbage_filter_values_do_not_break_the_list(client, alice):
+    client.force_login(alice)
+    response = client.get(
+        reverse("initiatives:activity-list")
+        + "?country=ZZZ&priority=q&running_from=not-a-date&page=abc&agency=nobody"
+    )
+    assert response.status_code == 200
+
+
+def test_filtered_list_finds_by_region(client, alice, iom):
+    from geo.models import Region
+
+    ActivityFactory(agency=iom, title="Sahel mobility study", countries=["MLI"])
+    ActivityFactory(agency=iom, title="Andean labour study", countries=["PER"])
+    client.force_login(alice)
+    western_africa = Region.objects.get(name="Western Africa")
+    html = client.get(
+        reverse("initiatives:activity-list") + f"?region={western_africa.pk}"
+    ).content.decode()
+    assert "Sahel mobility study" in html
+    assert "Andean labour study" not in html
+
+
+def test_region_wide_activity_counts_in_its_countries(client, alice, iom):
+    from geo.models import Region
+
+    activity = ActivityFactory(agency=iom, title="West African survey", countries=[])
+    activity.regions.set([Region.objects.get(name="Western Africa")])
+    client.force_login(alice)
+    html = client.get(reverse("initiatives:activity-list") + "?country=SEN").content.decode()
+    assert "West African survey" in html
+
+
+def test_period_filter_keeps_open_ended_activities(client, alice, iom):
+    import datetime
+
+    ActivityFactory(
+        agency=iom, title="Still running", start_date=datetime.date(2020, 1, 1), end_date=None
+    )
+    ActivityFactory(
+        agency=iom,
+        title="Long finished",
+        start_date=datetime.date(2019, 1, 1),
+        end_date=datetime.date(2019, 6, 1),
+    )
+    client.force_login(alice)
+    html = client.get(
+        reverse("initiatives:activity-list") + "?running_from=2026-01-01&running_to=2026-12-31"
+    ).content.decode()
+    assert "Still running" in html
+    assert "Long finished" not in html
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("initiatives:activity-list", []),
+        ("dashboard", []),
+        ("agencies:detail", ["iom"]),
+        ("priorities:detail", ["b"]),
+        ("initiatives:initiative-list", []),
+        ("agencies:list", []),
+        ("priorities:list", []),
+    ],
+)
+def test_list_pages_run_a_fixed_number_of_queries(
+    client, sam, iom, ilo, name, args, django_assert_max_num_queries
+):
+    client.force_login(sam)
+    url = reverse(name, args=args)
+
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    initiative = JointInitiativeFactory(lead_agency=iom)
+    ActivityFactory(agency=iom, initiative=initiative)
+    few = count_queries()
+    for _ in range(15):
+        ActivityFactory(agency=iom, initiative=initiative)
+        ActivityFactory(agency=ilo)
+        JointInitiativeFactory(lead_agency=ilo)
+    with django_assert_max_num_queries(few):
+        client.get(url)
