@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +99,7 @@ INSTALLED_APPS = [
     "agencies",
     "priorities",
     "initiatives",
+    "overlaps",
 ]
 
 MIDDLEWARE = [
@@ -219,7 +221,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "overlaps-nightly-full-scan": {
+        "task": "overlaps.tasks.full_scan",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+# How many independent blocks the nightly overlap scan is split into for the workers.
+OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
 
 PAGE_SIZE = envint("GMG_PAGE_SIZE", 25)
 INVITATION_DAYS = envint("GMG_INVITATION_DAYS", 14)

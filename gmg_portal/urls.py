@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("initiatives.urls")),
     path("", include("agencies.urls")),
     path("", include("priorities.urls")),
+    path("", include("overlaps.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),

@@ -45,6 +45,13 @@ def validate_relations(*, agency, priorities, countries, regions, partners):
         raise ValidationError(errors)
 
 
+def _queue_overlap_check(activity_id):
+    # Imported here: the overlaps app builds on this one, not the other way round.
+    from overlaps.tasks import rescore_activity
+
+    transaction.on_commit(lambda: rescore_activity.delay(activity_id))
+
+
 def _save(activity, fields, by):
     relations = {name: list(fields.pop(name)) for name in RELATION_FIELDS if name in fields}
     unknown = set(fields) - set(SCALAR_FIELDS)
@@ -88,6 +95,7 @@ def _save(activity, fields, by):
     activity.save()
     for name, values in relations.items():
         getattr(activity, name).set(values)
+    _queue_overlap_check(activity.pk)
     return activity
 
 

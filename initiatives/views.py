@@ -62,15 +62,26 @@ def activity_list(request):
 
 @login_required
 def activity_detail(request, pk):
+    from overlaps import access as overlap_access
+    from overlaps import services as overlap_services
+
     activity = access.get_activity_for_user(request.user, pk)
-    return render(
-        request,
-        "initiatives/activity_detail.html",
-        {
-            "activity": activity,
-            "can_edit": access.can_write_activities_of(request.user, activity.agency),
-        },
-    )
+    can_edit = access.can_write_activities_of(request.user, activity.agency)
+    context = {
+        "activity": activity,
+        "can_edit": can_edit,
+        "flags": overlap_access.flags_visible_to(request.user)
+        .involving(activity)
+        .with_pair()
+        .order_by("-score", "pk"),
+    }
+    if can_edit:
+        # Right after saving, and whenever they come back, the people who own the
+        # activity see similar work by other agencies.
+        context["similar"], context["focal_points"] = overlap_services.similar_for_activity(
+            activity
+        )
+    return render(request, "initiatives/activity_detail.html", context)
 
 
 def _form_errors_from(form, exc):

@@ -16,6 +16,16 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_overlap_cache():
+    # The engine caches profiles per process; each test has its own database contents.
+    from overlaps import engine
+
+    engine.invalidate_cache()
+    yield
+    engine.invalidate_cache()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

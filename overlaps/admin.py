@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from .models import FlagComment, OverlapFlag
+
+
+class CommentInline(admin.TabularInline):
+    model = FlagComment
+    extra = 0
+    readonly_fields = ["author", "created_at"]
+
+
+@admin.register(OverlapFlag)
+class OverlapFlagAdmin(admin.ModelAdmin):
+    list_display = ["pk", "activity_a", "activity_b", "score", "status", "decided_by"]
+    list_filter = ["status"]
+    raw_id_fields = ["activity_a", "activity_b", "decided_by"]
+    readonly_fields = ["reasons", "created_at", "scored_at", "decided_at", "decided_fingerprint"]
+    inlines = [CommentInline]

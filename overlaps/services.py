@@ -1,0 +1,281 @@
+"""Writes for overlap flags: recording scores, decisions, comments, joint initiatives.
+
+The rules a re-scan follows:
+- a new pair at or above the threshold becomes an `open` flag (`joint` for partners' or
+  one initiative's work);
+- an open or joint flag that no longer scores is removed;
+- a decision survives re-scans; a dismissed pair is reopened only when one of its
+  activities changed materially since the decision (see engine.material_fingerprint).
+"""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from initiatives import services as initiative_services
+from initiatives.models import Activity
+
+from . import engine
+from .models import FlagComment, OverlapFlag
+
+UNDECIDED = (OverlapFlag.Status.OPEN, OverlapFlag.Status.JOINT)
+
+
+def pair_fingerprint(profile_a, profile_b):
+    both = engine.material_fingerprint(profile_a) + engine.material_fingerprint(profile_b)
+    return hashlib.sha256(both.encode()).hexdigest()
+
+
+def _status_for(score):
+    return OverlapFlag.Status.JOINT if score.joint else OverlapFlag.Status.OPEN
+
+
+@transaction.atomic
+def sync_flags(scores, profiles, scope_ids=None):
+    """Make the stored flags match `scores` ({(a, b): Score} with a < b).
+
+    `scope_ids` limits which existing undecided flags may be removed: the activities
+    that were actually re-scored (None: all of them, after a full scan).
+    """
+    existing = OverlapFlag.objects.all()
+    if scope_ids is not None:
+        existing = existing.filter(Q(activity_a__in=scope_ids) | Q(activity_b__in=scope_ids))
+    by_pair = {(f.activity_a_id, f.activity_b_id): f for f in existing}
+
+    created, updated, removed, reopened = [], [], [], 0
+    for pair, score in scores.items():
+        flag = by_pair.get(pair)
+        if flag is None:
+            created.append(
+                OverlapFlag(
+                    activity_a_id=pair[0],
+                    activity_b_id=pair[1],
+                    score=score.value,
+                    reasons=score.reasons,
+                    status=_status_for(score),
+                )
+            )
+            continue
+        flag.score, flag.reasons = score.value, score.reasons
+        if flag.status in UNDECIDED:
+            flag.status = _status_for(score)
+        elif pair[0] in profiles and pair[1] in profiles:
+            fingerprint = pair_fingerprint(profiles[pair[0]], profiles[pair[1]])
+            if fingerprint != flag.decided_fingerprint:
+                flag.status = _status_for(score)
+                flag.decision_note = ""
+                flag.decided_by = None
+                flag.decided_at = None
+                flag.decided_fingerprint = ""
+                reopened += 1
+        updated.append(flag)
+    for pair, flag in by_pair.items():
+        if pair not in scores and flag.status in UNDECIDED:
+            removed.append(flag.pk)
+
+    OverlapFlag.objects.bulk_create(created, batch_size=1000)
+    now = timezone.now()
+    for flag in updated:
+        flag.scored_at = now
+    OverlapFlag.objects.bulk_update(
+        updated,
+        [
+            "score",
+            "reasons",
+            "status",
+            "decision_note",
+            "decided_by",
+            "decided_at",
+            "decided_fingerprint",
+            "scored_at",
+        ],
+        batch_size=1000,
+    )
+    OverlapFlag.objects.filter(pk__in=removed).delete()
+    return {
+        "created": len(created),
+        "updated": len(updated),
+        "removed": len(removed),
+        "reopened": reopened,
+    }
+
+
+def rescore_activity(activity_id):
+    """Re-check one activity against its candidates and update its flags.
+
+    The engine keeps profiles and the fitted text model in memory between checks; its
+    answers are checked against the database here, so a deleted or cancelled activity is
+    never flagged. An edit made through another worker reaches this worker's cache with the
+    next full scan (nightly), or when that activity is itself re-checked here.
+    """
+    results = engine.check_activity(activity_id)
+    live = set(
+        Activity.objects.exclude(status=Activity.Status.CANCELLED)
+        .filter(pk__in=[activity_id, *(other for other, _score in results)])
+        .values_list("pk", flat=True)
+    )
+    results = [(other, score) for other, score in results if other in live]
+    scores = {tuple(sorted((activity_id, other))): score for other, score in results}
+    profiles = engine.load_profiles(ids=sorted({activity_id, *(o for o, _s in results)}))
+    return sync_flags(scores, profiles, scope_ids={activity_id})
+
+
+@transaction.atomic
+def decide(flag, *, by, status, note=""):
+    if status not in OverlapFlag.DECISIONS:
+        raise ValidationError({"status": _("Choose confirmed, complementary or not related.")})
+    flag = OverlapFlag.objects.select_for_update().get(pk=flag.pk)
+    profiles = engine.load_profiles(ids=[flag.activity_a_id, flag.activity_b_id])
+    flag.status = status
+    flag.decision_note = note.strip()
+    flag.decided_by = by
+    flag.decided_at = timezone.now()
+    if len(profiles) == 2:
+        flag.decided_fingerprint = pair_fingerprint(
+            profiles[flag.activity_a_id], profiles[flag.activity_b_id]
+        )
+    flag.save()
+    return flag
+
+
+@transaction.atomic
+def comment(flag, *, by, text):
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment first.")})
+    return FlagComment.objects.create(flag=flag, author=by, text=text)
+
+
+@transaction.atomic
+def initiative_from_flag(flag, *, by):
+    """Turn a confirmed duplication into a joint initiative pre-filled from both activities."""
+    a = Activity.objects.select_related("agency").get(pk=flag.activity_a_id)
+    b = Activity.objects.select_related("agency").get(pk=flag.activity_b_id)
+    ends = [d for d in (a.end_date, b.end_date) if d]
+    initiative = initiative_services.initiative_create(
+        title=_("Joint: %(title)s") % {"title": a.title[:230]},
+        description=f"{a.agency.acronym}: {a.description}\n\n{b.agency.acronym}: {b.description}",
+        lead_agency=a.agency,
+        participating_agencies=[a.agency, b.agency],
+        priorities=list({*a.priorities.all(), *b.priorities.all()}),
+        start_date=min(a.start_date, b.start_date),
+        end_date=max(ends) if len(ends) == 2 else None,
+    )
+    for activity in (a, b):
+        initiative_services.activity_update(activity, by=by, initiative=initiative)
+    if flag.status == OverlapFlag.Status.OPEN:
+        decide(flag, by=by, status=OverlapFlag.Status.CONFIRMED, note=flag.decision_note)
+    return initiative
+
+
+# The entry form asks for similar work while the person types; a handful of the
+# best candidates is enough, and a cap keeps a "global" draft from loading everything.
+DRAFT_CANDIDATE_CAP = 2000
+
+
+def similar_for_draft(
+    *,
+    agency,
+    title,
+    description,
+    countries,
+    regions,
+    start_date,
+    end_date,
+    priorities,
+    exclude_id=None,
+    limit=5,
+):
+    """Activities of other agencies that look like a draft (saved or not), best first."""
+    from geo.models import Region
+
+    covered = {c.pk for c in countries}
+    region_codes = [r.pk for r in regions]
+    if region_codes:
+        covered |= set(
+            Region.countries.through.objects.filter(region_id__in=region_codes).values_list(
+                "country_id", flat=True
+            )
+        )
+    if not covered or not start_date:
+        return []
+    candidates = (
+        Activity.objects.exclude(status=Activity.Status.CANCELLED)
+        .filter(Q(countries__in=covered) | Q(regions__countries__in=covered))
+        .running_between(start_date, end_date)
+    )
+    if agency is not None:
+        candidates = candidates.exclude(agency=agency)
+    if exclude_id:
+        candidates = candidates.exclude(pk=exclude_id)
+    ids = list(
+        candidates.order_by("-updated_at", "-pk")
+        .values_list("pk", flat=True)
+        .distinct()[:DRAFT_CANDIDATE_CAP]
+    )
+    if not ids:
+        return []
+    profiles = engine.load_profiles(ids=ids)
+    draft = engine.Profile(
+        id=0,
+        agency_id=agency.pk if agency else 0,
+        title=title or "",
+        description=description or "",
+        start=start_date,
+        end=end_date,
+        countries=frozenset(covered),
+        priorities=frozenset(p.code for p in priorities),
+        target_groups=frozenset(),
+        partner_ids=frozenset(),
+        initiative_id=None,
+        is_global="001" in region_codes,
+    )
+    text_model = engine.TextModel.fit([draft, *profiles.values()])
+    scored = []
+    for profile in profiles.values():
+        score = engine.score_pair(draft, profile, text_model)
+        if score is not None and score.value >= engine.DEFAULT_THRESHOLD:
+            scored.append((profile.id, score))
+    scored.sort(key=lambda item: (-item[1].value, item[0]))
+    top = scored[:limit]
+    activities = Activity.objects.select_related("agency").in_bulk([pk for pk, _s in top])
+    return [(activities[pk], score) for pk, score in top if pk in activities]
+
+
+def full_scan(progress=None):
+    """Score every candidate pair in-process and bring all flags in line."""
+    profiles = engine.load_profiles()
+    text_model = engine.TextModel.fit(list(profiles.values()))
+    scores = {(a, b): score for a, b, score in engine.scan(profiles, text_model, progress=progress)}
+    # The incremental checks start again from what the scan just saw.
+    engine.warm_cache(profiles, text_model)
+    return sync_flags(scores, profiles)
+
+
+def similar_for_activity(activity, limit=5):
+    """Similar activities by other agencies for a saved activity, with their focal points."""
+    from agencies.models import Role, User
+
+    similar = similar_for_draft(
+        agency=activity.agency,
+        title=activity.title,
+        description=activity.description,
+        countries=list(activity.countries.all()),
+        regions=list(activity.regions.all()),
+        start_date=activity.start_date,
+        end_date=activity.end_date,
+        priorities=list(activity.priorities.all()),
+        exclude_id=activity.pk,
+        limit=limit,
+    )
+    focal_points = {}
+    agency_ids = {other.agency_id for other, _score in similar}
+    for person in User.objects.filter(
+        agency_id__in=agency_ids, role=Role.FOCAL_POINT, is_active=True
+    ):
+        focal_points.setdefault(person.agency_id, []).append(person)
+    return similar, focal_points

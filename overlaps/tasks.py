@@ -1,0 +1,43 @@
+"""Thin Celery tasks: they take ids, call a service, and are safe to run twice."""
+
+from celery import chord, shared_task
+from django.conf import settings
+
+from . import engine, services
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def rescore_activity(activity_id):
+    services.rescore_activity(activity_id)
+
+
+@shared_task(acks_late=True)
+def scan_block(block_ids):
+    """Score the pairs owned by one block; returns them for the chord's callback."""
+    profiles = engine.load_profiles()
+    text_model = engine.TextModel.fit(list(profiles.values()))
+    return [
+        [a, b, score.value, score.joint, score.reasons]
+        for a, b, score in engine.scan(profiles, text_model, only_ids=set(block_ids))
+    ]
+
+
+@shared_task(acks_late=True)
+def finish_scan(block_results):
+    scores = {
+        (a, b): engine.Score(value=value, joint=joint, reasons=reasons)
+        for results in block_results
+        for a, b, value, joint, reasons in results
+    }
+    profiles = engine.load_profiles(ids=sorted({i for pair in scores for i in pair}))
+    return services.sync_flags(scores, profiles)
+
+
+@shared_task(ignore_result=True)
+def full_scan(blocks=None):
+    """Nightly: split the scan into independent blocks for the workers, then sync the flags."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return services.full_scan()
+    profiles = engine.load_profiles()
+    parts = engine.blocks(profiles, blocks or settings.OVERLAP_SCAN_BLOCKS)
+    chord(scan_block.s(ids) for ids in parts)(finish_scan.s())

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "overlaps"
+
+urlpatterns = [
+    path("overlaps/", views.flag_list, name="flag-list"),
+    path("overlaps/<int:pk>/", views.flag_detail, name="flag-detail"),
+    path("overlaps/<int:pk>/decide/", views.flag_decide, name="flag-decide"),
+    path("overlaps/<int:pk>/comment/", views.flag_comment, name="flag-comment"),
+    path("overlaps/<int:pk>/initiative/", views.flag_initiative, name="flag-initiative"),
+    path("overlaps/activities/<int:pk>/cluster/", views.activity_cluster, name="activity-cluster"),
+]

@@ -1,0 +1,236 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geo.models import Country
+from initiatives import access as activity_access
+from initiatives.models import Activity
+from priorities.models import Priority, TargetGroup
+
+from . import access, services
+from .exports import write_flags_csv
+from .filters import FlagFilter
+from .forms import CommentForm, DecisionForm
+from .models import OverlapFlag
+
+# A cluster is for reading: past this many activities it is no longer a cluster.
+CLUSTER_LIMIT = 200
+
+REVIEWABLE_FOR_INITIATIVE = (OverlapFlag.Status.OPEN, OverlapFlag.Status.CONFIRMED)
+
+
+def _form_errors_from(form, exc):
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, messages_ in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for message in messages_:
+            form.add_error(target, message)
+
+
+@login_required
+def flag_list(request):
+    if not access.can_see_queue(request.user):
+        raise PermissionDenied
+    base = access.flags_visible_to(request.user).with_pair()
+    flag_filter = FlagFilter(request.GET, queryset=base)
+    flags = flag_filter.qs if flag_filter.is_valid() else base.none()
+
+    if request.GET.get("format") == "csv":
+        stamp = timezone.now().strftime("%Y%m%d")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="overlap-flags-{stamp}.csv"'
+        write_flags_csv(flags, response)
+        return response
+
+    page = Paginator(flags, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    csv_query = query.copy()
+    csv_query["format"] = "csv"
+    return render(
+        request,
+        "overlaps/flag_list.html",
+        {
+            "filter": flag_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "csv_query": csv_query.urlencode(),
+            "can_review": access.can_review(request.user),
+        },
+    )
+
+
+def _pair_activities(flag):
+    activities = Activity.objects.with_list_relations().prefetch_related(
+        "target_groups", "themes", "partners"
+    )
+    by_pk = activities.select_related("initiative").in_bulk(
+        [flag.activity_a_id, flag.activity_b_id]
+    )
+    return by_pk[flag.activity_a_id], by_pk[flag.activity_b_id]
+
+
+def _render_detail(request, flag, decision_form=None, comment_form=None, status=200):
+    user = request.user
+    activity_a, activity_b = _pair_activities(flag)
+    reasons = flag.reasons or {}
+    can_review = access.can_review(user)
+    can_comment = access.can_comment(user, flag)
+    if can_review and decision_form is None:
+        initial = {"note": flag.decision_note}
+        if flag.status in OverlapFlag.DECISIONS:
+            initial["status"] = flag.status
+        decision_form = DecisionForm(initial=initial)
+    if can_comment and comment_form is None:
+        comment_form = CommentForm()
+    shared_countries = list(Country.objects.filter(pk__in=reasons.get("countries") or []))
+    shared_priorities = list(Priority.objects.filter(code__in=reasons.get("priorities") or []))
+    group_keys = [str(key) for key in reasons.get("target_groups") or []]
+    shared_groups = (
+        list(TargetGroup.objects.filter(Q(slug__in=group_keys) | Q(name__in=group_keys)))
+        or group_keys
+    )
+    return render(
+        request,
+        "overlaps/flag_detail.html",
+        {
+            "flag": flag,
+            "activity_a": activity_a,
+            "activity_b": activity_b,
+            "pair": [activity_a, activity_b],
+            "reasons": reasons,
+            "shared_terms": reasons.get("shared_terms") or [],
+            "shared_countries": shared_countries,
+            "shared_country_codes": {country.pk for country in shared_countries},
+            "shared_priorities": shared_priorities,
+            "shared_priority_codes": {priority.code for priority in shared_priorities},
+            "shared_groups": shared_groups,
+            "comments": flag.comments.select_related("author"),
+            "can_review": can_review,
+            "can_comment": can_comment,
+            "can_make_initiative": can_review and flag.status in REVIEWABLE_FOR_INITIATIVE,
+            "decision_form": decision_form,
+            "comment_form": comment_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+def flag_detail(request, pk):
+    flag = access.get_flag_for_user(request.user, pk)
+    return _render_detail(request, flag)
+
+
+@login_required
+@require_POST
+def flag_decide(request, pk):
+    flag = access.get_flag_for_user(request.user, pk, write=True)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            flag = services.decide(
+                flag,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Decision recorded: %(status)s.") % {"status": flag.get_status_display()},
+            )
+            return redirect(flag)
+    return _render_detail(request, flag, decision_form=form)
+
+
+@login_required
+@require_POST
+def flag_comment(request, pk):
+    flag = access.get_flag_for_user(request.user, pk)
+    if not access.can_comment(request.user, flag):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment(flag, by=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Your comment was added."))
+            return redirect(f"{flag.get_absolute_url()}#comments")
+    return _render_detail(request, flag, comment_form=form)
+
+
+@login_required
+@require_POST
+def flag_initiative(request, pk):
+    flag = access.get_flag_for_user(request.user, pk, write=True)
+    if flag.status not in REVIEWABLE_FOR_INITIATIVE:
+        messages.error(request, _("Only an open or confirmed flag can become a joint initiative."))
+        return redirect(flag)
+    try:
+        initiative = services.initiative_from_flag(flag, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(flag)
+    messages.success(
+        request,
+        _("The joint initiative “%(title)s” was created from both activities.")
+        % {"title": initiative.title},
+    )
+    return redirect(initiative)
+
+
+def cluster_of(activity, flags):
+    """The activity ids connected to `activity` through `flags`, and those flags' ids."""
+    seen, frontier, flag_ids = {activity.pk}, {activity.pk}, set()
+    while frontier and len(seen) < CLUSTER_LIMIT:
+        edges = flags.filter(Q(activity_a__in=frontier) | Q(activity_b__in=frontier)).values_list(
+            "pk", "activity_a_id", "activity_b_id"
+        )
+        reached = set()
+        for flag_id, a, b in edges:
+            flag_ids.add(flag_id)
+            reached.update((a, b))
+        frontier = reached - seen
+        seen |= frontier
+    return seen, flag_ids
+
+
+@login_required
+def activity_cluster(request, pk):
+    activity = activity_access.get_activity_for_user(request.user, pk)
+    open_flags = access.flags_visible_to(request.user).open()
+    activity_ids, flag_ids = cluster_of(activity, open_flags)
+    activities = (
+        Activity.objects.filter(pk__in=activity_ids)
+        .with_list_relations()
+        .order_by("agency__acronym", "reference")
+    )
+    flags = OverlapFlag.objects.filter(pk__in=flag_ids).with_pair()
+    return render(
+        request,
+        "overlaps/activity_cluster.html",
+        {
+            "activity": activity,
+            "activities": activities,
+            "flags": flags,
+            "truncated": len(activity_ids) >= CLUSTER_LIMIT,
+        },
+    )

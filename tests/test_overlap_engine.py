@@ -1,0 +1,269 @@
+import datetime
+
+import pytest
+
+from agencies.models import Agency
+from geo.models import Country, Region
+from initiatives.models import Activity
+from overlaps import engine
+from priorities.models import Priority
+
+from .factories import ActivityFactory, JointInitiativeFactory
+
+D = datetime.date
+
+VICTIMS_A = (
+    "Assistance to victims of trafficking",
+    "Safe shelters, medical care, psychosocial counselling and case management for "
+    "identified victims of human trafficking, with referral to legal aid.",
+)
+VICTIMS_B = (
+    "Protection and direct assistance for trafficked persons",
+    "Trafficked persons identified by the authorities receive shelter, counselling, "
+    "health care and case management; referral pathways to legal assistance.",
+)
+PROSECUTION = (
+    "Prosecution of human trafficking offences",
+    "Training of prosecutors, judges and police investigators on investigating and "
+    "prosecuting trafficking in persons cases; legislative review of trafficking law.",
+)
+REMITTANCES = (
+    "Lowering the cost of remittances",
+    "Market analysis of remittance corridors, digital transfer channels and price "
+    "transparency so that migrant workers send money home at lower cost.",
+)
+
+
+def make(
+    agency, text, countries=("KEN",), regions=(), start=D(2025, 1, 1), end=D(2026, 12, 31), **kw
+):
+    title, description = text
+    activity = ActivityFactory(
+        agency=agency,
+        title=title,
+        description=description,
+        start_date=start,
+        end_date=end,
+        countries=[Country.objects.get(pk=c) for c in countries],
+        **kw,
+    )
+    if regions:
+        activity.regions.set(regions)
+    return activity
+
+
+def results(**kw):
+    return {(a, b): s for a, b, s in engine.scan(**kw)}
+
+
+def pair(x, y):
+    return (min(x.pk, y.pk), max(x.pk, y.pk))
+
+
+@pytest.fixture
+def unhcr(db):
+    return Agency.objects.get(acronym="UNHCR")
+
+
+@pytest.mark.django_db
+def test_paraphrased_overlap_in_same_country_is_flagged_with_reasons(iom, ilo):
+    a = make(iom, VICTIMS_A)
+    b = make(ilo, VICTIMS_B, countries=("KEN", "UGA"), start=D(2026, 1, 1))
+    found = results()
+    score = found[pair(a, b)]
+    assert score.value >= engine.DEFAULT_THRESHOLD
+    assert not score.joint
+    assert score.reasons["countries"] == ["KEN"]
+    assert score.reasons["overlap_days"] == 365
+    assert score.reasons["priorities"] == ["b"]
+    assert score.reasons["shared_terms"]
+    assert "kenya" not in score.reasons["shared_terms"]
+    assert set(score.reasons["features"]) == set(engine.WEIGHTS)
+    assert [o for o, _ in engine.check_activity(a.pk)] == [b.pk]
+
+
+@pytest.mark.django_db
+def test_same_subject_elsewhere_consecutive_or_same_agency_is_not_an_overlap(iom, ilo):
+    make(iom, VICTIMS_A, countries=("KEN",))
+    make(ilo, VICTIMS_B, countries=("NGA",))
+    make(ilo, VICTIMS_B, countries=("KEN",), start=D(2027, 1, 1), end=None)
+    make(iom, VICTIMS_B, countries=("KEN",))
+    assert results() == {}
+
+
+@pytest.mark.django_db
+def test_score_pair_is_none_for_non_candidates(iom, ilo):
+    a = make(iom, VICTIMS_A)
+    b = make(ilo, VICTIMS_B, countries=("NGA",))
+    c = make(iom, VICTIMS_B)
+    profiles = engine.load_profiles()
+    model = engine.TextModel.fit(profiles)
+    assert engine.score_pair(profiles[a.pk], profiles[b.pk], model) is None
+    assert engine.score_pair(profiles[a.pk], profiles[c.pk], model) is None
+
+
+@pytest.mark.django_db
+def test_partners_are_joint_work(iom, ilo):
+    a = make(iom, VICTIMS_A)
+    b = make(ilo, VICTIMS_B)
+    a.partners.set([ilo])
+    score = results()[pair(a, b)]
+    assert score.joint
+
+
+@pytest.mark.django_db
+def test_same_initiative_is_joint_work_whatever_the_text(iom, ilo):
+    initiative = JointInitiativeFactory(lead_agency=iom)
+    a = make(iom, VICTIMS_A, initiative=initiative)
+    b = make(ilo, REMITTANCES, initiative=initiative)
+    score = results()[pair(a, b)]
+    assert score.joint
+    assert score.value < engine.DEFAULT_THRESHOLD
+
+
+@pytest.mark.django_db
+def test_region_covers_its_countries_and_world_covers_all(iom, ilo, unhcr):
+    eastern_africa = Region.objects.get(code="014")
+    a = make(iom, VICTIMS_A, countries=(), regions=[eastern_africa])
+    b = make(ilo, VICTIMS_B, countries=("KEN",))
+    c = make(unhcr, VICTIMS_B, countries=(), regions=[Region.objects.get(code="001")])
+    d = make(ilo, VICTIMS_B, countries=("PER",))
+    found = results()
+    assert pair(a, b) in found
+    assert found[pair(a, b)].reasons["countries"] == ["KEN"]
+    assert pair(b, c) in found and pair(c, d) in found and pair(a, c) in found
+    assert pair(a, d) not in found
+    profiles = engine.load_profiles()
+    assert profiles[c.pk].is_global
+    assert "KEN" in profiles[a.pk].countries and "PER" not in profiles[a.pk].countries
+    assert len(profiles[c.pk].countries) == Country.objects.count()
+    big = found[pair(a, c)]
+    assert big.reasons["count"] == len(profiles[a.pk].countries)
+    assert len(big.reasons["countries"]) == min(20, big.reasons["count"])
+
+
+@pytest.mark.django_db
+def test_sibling_subject_in_same_country_scores_below_threshold(iom, ilo):
+    a = make(iom, VICTIMS_A)
+    b = make(ilo, PROSECUTION)
+    profiles = engine.load_profiles()
+    model = engine.TextModel.fit(profiles)
+    score = engine.score_pair(profiles[a.pk], profiles[b.pk], model)
+    assert score is not None and score.value < engine.DEFAULT_THRESHOLD
+    assert pair(a, b) not in results()
+
+
+@pytest.mark.django_db
+def test_place_names_do_not_inflate_similarity(iom, ilo):
+    places = " Kenya Nairobi Kenyan Mombasa Eastern Africa " * 6
+    a = make(iom, (REMITTANCES[0] + " in Kenya", REMITTANCES[1] + places))
+    b = make(ilo, (PROSECUTION[0] + " in Kenya", PROSECUTION[1] + places))
+    profiles = engine.load_profiles()
+    model = engine.TextModel.fit(profiles)
+    assert model.similarity(a.pk, b.pk) < 0.15
+    score = engine.score_pair(profiles[a.pk], profiles[b.pk], model)
+    assert score.value < engine.DEFAULT_THRESHOLD
+    assert not {"kenya", "nairobi", "kenyan"} & set(model.shared_terms(a.pk, b.pk))
+
+
+@pytest.mark.django_db
+def test_french_spanish_and_empty_descriptions(iom, ilo, unhcr):
+    a = make(
+        iom,
+        (
+            "Aide aux victimes de la traite",
+            "Hébergement, soins médicaux et "
+            "accompagnement psychosocial des victimes de la traite au Sénégal.",
+        ),
+        countries=("SEN",),
+    )
+    b = make(
+        ilo,
+        ("Asistencia a víctimas de trata", "Albergue y atención psicosocial."),
+        countries=("SEN",),
+    )
+    c = make(unhcr, ("Trafficking", ""), countries=("SEN",))
+    d = make(iom, ("", ""), countries=("SEN",))
+    profiles = engine.load_profiles()
+    model = engine.TextModel.fit(profiles)
+    for x, y in ((a, b), (a, c), (b, c), (c, d)):
+        score = engine.score_pair(profiles[x.pk], profiles[y.pk], model)
+        if score is not None:
+            assert 0.0 <= score.value <= 1.0
+    assert "senegal" not in engine.tokens("Sénégal accompagnement")
+    list(engine.scan())
+    engine.invalidate_cache()
+    engine.check_activity(d.pk)
+
+
+@pytest.mark.django_db
+def test_load_profiles_runs_a_fixed_number_of_queries(iom, ilo, django_assert_max_num_queries):
+    engine.place_words()
+    make(iom, VICTIMS_A)
+    with django_assert_max_num_queries(8):
+        engine.load_profiles()
+    for i in range(15):
+        make(ilo if i % 2 else iom, VICTIMS_B, regions=[Region.objects.get(code="014")])
+    with django_assert_max_num_queries(8):
+        profiles = engine.load_profiles()
+    assert len(profiles) == 16
+    with django_assert_max_num_queries(8):
+        engine.load_profiles(list(profiles)[:3])
+
+
+@pytest.mark.django_db
+def test_cancelled_activities_are_left_out(iom, ilo):
+    make(iom, VICTIMS_A)
+    make(ilo, VICTIMS_B, status=Activity.Status.CANCELLED)
+    assert results() == {}
+
+
+@pytest.mark.django_db
+def test_block_split_equals_full_scan_and_is_deterministic(iom, ilo, unhcr):
+    unicef = Agency.objects.get(acronym="UNICEF")
+    agencies = [iom, ilo, unhcr, unicef]
+    texts = [VICTIMS_A, VICTIMS_B, PROSECUTION, REMITTANCES]
+    world = Region.objects.get(code="001")
+    for i in range(24):
+        make(
+            agencies[i % 4],
+            texts[(i // 2) % 4],
+            countries=(["KEN", "UGA", "SEN"][i % 3],),
+            regions=[world] if i == 7 else (),
+            start=D(2024 + i % 3, 1, 1),
+        )
+    profiles = engine.load_profiles()
+    model = engine.TextModel.fit(profiles)
+    full = {(a, b): s for a, b, s in engine.scan(profiles, model)}
+    assert full
+    union = {}
+    for block in engine.blocks(profiles, 3):
+        for a, b, s in engine.scan_block(block, profiles, model):
+            assert (a, b) not in union
+            union[(a, b)] = s
+    assert union == full
+    again = {(a, b): s for a, b, s in engine.scan()}
+    assert again == full
+    candidates = list(engine.candidate_pairs(profiles))
+    assert len(candidates) == len(set(candidates))
+    assert set(full) <= set(candidates)
+    for a, b in candidates:
+        assert a < b
+    engine.invalidate_cache()
+    for a, b in full:
+        assert b in {o for o, _ in engine.check_activity(a)}
+
+
+@pytest.mark.django_db
+def test_material_fingerprint_changes_with_material_fields(iom):
+    a = make(iom, VICTIMS_A)
+    before = engine.load_profiles()[a.pk]
+    a.contact_name = "Someone"
+    a.save()
+    assert engine.material_fingerprint(engine.load_profiles()[a.pk]) == (
+        engine.material_fingerprint(before)
+    )
+    a.priorities.add(Priority.objects.get(code="d"))
+    assert engine.material_fingerprint(engine.load_profiles()[a.pk]) != (
+        engine.material_fingerprint(before)
+    )
