@@ -91,6 +91,24 @@ def _form_errors_from(form, exc):
             form.add_error(target, message)
 
 
+def _similar_to_form(form, exclude_id=None):
+    """Similar work by other agencies for the data in a valid form, before anything is saved."""
+    from overlaps import services as overlap_services
+
+    data = form.cleaned_data
+    return overlap_services.similar_with_focal_points(
+        agency=form.owning_agency,
+        title=data["title"],
+        description=data.get("description", ""),
+        countries=data.get("countries") or [],
+        regions=data.get("regions") or [],
+        start_date=data["start_date"],
+        end_date=data.get("end_date"),
+        priorities=data.get("priorities") or [],
+        exclude_id=exclude_id,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_create(request):
@@ -98,7 +116,12 @@ def activity_create(request):
     if not agencies.exists():
         raise PermissionDenied
     form = ActivityForm(request.POST if request.method == "POST" else None, agencies=agencies)
+    context = {"form": form, "activity": None}
     if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "check":
+            context["checked"] = True
+            context["similar"], context["focal_points"] = _similar_to_form(form)
+            return render(request, "initiatives/activity_form.html", context)
         try:
             activity = services.activity_create(
                 agency=form.owning_agency, by=request.user, **form.service_fields()
@@ -108,7 +131,7 @@ def activity_create(request):
         else:
             messages.success(request, _("The activity was logged."))
             return redirect(activity)
-    return render(request, "initiatives/activity_form.html", {"form": form, "activity": None})
+    return render(request, "initiatives/activity_form.html", context)
 
 
 @login_required
@@ -120,6 +143,19 @@ def activity_edit(request, pk):
         instance=activity,
         agencies=access.agencies_user_can_log_for(request.user),
     )
+    if request.method == "POST" and form.is_valid() and request.POST.get("action") == "check":
+        similar, focal_points = _similar_to_form(form, exclude_id=activity.pk)
+        return render(
+            request,
+            "initiatives/activity_form.html",
+            {
+                "form": form,
+                "activity": activity,
+                "checked": True,
+                "similar": similar,
+                "focal_points": focal_points,
+            },
+        )
     if request.method == "POST" and form.is_valid():
         try:
             services.activity_update(

@@ -256,11 +256,23 @@ def full_scan(progress=None):
     return sync_flags(scores, profiles)
 
 
-def similar_for_activity(activity, limit=5):
-    """Similar activities by other agencies for a saved activity, with their focal points."""
+def similar_with_focal_points(**draft):
+    """`similar_for_draft`, plus the focal points of the agencies it names."""
     from agencies.models import Role, User
 
-    similar = similar_for_draft(
+    similar = similar_for_draft(**draft)
+    focal_points = {}
+    agency_ids = {other.agency_id for other, _score in similar}
+    for person in User.objects.filter(
+        agency_id__in=agency_ids, role=Role.FOCAL_POINT, is_active=True
+    ):
+        focal_points.setdefault(person.agency_id, []).append(person)
+    return similar, focal_points
+
+
+def similar_for_activity(activity, limit=5):
+    """Similar activities by other agencies for a saved activity, with their focal points."""
+    return similar_with_focal_points(
         agency=activity.agency,
         title=activity.title,
         description=activity.description,
@@ -272,10 +284,3 @@ def similar_for_activity(activity, limit=5):
         exclude_id=activity.pk,
         limit=limit,
     )
-    focal_points = {}
-    agency_ids = {other.agency_id for other, _score in similar}
-    for person in User.objects.filter(
-        agency_id__in=agency_ids, role=Role.FOCAL_POINT, is_active=True
-    ):
-        focal_points.setdefault(person.agency_id, []).append(person)
-    return similar, focal_points

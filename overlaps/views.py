@@ -54,6 +54,7 @@ def flag_list(request):
         return response
 
     page = Paginator(flags, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -70,6 +71,28 @@ def flag_list(request):
             "can_review": access.can_review(request.user),
         },
     )
+
+
+def _mark_clusters(flags, open_flags):
+    """Point out flags whose activities overlap with more than one other activity.
+
+    One query for the whole page: how many open flags touch each activity on it.
+    """
+    flags = list(flags)
+    ids = {i for f in flags for i in (f.activity_a_id, f.activity_b_id)}
+    degree = {}
+    edges = open_flags.filter(Q(activity_a__in=ids) | Q(activity_b__in=ids)).values_list(
+        "activity_a_id", "activity_b_id"
+    )
+    for a, b in edges:
+        degree[a] = degree.get(a, 0) + 1
+        degree[b] = degree.get(b, 0) + 1
+    for flag in flags:
+        hub = max(
+            (flag.activity_a, flag.activity_b), key=lambda act: (degree.get(act.pk, 0), -act.pk)
+        )
+        flag.cluster_hub = hub if degree.get(hub.pk, 0) > 1 else None
+        flag.cluster_size = degree.get(hub.pk, 0) + 1
 
 
 def _pair_activities(flag):

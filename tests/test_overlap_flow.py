@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from geo.models import Country
 from initiatives import services as activity_services
+from initiatives.models import Activity
 from overlaps import services
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
@@ -139,3 +140,35 @@ def test_similar_activities_for_a_draft(pair, iom):
         priorities=[Priority.objects.get(code="d")],
     )
     assert [activity for activity, _score in similar] == [b]
+
+
+def test_entry_form_shows_similar_work_before_saving(client, pair, fiona, ilo):
+    from django.urls import reverse
+
+    client.force_login(fiona)
+    data = {
+        "reference": "IOM-2",
+        "title": ILO_TEXT[0],
+        "description": ILO_TEXT[1],
+        "kind": "programme",
+        "status": "planned",
+        "start_date": "2026-04-01",
+        "countries": ["KEN"],
+        "priorities": [str(Priority.objects.get(code="d").pk)],
+        "action": "check",
+    }
+    response = client.post(reverse("initiatives:activity-create"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Similar activities by other agencies" in html
+    assert pair[1].title in html
+    assert not Activity.objects.filter(reference="IOM-2").exists()
+    data.pop("action")
+    assert client.post(reverse("initiatives:activity-create"), data).status_code == 302
+
+
+def test_activity_page_shows_its_flags_to_its_agency(client, pair, alice, harry):
+    client.force_login(harry)
+    html = client.get(pair[0].get_absolute_url()).content.decode()
+    assert "Possible overlaps" in html
+    assert pair[1].title in html

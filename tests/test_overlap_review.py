@@ -424,3 +424,16 @@ def test_similar_activities_partial_lists_focal_points(iom, fiona, unhcr_activit
     assert "fiona@iom.example" in html
     assert "mailto:fiona@iom.example?subject=" in html
     assert "70% similar" in html
+
+
+def test_queue_points_out_clusters(client, sam, iom, ilo):
+    unhcr = Agency.objects.get(acronym="UNHCR")
+    hub = ActivityFactory(agency=iom, reference="HUB-1")
+    others = [ActivityFactory(agency=ilo), ActivityFactory(agency=unhcr)]
+    for other in others:
+        a, b = sorted([hub, other], key=lambda act: act.pk)
+        OverlapFlag.objects.create(activity_a=a, activity_b=b, score=0.8, reasons={})
+    client.force_login(sam)
+    html = client.get(reverse("overlaps:flag-list")).content.decode()
+    assert "HUB-1 overlaps with 2 other activities" in html
+    assert reverse("overlaps:activity-cluster", args=[hub.pk]) in html
