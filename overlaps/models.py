@@ -22,10 +22,11 @@ class FlagQuerySet(models.QuerySet):
 
     def exportable(self):
         """Pairs at or above the threshold, plus every decided pair."""
-        from .engine import DEFAULT_THRESHOLD
+        from .calibration import current
 
+        _weights, threshold = current()
         return self.filter(
-            Q(score__gte=DEFAULT_THRESHOLD) | Q(status__in=[s.value for s in OverlapFlag.DECISIONS])
+            Q(score__gte=threshold) | Q(status__in=[s.value for s in OverlapFlag.DECISIONS])
         )
 
     def with_pair(self):
@@ -101,3 +102,26 @@ class FlagComment(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+class ScoreCalibration(models.Model):
+    """Weights and threshold refitted on the secretariat's decisions (refit_overlap_weights)."""
+
+    weights = models.JSONField(_("weights"))
+    threshold = models.FloatField(_("threshold"))
+    decisions = models.PositiveIntegerField(_("decisions used"))
+    fitted_at = models.DateTimeField(_("fitted at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fitted_at", "-pk"]
+        verbose_name = _("score calibration")
+        verbose_name_plural = _("score calibrations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(threshold__gte=0) & Q(threshold__lte=1),
+                name="calibration_threshold_in_unit_interval",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.fitted_at:%Y-%m-%d %H:%M} (threshold {self.threshold:.2f})"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from initiatives import services as initiative_services
 from initiatives.models import Activity
 
-from . import engine
+from . import calibration, engine
 from .models import FlagComment, OverlapFlag
 
 UNDECIDED = (OverlapFlag.Status.OPEN, OverlapFlag.Status.JOINT)
@@ -235,10 +235,11 @@ def similar_for_draft(
         is_global="001" in region_codes,
     )
     text_model = engine.TextModel.fit([draft, *profiles.values()])
+    weights, threshold = calibration.current()
     scored = []
     for profile in profiles.values():
-        score = engine.score_pair(draft, profile, text_model)
-        if score is not None and score.value >= engine.DEFAULT_THRESHOLD:
+        score = engine.score_pair(draft, profile, text_model, weights=weights)
+        if score is not None and score.value >= threshold:
             scored.append((profile.id, score))
     scored.sort(key=lambda item: (-item[1].value, item[0]))
     top = scored[:limit]
@@ -248,9 +249,13 @@ def similar_for_draft(
 
 def full_scan(progress=None):
     """Score every candidate pair in-process and bring all flags in line."""
+    weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     text_model = engine.TextModel.fit(list(profiles.values()))
-    scores = {(a, b): score for a, b, score in engine.scan(profiles, text_model, progress=progress)}
+    found = engine.scan(
+        profiles, text_model, threshold=threshold, weights=weights, progress=progress
+    )
+    scores = {(a, b): score for a, b, score in found}
     # The incremental checks start again from what the scan just saw.
     engine.warm_cache(profiles, text_model)
     return sync_flags(scores, profiles)

@@ -3,7 +3,7 @@
 from celery import chord, shared_task
 from django.conf import settings
 
-from . import engine, services
+from . import calibration, engine, services
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -14,12 +14,13 @@ def rescore_activity(activity_id):
 @shared_task(acks_late=True)
 def scan_block(block_ids):
     """Score the pairs owned by one block; returns them for the chord's callback."""
+    weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     text_model = engine.TextModel.fit(list(profiles.values()))
-    return [
-        [a, b, score.value, score.joint, score.reasons]
-        for a, b, score in engine.scan(profiles, text_model, only_ids=set(block_ids))
-    ]
+    found = engine.scan(
+        profiles, text_model, threshold=threshold, weights=weights, only_ids=set(block_ids)
+    )
+    return [[a, b, score.value, score.joint, score.reasons] for a, b, score in found]
 
 
 @shared_task(acks_late=True)
