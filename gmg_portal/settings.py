@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "priorities",
     "initiatives",
     "overlaps",
+    "digests",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "overlaps.tasks.full_scan",
         "schedule": crontab(hour=2, minute=30),
     },
+}
+# The weekly digest: day (mon..sun) and hour in UTC; the sweeper re-sends what is still
+# pending for the current week every day, one hour later.
+DIGEST_DAY = os.environ.get("GMG_DIGEST_DAY", "mon")
+DIGEST_HOUR = envint("GMG_DIGEST_HOUR", 6)
+CELERY_BEAT_SCHEDULE["digests-weekly-send"] = {
+    "task": "digests.tasks.send_weekly_digests",
+    "schedule": crontab(day_of_week=DIGEST_DAY, hour=DIGEST_HOUR, minute=0),
+}
+CELERY_BEAT_SCHEDULE["digests-daily-sweep"] = {
+    "task": "digests.tasks.sweep_pending",
+    "schedule": crontab(hour=(DIGEST_HOUR + 1) % 24, minute=0),
 }
 # How many independent blocks the nightly overlap scan is split into for the workers.
 OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
