@@ -9,7 +9,7 @@ How a pair is scored
 --------------------
 A pair is first a *candidate*: different agencies, at least one common covered
 country, overlapping periods. Only candidates are scored. Each candidate gets
-five features, all in [0, 1]:
+six features, all in [0, 1]:
 
 ``text_char``
     cosine of character n-gram (char_wb, 3-5) TF-IDF vectors of title +
@@ -19,12 +19,18 @@ five features, all in [0, 1]:
     cosine of word-stem TF-IDF vectors. Separates sibling subjects that share
     many characters but not their distinctive words (victim *assistance* versus
     *prosecution* of trafficking).
+``text_lsa``
+    cosine in a 64-dimension latent semantic space (TruncatedSVD of the word-stem
+    TF-IDF, fitted on the corpus): words of one subject co-occur, so paraphrases
+    that share few words still land close.
 ``priorities``
     Jaccard index of the GMG priority codes.
 ``target_groups``
     Jaccard index of the target groups (0 when either side names none).
 ``period``
-    overlap in days / 180, capped at 1 (1 when both are open-ended).
+    overlap in days / 180, capped at 1 (1 when both are open-ended). Its fitted
+    weight is 0 (every candidate already overlaps in time); it is kept so that
+    decisions can give it weight through ``overlaps.learning``.
 
 Before the text features are built, place names are removed: every word of the
 English, French and Spanish names of countries and regions, demonyms derived
@@ -34,7 +40,8 @@ English/French/Spanish stopwords dropped.
 
 ``score = sum(WEIGHTS[f] * feature[f])``, rounded to 4 places. WEIGHTS sum to 1
 so the score is in [0, 1]. A pair is reported when ``score >= DEFAULT_THRESHOLD``
-(0.40, chosen on the tuning split of ``overlaps.evaluation``; see BENCHMARKS.md)
+(0.34; weights and threshold fitted by logistic regression on the tuning split of
+``overlaps.evaluation``, see BENCHMARKS.md)
 or when it is joint work.
 
 Joint work: both activities belong to the same joint initiative (always
@@ -98,14 +105,16 @@ from sklearn.preprocessing import normalize
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD: float = 0.40
+# Fitted with overlaps.learning.fit_weights on the "tune" split of overlaps.evaluation
+# (never on the "report" split the figures in BENCHMARKS.md come from).
+DEFAULT_THRESHOLD: float = 0.34
 WEIGHTS: dict = {
-    "text_char": 0.25,
-    "text_word": 0.25,
-    "text_lsa": 0.20,
-    "priorities": 0.10,
-    "target_groups": 0.05,
-    "period": 0.15,
+    "text_char": 0.29,
+    "text_word": 0.07,
+    "text_lsa": 0.42,
+    "priorities": 0.13,
+    "target_groups": 0.09,
+    "period": 0.0,
 }
 FEATURES = tuple(WEIGHTS)
 # Pairs whose distinctive-word cosine is below this never reach the threshold in
@@ -600,7 +609,8 @@ class TextModel:
 
     def transform(self, profiles: Iterable[Profile]):
         """(Xc, Xw, Xp) rows for profiles outside the corpus (or with changed text)."""
-        docs = [tokens(f"{p.title} {p.description}") for p in profiles]
+        # The title counts twice, as in ``fit``.
+        docs = [tokens(f"{p.title} {p.title} {p.description}") for p in profiles]
         vocab = sorted({w for d in docs for w in d})
         index = {w: i for i, w in enumerate(vocab)}
         r, c, v = [], [], []
@@ -1049,13 +1059,50 @@ def invalidate_cache() -> None:
     _CACHE.clear()
 
 
-def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD):
+def _scalars(p: Profile, tg_bit: dict) -> tuple[int, int, int, int]:
+    return (
+        p.start.toordinal(),
+        p.end.toordinal() if p.end is not None else OPEN_END,
+        _mask(p.priorities, lambda c: ord(c) - ord("a")),
+        _mask(p.target_groups, tg_bit.get),
+    )
+
+
+def _features_against(vecs, scalars, Xc, Xw, Z, start, end, prio, tg) -> dict[str, np.ndarray]:
+    """Features of one activity (its own vectors) against k others, as ``_features`` computes."""
+    Xc_t, Xw_t, _Xp_t, Z_t = vecs
+    text_char = np.asarray((Xc @ Xc_t.T).todense()).ravel()
+    text_word = np.asarray((Xw @ Xw_t.T).todense()).ravel()
+    text_lsa = (Z @ Z_t[0]).astype(np.float64) if Z is not None and Z_t is not None else text_word
+    start_t, end_t, prio_t, tg_t = scalars
+    overlap = np.minimum(end_t, end) - np.maximum(start_t, start) + 1
+    both_open = (end_t == OPEN_END) & (end == OPEN_END)
+    period = np.where(both_open, 1.0, np.clip(overlap / PERIOD_FULL_DAYS, 0.0, 1.0))
+    k = len(start)
+    return {
+        "text_char": np.clip(text_char, 0.0, 1.0),
+        "text_word": np.clip(text_word, 0.0, 1.0),
+        "text_lsa": np.clip(text_lsa, 0.0, 1.0),
+        "priorities": _jaccard(np.full(k, prio_t, dtype=np.int64), prio),
+        "target_groups": _jaccard(np.full(k, tg_t, dtype=np.int64), tg),
+        "period": period,
+    }
+
+
+def _shared_terms_of(model: TextModel, xa, xb, limit: int = 8) -> list[str]:
+    both = xa.multiply(xb).tocoo()
+    order = sorted(zip(both.data, both.col, strict=False), key=lambda t: (-t[0], t[1]))
+    return [model.surface.get(model.stem_vocab[c], model.stem_vocab[c]) for _, c in order[:limit]]
+
+
+def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weights=None):
     """Pairs of one (new or changed) activity with score >= threshold or joint work.
 
-    Uses an in-process cache of all profiles and the fitted text model (built on first
-    use or by ``warm_cache``); the checked activity itself is always reloaded from the
-    database and re-encoded, and activities created after the cache was built are
-    added to it.
+    The cache (``warm_cache``: every profile, the fitted text model and per-row arrays)
+    is never rebuilt here, because that costs as much as a scan. The checked activity is
+    reloaded from the database and encoded on its own; activities created or changed in
+    this process since the cache was built live in a small overlay that every later check
+    also searches. The next full scan (nightly) folds the overlay back into the cache.
     """
     from initiatives.models import Activity
 
@@ -1065,62 +1112,108 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD):
     target = fresh[activity_id]
     if not _CACHE:
         warm_cache()
-    profiles, model = _CACHE["profiles"], _CACHE["model"]
+    profiles, model, arr = _CACHE["profiles"], _CACHE["model"], _CACHE["arrays"]
+    overlay = _CACHE.setdefault("overlay", {})
+
+    seen = _CACHE.get("max_seen", _CACHE["max_id"])
     new_ids = list(
-        Activity.objects.filter(pk__gt=_CACHE["max_id"])
+        Activity.objects.filter(pk__gt=seen)
         .exclude(pk=activity_id)
         .values_list("pk", flat=True)
+        .order_by("pk")
     )
-    if new_ids or profiles.get(activity_id) != target:
-        added = load_profiles(new_ids) if new_ids else {}
-        added[activity_id] = target
-        profiles.update(added)
-        model.add(added.values())
-        warm_cache(profiles, model)
-        profiles = _CACHE["profiles"]
-    arr = _CACHE["arrays"]
-    if target.is_global:
-        cand = model.ids
-    else:
-        parts = [_CACHE["by_country"].get(c) for c in target.countries]
-        parts = [p for p in parts if p is not None] + [_CACHE["globals"]]
-        cand = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-    if len(cand) == 0:
-        return []
-    rows = np.array([model.index[c] for c in cand.tolist() if c in model.index], dtype=np.int64)
+    if new_ids:
+        for p in load_profiles(new_ids).values():
+            overlay[p.id] = (p, model.transform([p]))
+        _CACHE["max_seen"] = max(new_ids)
+    vecs = model.transform([target])
+    overlay[activity_id] = (target, vecs)
+    scalars = _scalars(target, arr.tg_bit)
+
+    out = []
+
+    def collect(others, feats):
+        values = _combine(feats, weights)
+        for k, (other, xb) in enumerate(others):
+            same = _same_initiative(target, other)
+            if values[k] < threshold and not same:
+                continue
+            f = {name: feats[name][k] for name in FEATURES}
+            joint = same or (_is_joint_link(target, other) and values[k] >= threshold)
+            reasons = _reasons(target, other, model, f)
+            reasons["shared_terms"] = _shared_terms_of(model, vecs[1], xb)
+            out.append((other.id, Score(float(values[k]), joint, reasons)))
+
+    # Candidates in the cache: same country (or global), another agency, overlapping period.
     if target.is_global:
         rows = np.arange(len(model.ids), dtype=np.int64)
-    t = model.index[activity_id]
-    ok = (rows != t) & arr.present[rows] & (arr.agency[rows] != target.agency_id)
-    ok &= (arr.start[rows] <= arr.end[t]) & (arr.start[t] <= arr.end[rows])
-    rows = rows[ok]
-    if len(rows) == 0:
-        return []
-    gate = np.asarray((model.Xp[rows] @ model.Xp[t].T).todense()).ravel()
-    same_init = np.array(
-        [
-            target.initiative_id is not None
-            and profiles[int(model.ids[r])].initiative_id == target.initiative_id
-            for r in rows
-        ],
-        dtype=bool,
-    )
-    rows = rows[(gate >= PREFILTER_FLOOR) | same_init]
-    if len(rows) == 0:
-        return []
-    feats = _features(model, arr, np.full(len(rows), t), rows)
-    values = _combine(feats)
-    out = []
-    for k, r in enumerate(rows.tolist()):
-        other = profiles[int(model.ids[r])]
-        same = _same_initiative(target, other)
-        if values[k] < threshold and not same:
-            continue
-        if not (target.countries & other.countries):
-            continue
-        f = {name: feats[name][k] for name in FEATURES}
-        joint = same or _is_joint_link(target, other)
-        out.append((other.id, Score(float(values[k]), joint, _reasons(target, other, model, f))))
+    else:
+        parts = [_CACHE["by_country"].get(c) for c in target.countries]
+        parts = [part for part in parts if part is not None] + [_CACHE["globals"]]
+        cand = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        rows = np.array([model.index[c] for c in cand.tolist() if c in model.index], dtype=np.int64)
+    if len(rows):
+        start_t, end_t = scalars[0], scalars[1]
+        ok = arr.present[rows] & (arr.agency[rows] != target.agency_id)
+        ok &= (arr.start[rows] <= end_t) & (start_t <= arr.end[rows])
+        # Rows that changed in this process are scored from the overlay instead.
+        ok &= ~np.isin(model.ids[rows], np.fromiter(overlay, dtype=np.int64, count=len(overlay)))
+        rows = rows[ok]
+    if len(rows):
+        gate = np.asarray((model.Xp[rows] @ vecs[2].T).todense()).ravel()
+        same_init = np.array(
+            [
+                target.initiative_id is not None
+                and profiles[int(model.ids[r])].initiative_id == target.initiative_id
+                for r in rows
+            ],
+            dtype=bool,
+        )
+        rows = rows[(gate >= PREFILTER_FLOOR) | same_init]
+    if len(rows):
+        others = [(profiles[int(model.ids[r])], model.Xw[r]) for r in rows.tolist()]
+        keep = [i for i, (o, _x) in enumerate(others) if target.countries & o.countries]
+        rows = rows[keep]
+        others = [others[i] for i in keep]
+    if len(rows):
+        feats = _features_against(
+            vecs,
+            scalars,
+            model.Xc[rows],
+            model.Xw[rows],
+            model.Z[rows] if model.Z is not None else None,
+            arr.start[rows],
+            arr.end[rows],
+            arr.prio[rows],
+            arr.tg[rows],
+        )
+        collect(others, feats)
+
+    # Candidates in the overlay (few): the same rules, pair by pair.
+    extra = [
+        (p, v)
+        for pid, (p, v) in sorted(overlay.items())
+        if pid != activity_id
+        and p.agency_id != target.agency_id
+        and _periods_overlap(target, p)
+        and (target.countries & p.countries)
+    ]
+    if extra:
+        sc = [_scalars(p, arr.tg_bit) for p, _v in extra]
+        Z_parts = [v[3] for _p, v in extra]
+        feats = _features_against(
+            vecs,
+            scalars,
+            sparse.vstack([v[0] for _p, v in extra]).tocsr(),
+            sparse.vstack([v[1] for _p, v in extra]).tocsr(),
+            np.vstack(Z_parts) if all(z is not None for z in Z_parts) else None,
+            np.array([x[0] for x in sc], dtype=np.int64),
+            np.array([x[1] for x in sc], dtype=np.int64),
+            np.array([x[2] for x in sc], dtype=np.int64),
+            np.array([x[3] for x in sc], dtype=np.int64),
+        )
+        collect([(p, v[1]) for p, v in extra], feats)
+
     out.sort(key=lambda t: (-t[1].value, t[0]))
     return out
 
