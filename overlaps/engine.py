@@ -794,7 +794,7 @@ def _same_initiative(pa: Profile, pb: Profile) -> bool:
     return pa.initiative_id is not None and pa.initiative_id == pb.initiative_id
 
 
-def _reasons(pa: Profile, pb: Profile, model: TextModel, feats: dict) -> dict:
+def _reasons(pa: Profile, pb: Profile, model: TextModel, feats: dict, terms=True) -> dict:
     common = sorted(pa.countries & pb.countries)
     countries = common[:MAX_REASON_COUNTRIES]
     if pa.end is None and pb.end is None:
@@ -808,7 +808,9 @@ def _reasons(pa: Profile, pb: Profile, model: TextModel, feats: dict) -> dict:
         "priorities": sorted(pa.priorities & pb.priorities),
         "target_groups": sorted(pa.target_groups & pb.target_groups),
         "text_similarity": round(float(feats["text_char"]), 4),
-        "shared_terms": model.shared_terms(pa.id, pb.id) if pa.id in model.index else [],
+        "shared_terms": (
+            model.shared_terms(pa.id, pb.id) if terms and pa.id in model.index else []
+        ),
         "features": {f: round(float(feats[f]), 4) for f in FEATURES},
     }
     if len(common) > MAX_REASON_COUNTRIES:
@@ -1053,6 +1055,18 @@ def warm_cache(profiles=None, text_model=None) -> None:
         max_id=max(profiles, default=0),
     )
     _CACHE["arrays"] = _Arrays(profiles, model)
+    # Row of each activity id, and each row's initiative (-1: none), as arrays so that a
+    # check over thousands of candidates stays vectorised.
+    ids = np.array(sorted(model.index), dtype=np.int64)
+    rows = np.array([model.index[i] for i in ids.tolist()], dtype=np.int64)
+    _CACHE["row_of"] = lambda wanted: rows[
+        np.clip(np.searchsorted(ids, wanted), 0, max(len(ids) - 1, 0))
+    ][np.isin(wanted, ids)]
+    initiative = np.full(len(model.ids), -1, dtype=np.int64)
+    for pid, p in profiles.items():
+        if p.initiative_id is not None and pid in model.index:
+            initiative[model.index[pid]] = p.initiative_id
+    _CACHE["initiative"] = initiative
 
 
 def invalidate_cache() -> None:
@@ -1090,9 +1104,20 @@ def _features_against(vecs, scalars, Xc, Xw, Z, start, end, prio, tg) -> dict[st
 
 
 def _shared_terms_of(model: TextModel, xa, xb, limit: int = 8) -> list[str]:
-    both = xa.multiply(xb).tocoo()
-    order = sorted(zip(both.data, both.col, strict=False), key=lambda t: (-t[0], t[1]))
-    return [model.surface.get(model.stem_vocab[c], model.stem_vocab[c]) for _, c in order[:limit]]
+    """Shared word stems, strongest first; `xb` is a row of model.Xw or a 1-row matrix."""
+    if isinstance(xb, int):
+        lo, hi = model.Xw.indptr[xb], model.Xw.indptr[xb + 1]
+        ib, db = model.Xw.indices[lo:hi], model.Xw.data[lo:hi]
+    else:
+        ib, db = xb.indices, xb.data
+    common, ka, kb = np.intersect1d(xa.indices, ib, assume_unique=True, return_indices=True)
+    if not len(common):
+        return []
+    weight = xa.data[ka] * db[kb]
+    order = np.lexsort((common, -weight))[:limit]
+    return [
+        model.surface.get(model.stem_vocab[c], model.stem_vocab[c]) for c in common[order].tolist()
+    ]
 
 
 def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weights=None):
@@ -1132,15 +1157,21 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
 
     out = []
 
-    def collect(others, feats):
+    def collect(others, feats, candidates=None):
+        """Keep the pairs that reach the threshold (or share an initiative)."""
         values = _combine(feats, weights)
-        for k, (other, xb) in enumerate(others):
-            same = _same_initiative(target, other)
-            if values[k] < threshold and not same:
+        same = (
+            candidates["same_init"]
+            if candidates is not None
+            else np.array([_same_initiative(target, o) for o, _x in others], dtype=bool)
+        )
+        for k in np.flatnonzero((values >= threshold) | same).tolist():
+            other, xb = others(k) if callable(others) else others[k]
+            if not (target.countries & other.countries):
                 continue
             f = {name: feats[name][k] for name in FEATURES}
-            joint = same or (_is_joint_link(target, other) and values[k] >= threshold)
-            reasons = _reasons(target, other, model, f)
+            joint = bool(same[k]) or (_is_joint_link(target, other) and values[k] >= threshold)
+            reasons = _reasons(target, other, model, f, terms=False)
             reasons["shared_terms"] = _shared_terms_of(model, vecs[1], xb)
             out.append((other.id, Score(float(values[k]), joint, reasons)))
 
@@ -1151,7 +1182,7 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
         parts = [_CACHE["by_country"].get(c) for c in target.countries]
         parts = [part for part in parts if part is not None] + [_CACHE["globals"]]
         cand = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
-        rows = np.array([model.index[c] for c in cand.tolist() if c in model.index], dtype=np.int64)
+        rows = _CACHE["row_of"](cand)
     if len(rows):
         start_t, end_t = scalars[0], scalars[1]
         ok = arr.present[rows] & (arr.agency[rows] != target.agency_id)
@@ -1161,20 +1192,10 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
         rows = rows[ok]
     if len(rows):
         gate = np.asarray((model.Xp[rows] @ vecs[2].T).todense()).ravel()
-        same_init = np.array(
-            [
-                target.initiative_id is not None
-                and profiles[int(model.ids[r])].initiative_id == target.initiative_id
-                for r in rows
-            ],
-            dtype=bool,
-        )
-        rows = rows[(gate >= PREFILTER_FLOOR) | same_init]
-    if len(rows):
-        others = [(profiles[int(model.ids[r])], model.Xw[r]) for r in rows.tolist()]
-        keep = [i for i, (o, _x) in enumerate(others) if target.countries & o.countries]
-        rows = rows[keep]
-        others = [others[i] for i in keep]
+        initiative = _CACHE["initiative"][rows]
+        same_init = (initiative >= 0) & (initiative == (target.initiative_id or -2))
+        keep = (gate >= PREFILTER_FLOOR) | same_init
+        rows, same_init = rows[keep], same_init[keep]
     if len(rows):
         feats = _features_against(
             vecs,
@@ -1187,7 +1208,11 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
             arr.prio[rows],
             arr.tg[rows],
         )
-        collect(others, feats)
+        collect(
+            lambda k: (profiles[int(model.ids[rows[k]])], int(rows[k])),
+            feats,
+            {"same_init": same_init},
+        )
 
     # Candidates in the overlay (few): the same rules, pair by pair.
     extra = [

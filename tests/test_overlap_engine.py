@@ -267,3 +267,26 @@ def test_material_fingerprint_changes_with_material_fields(iom):
     assert engine.material_fingerprint(engine.load_profiles()[a.pk]) != (
         engine.material_fingerprint(before)
     )
+
+
+@pytest.mark.django_db
+def test_fit_weights_needs_enough_decisions_and_returns_normalised_weights(iom, ilo):
+    from overlaps import learning
+
+    with pytest.raises(ValueError, match="at least 30"):
+        learning.fit_weights([(1, 2, "confirmed")] * 5)
+    acts = [
+        make(iom if i % 2 else ilo, [VICTIMS_A, VICTIMS_B, PROSECUTION, REMITTANCES][i % 4])
+        for i in range(12)
+    ]
+    same = {0: "v", 1: "v", 2: "p", 3: "r"}
+    decided = []
+    for i, a in enumerate(acts):
+        for j, b in enumerate(acts[i + 1 :], start=i + 1):
+            if a.agency_id != b.agency_id:
+                status = "confirmed" if same[i % 4] == same[j % 4] else "not_related"
+                decided.append((a.pk, b.pk, status))
+    result = learning.fit_weights(decided)
+    assert set(result["weights"]) == set(engine.WEIGHTS)
+    assert abs(sum(result["weights"].values()) - 1) < 0.01
+    assert 0 < result["threshold"] < 1
