@@ -57,6 +57,9 @@ class DigestDelivery(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        # Held by exactly one job between its conditional UPDATE (pending -> sending) and the
+        # SMTP server's answer; a stale one (the worker died) goes back to pending after a lease.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         EMPTY = "empty", _("Nothing to say")
         FAILED = "failed", _("Failed")

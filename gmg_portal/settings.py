@@ -232,6 +232,12 @@ CELERY_BEAT_SCHEDULE = {
 # pending for the current week every day, one hour later.
 DIGEST_DAY = os.environ.get("GMG_DIGEST_DAY", "mon")
 DIGEST_HOUR = envint("GMG_DIGEST_HOUR", 6)
+# Temporary SMTP failures are retried with doubling waits (seconds) up to a cap, then the
+# delivery is marked failed; a delivery stuck "sending" that long is handed back to the sweeper.
+DIGEST_MAX_ATTEMPTS = envint("GMG_DIGEST_MAX_ATTEMPTS", 5)
+DIGEST_RETRY_BACKOFF = envint("GMG_DIGEST_RETRY_BACKOFF", 60)
+DIGEST_RETRY_BACKOFF_MAX = envint("GMG_DIGEST_RETRY_BACKOFF_MAX", 3600)
+DIGEST_SENDING_LEASE = envint("GMG_DIGEST_SENDING_LEASE", 900)
 CELERY_BEAT_SCHEDULE["digests-weekly-send"] = {
     "task": "digests.tasks.send_weekly_digests",
     "schedule": crontab(day_of_week=DIGEST_DAY, hour=DIGEST_HOUR, minute=0),

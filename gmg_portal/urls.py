@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("priorities.urls")),
     path("", include("overlaps.urls")),
+    path("", include("digests.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),

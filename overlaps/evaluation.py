@@ -1105,13 +1105,24 @@ def generate_large(n=100_000, seed=7, names=None) -> EvaluationSet:
             regs = []
         split = "tune" if key % 2 else "report"
         style = rng.choices(["normal", "foreign", "short"], [0.9, 0.05, 0.05])[0]
-        title, desc = _text(rng, subject, split, countries, names, style)
-        # A real portfolio has thousands of distinct subjects, not 29: each activity
-        # belongs to one of TOPICS_PER_SUBJECT programme lines with its own terms.
+        # A real portfolio has thousands of distinct pieces of work, not 29 subjects:
+        # each activity belongs to one of TOPICS_PER_SUBJECT programme lines, and its
+        # text is mostly about that line (its own terms), as real descriptions are about
+        # their specific work. Only one sentence comes from the broad subject.
         topic = rng.randrange(TOPICS_PER_SUBJECT)
         words = _topic_words(subject[1], topic)
-        desc = f"{desc} Focus: {', '.join(rng.sample(words, 4))}."
-        title = f"{title}: {words[0]} {words[1]}"
+        if style == "normal":
+            phrase = rng.choice(subject[5])
+            title = f"{rng.choice(subject[4])}: {words[0]} {words[1]} {words[2]}"
+            desc = (
+                f"{words[0].capitalize()} {words[1]} {words[2]} programme, {phrase}. "
+                f"It covers {words[3]} and {words[4]} for {words[5]}; "
+                f"focus: {', '.join(rng.sample(words, 4))}."
+            )
+        else:
+            title, desc = _text(rng, subject, split, countries, names, style)
+            desc = f"{desc} Focus: {', '.join(rng.sample(words, 4))}."
+            title = f"{title}: {words[0]} {words[1]}"
         specs.append(
             Spec(
                 key=key,

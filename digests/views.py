@@ -1,0 +1,137 @@
+"""The digest pages: preferences, archive, one delivery, preview and one-click unsubscribe."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from agencies.models import User
+from gmg_portal import emails
+
+from . import tokens
+from . import week as weeks
+from .content import build_digest
+from .forms import ArchiveFilterForm, PreferenceForm, PreviewForm, default_frequency
+from .models import DigestDelivery, DigestPreference, Frequency
+
+
+def _preference_of(user):
+    preference = DigestPreference.objects.filter(user=user).first()
+    if preference is None:
+        preference = DigestPreference(
+            user=user, frequency=default_frequency(user), language=settings.LANGUAGE_CODE
+        )
+    return preference
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    preference = _preference_of(request.user)
+    if request.method == "POST" and request.POST.get("action") == "resubscribe":
+        preference.frequency = Frequency.WEEKLY
+        preference.save()
+        messages.success(request, _("You will receive the digest every week again."))
+        return redirect("digests:preferences")
+    form = PreferenceForm(request.POST if request.method == "POST" else None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your digest preferences were saved."))
+        return redirect("digests:preferences")
+    return render(
+        request,
+        "digests/preferences.html",
+        {
+            "form": form,
+            "preference": preference,
+            "is_saved": preference.pk is not None,
+            "unsubscribed": preference.pk is not None and preference.frequency == Frequency.NEVER,
+        },
+    )
+
+
+@login_required
+def archive(request):
+    user = request.user
+    deliveries = DigestDelivery.objects.readable_by(user).select_related("recipient")
+    context = {}
+    if user.is_secretariat:
+        form = ArchiveFilterForm(request.GET or None)
+        if form.is_valid():
+            if form.cleaned_data["person"]:
+                deliveries = deliveries.filter(recipient=form.cleaned_data["person"])
+            if form.cleaned_data["status"]:
+                deliveries = deliveries.filter(status=form.cleaned_data["status"])
+        context["form"] = form
+        context["failed"] = (
+            DigestDelivery.objects.filter(status=DigestDelivery.Status.FAILED)
+            .select_related("recipient")
+            .order_by("-updated_at", "-pk")[:50]
+        )
+    else:
+        deliveries = deliveries.filter(status=DigestDelivery.Status.SENT)
+    query = request.GET.copy()
+    query.pop("page", None)
+    page = Paginator(deliveries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context.update(page=page, query=query.urlencode())
+    return render(request, "digests/archive.html", context)
+
+
+@login_required
+def detail(request, pk):
+    delivery = get_object_or_404(
+        DigestDelivery.objects.readable_by(request.user).select_related("recipient"), pk=pk
+    )
+    return render(request, "digests/detail.html", {"delivery": delivery})
+
+
+@login_required
+def preview(request):
+    recipient = request.user
+    form = None
+    if request.user.is_secretariat:
+        form = PreviewForm(request.GET or None)
+        if form.is_valid() and form.cleaned_data["recipient"]:
+            recipient = form.cleaned_data["recipient"]
+    year, week = weeks.current()
+    preference = _preference_of(recipient)
+    digest = build_digest(recipient, year, week)
+    with translation.override(preference.language or settings.LANGUAGE_CODE):
+        subject, text, html = emails.render("digest", digest.context())
+    return render(
+        request,
+        "digests/preview.html",
+        {
+            "form": form,
+            "recipient": recipient,
+            "preference": preference,
+            "digest": digest,
+            "subject": subject,
+            "text_body": text,
+            "html_body": html,
+            "week_label": weeks.label(year, week),
+        },
+    )
+
+
+@csrf_exempt  # The signed token is the credential; RFC 8058 one-click POSTs carry no CSRF token.
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    user_id = tokens.read(token)
+    user = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    if user is None:
+        return render(request, "digests/unsubscribe_invalid.html", status=400)
+    if request.method == "GET":
+        return render(request, "digests/unsubscribe.html", {"person": user, "done": False})
+    # A browser's confirm button and a mail client's "List-Unsubscribe=One-Click" both land here.
+    preference = DigestPreference.objects.filter(user=user).first()
+    if preference is None:
+        preference = DigestPreference(user=user, language=settings.LANGUAGE_CODE)
+    preference.frequency = Frequency.NEVER
+    preference.save()
+    return render(request, "digests/unsubscribe.html", {"person": user, "done": True})

@@ -1,0 +1,220 @@
+"""The digest pages with named people: preferences, archive, detail, preview, unsubscribe."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from digests import tokens
+from digests.models import DigestDelivery, DigestPreference, Frequency
+
+from .factories import ActivityFactory
+
+NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
+
+
+def one_h1(response):
+    return len(re.findall(r"<h1[\s>]", response.content.decode())) == 1
+
+
+def delivery_for(user, week=47, **fields):
+    fields.setdefault("status", DigestDelivery.Status.SENT)
+    fields.setdefault("subject", f"GMG weekly digest 2026-W{week}")
+    fields.setdefault(
+        "html_body", '<html><body><h1>Digest</h1><p class="x">"quoted"</p></body></html>'
+    )
+    fields.setdefault("text_body", "Digest in plain text")
+    return DigestDelivery.objects.create(recipient=user, iso_year=2026, iso_week=week, **fields)
+
+
+# -- preferences ------------------------------------------------------------------------
+
+
+def test_preferences_default_by_role(client, harry, alice):
+    client.force_login(harry)
+    response = client.get(reverse("digests:preferences"))
+    assert response.status_code == 200 and one_h1(response)
+    assert response.context["form"].initial["frequency"] == Frequency.WEEKLY
+    html = response.content.decode()
+    assert 'for="id_language"' in html and 'type="radio"' in html
+
+    client.force_login(alice)
+    response = client.get(reverse("digests:preferences"))
+    assert response.context["form"].initial["frequency"] == Frequency.NEVER
+    assert not DigestPreference.objects.exists()
+
+
+def test_preferences_save_and_resubscribe(client, alice):
+    client.force_login(alice)
+    url = reverse("digests:preferences")
+    response = client.post(url, {"frequency": "biweekly", "language": "en"})
+    assert response.status_code == 302
+    preference = DigestPreference.objects.get(user=alice)
+    assert preference.frequency == Frequency.BIWEEKLY
+
+    client.post(url, {"frequency": "never", "language": "en"})
+    assert "Subscribe again" in client.get(url).content.decode()
+    client.post(url, {"action": "resubscribe"})
+    preference.refresh_from_db()
+    assert preference.frequency == Frequency.WEEKLY
+
+
+def test_preferences_refuse_an_unknown_choice(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("digests:preferences"), {"frequency": "daily", "language": "xx"})
+    assert response.status_code == 200
+    assert response.context["form"].errors.keys() == {"frequency", "language"}
+    assert not DigestPreference.objects.exists()
+
+
+def test_anonymous_is_sent_to_sign_in(client, db):
+    for name in ("preferences", "archive", "preview"):
+        response = client.get(reverse(f"digests:{name}"))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# -- archive and detail -----------------------------------------------------------------
+
+
+def test_archive_shows_own_sent_digests_only(client, harry, alice, bob):
+    mine = delivery_for(harry)
+    delivery_for(harry, week=46, status=DigestDelivery.Status.EMPTY)
+    delivery_for(bob)
+    client.force_login(harry)
+    response = client.get(reverse("digests:archive"))
+    assert response.status_code == 200 and one_h1(response)
+    assert list(response.context["page"].object_list) == [mine]
+    assert "Failed deliveries" not in response.content.decode()
+
+
+def test_secretariat_archive_filters_and_lists_failures(client, sam, harry, bob):
+    delivery_for(harry)
+    failed = delivery_for(bob, status=DigestDelivery.Status.FAILED, error="SMTP 550 mailbox full")
+    client.force_login(sam)
+    response = client.get(reverse("digests:archive"))
+    html = response.content.decode()
+    assert response.status_code == 200 and one_h1(response)
+    assert response.context["page"].paginator.count == 2
+    assert "SMTP 550 mailbox full" in html
+    assert list(response.context["failed"]) == [failed]
+    assert 'for="id_person"' in html and 'for="id_status"' in html
+
+    response = client.get(reverse("digests:archive"), {"person": bob.pk})
+    assert list(response.context["page"].object_list) == [failed]
+    response = client.get(reverse("digests:archive"), {"status": "sent"})
+    assert [d.recipient for d in response.context["page"].object_list] == [harry]
+
+
+def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alice):
+    delivery = delivery_for(harry)
+    url = delivery.get_absolute_url()
+    for person in (harry, sam):
+        client.force_login(person)
+        response = client.get(url)
+        assert response.status_code == 200 and one_h1(response)
+        html = response.content.decode()
+        assert delivery.subject in html
+        # The stored email sits in a sandboxed iframe, attribute-escaped.
+        assert 'sandbox=""' in html
+        assert 'srcdoc="&lt;html&gt;&lt;body&gt;&lt;h1&gt;Digest' in html
+        assert "&quot;quoted&quot;" in html
+        assert "Digest in plain text" in html
+    for person in (bob, alice):
+        client.force_login(person)
+        assert client.get(url).status_code == 404
+
+
+# -- preview ----------------------------------------------------------------------------
+
+
+@time_machine.travel(NOW, tick=False)
+def test_preview_renders_without_sending(client, harry, ilo, iom, mailoutbox):
+    ActivityFactory(agency=iom, title="IOM new this week")
+    client.force_login(harry)
+    response = client.get(reverse("digests:preview"))
+    assert response.status_code == 200 and one_h1(response)
+    html = response.content.decode()
+    assert "2026-W48" in html and "IOM new this week" in html
+    assert 'sandbox=""' in html and "would be empty" not in html
+    assert mailoutbox == [] and not DigestDelivery.objects.exists()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_preview_says_when_it_would_be_empty(client, bob):
+    client.force_login(bob)
+    response = client.get(reverse("digests:preview"))
+    assert response.status_code == 200
+    assert "would be empty" in response.content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, iom):
+    ActivityFactory(agency=iom, title="IOM new this week")
+    client.force_login(sam)
+    response = client.get(reverse("digests:preview"), {"recipient": harry.pk})
+    assert response.context["recipient"] == harry
+    assert "IOM new this week" in response.content.decode()
+    assert 'for="id_recipient"' in response.content.decode()
+    # Others cannot: the parameter is ignored.
+    client.force_login(alice)
+    response = client.get(reverse("digests:preview"), {"recipient": harry.pk})
+    assert response.context["recipient"] == alice
+
+
+# -- unsubscribe ------------------------------------------------------------------------
+
+
+def test_unsubscribe_get_confirms_without_changing_anything(harry):
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(reverse("digests:unsubscribe", args=[tokens.make(harry)]))
+    assert response.status_code == 200 and one_h1(response)
+    assert "harry@iom.example" in response.content.decode()
+    assert not DigestPreference.objects.exists()
+
+
+def test_unsubscribe_post_from_the_confirm_page(harry):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("digests:unsubscribe", args=[tokens.make(harry)]))
+    assert response.status_code == 200
+    assert DigestPreference.objects.get(user=harry).frequency == Frequency.NEVER
+
+
+def test_one_click_unsubscribe_rfc_8058(harry):
+    DigestPreference.objects.create(user=harry, frequency=Frequency.WEEKLY, language="en")
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("digests:unsubscribe", args=[tokens.make(harry)]),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert DigestPreference.objects.get(user=harry).frequency == Frequency.NEVER
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_tampered_token_is_a_clear_400(harry, method):
+    token = tokens.make(harry)
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    client = Client(enforce_csrf_checks=True)
+    for bad in (tampered, "nonsense"):
+        response = getattr(client, method)(reverse("digests:unsubscribe", args=[bad]))
+        assert response.status_code == 400
+        assert "This unsubscribe link does not work" in response.content.decode()
+        assert one_h1(response)
+    assert not DigestPreference.objects.exists()
+
+
+def test_token_of_a_deleted_person_is_a_400(harry):
+    token = tokens.make(harry)
+    harry.emailaddress_set.all().delete()
+    harry.delete()
+    assert Client().post(reverse("digests:unsubscribe", args=[token])).status_code == 400
+
+
+def test_nav_has_a_digests_link_for_signed_in_people(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{reverse("digests:archive")}"' in html
