@@ -231,6 +231,9 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["start_date", "end_date"], name="activity_period_idx"),
             models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),
+            # "What changed this week" (digests) reads by creation and update time, per agency.
+            models.Index(fields=["created_at"], name="activity_created_idx"),
+            models.Index(fields=["agency", "-updated_at"], name="activity_agency_recent_idx"),
         ]
 
     def __str__(self):

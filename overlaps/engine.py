@@ -1014,7 +1014,9 @@ def scan(
                     continue
                 joint = same_init or (_is_joint_link(pa, pb) and value >= threshold)
                 f = {name: feats[name][k] for name in FEATURES}
-                yield a, b, Score(value=value, joint=joint, reasons=_reasons(pa, pb, model, f))
+                reasons = _reasons(pa, pb, model, f, terms=False)
+                reasons["shared_terms"] = _shared_terms_of(model, int(ra[k]), int(rb[k]))
+                yield a, b, Score(value=value, joint=joint, reasons=reasons)
             except Exception:  # noqa: BLE001
                 logger.exception("Overlap scan: pair %s failed", chunk[k])
         done += len(chunk)
@@ -1103,17 +1105,26 @@ def _features_against(vecs, scalars, Xc, Xw, Z, start, end, prio, tg) -> dict[st
     }
 
 
+def _row_terms(model: TextModel, x):
+    """(indices, data) of a row of model.Xw given by number, or of a 1-row matrix."""
+    if isinstance(x, int):
+        lo, hi = model.Xw.indptr[x], model.Xw.indptr[x + 1]
+        return model.Xw.indices[lo:hi], model.Xw.data[lo:hi]
+    return x.indices, x.data
+
+
 def _shared_terms_of(model: TextModel, xa, xb, limit: int = 8) -> list[str]:
-    """Shared word stems, strongest first; `xb` is a row of model.Xw or a 1-row matrix."""
-    if isinstance(xb, int):
-        lo, hi = model.Xw.indptr[xb], model.Xw.indptr[xb + 1]
-        ib, db = model.Xw.indices[lo:hi], model.Xw.data[lo:hi]
-    else:
-        ib, db = xb.indices, xb.data
-    common, ka, kb = np.intersect1d(xa.indices, ib, assume_unique=True, return_indices=True)
+    """Shared word stems, strongest first; each side a row number of model.Xw or a 1-row matrix.
+
+    Read straight from the CSR arrays: slicing a row out of a scipy matrix costs more
+    than the whole comparison, and a scan does this for every pair it reports.
+    """
+    ia, da = _row_terms(model, xa)
+    ib, db = _row_terms(model, xb)
+    common, ka, kb = np.intersect1d(ia, ib, assume_unique=True, return_indices=True)
     if not len(common):
         return []
-    weight = xa.data[ka] * db[kb]
+    weight = da[ka] * db[kb]
     order = np.lexsort((common, -weight))[:limit]
     return [
         model.surface.get(model.stem_vocab[c], model.stem_vocab[c]) for c in common[order].tolist()
