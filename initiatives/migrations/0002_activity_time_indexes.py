@@ -5,22 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0002_gmg_members'),
-        ('geo', '0002_load_countries_and_regions'),
-        ('initiatives', '0001_initial'),
-        ('priorities', '0002_terms_of_reference'),
+        ("agencies", "0002_gmg_members"),
+        ("geo", "0002_load_countries_and_regions"),
+        ("initiatives", "0001_initial"),
+        ("priorities", "0002_terms_of_reference"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['created_at'], name='activity_created_idx'),
+            model_name="activity",
+            index=models.Index(fields=["created_at"], name="activity_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['agency', '-updated_at'], name='activity_agency_recent_idx'),
+            model_name="activity",
+            index=models.Index(fields=["agency", "-updated_at"], name="activity_agency_recent_idx"),
         ),
     ]
