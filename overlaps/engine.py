@@ -127,6 +127,9 @@ PERIOD_FULL_DAYS = 180
 # paraphrases with different vocabulary land close together.
 LSA_DIMS = 64
 LSA_SAMPLE = 20_000
+# Latent topics need a corpus to be learnt from: on a few dozen activities every text about
+# migration looks alike in them. Below this size the LSA feature falls back to word TF-IDF.
+LSA_MIN_DOCS = 300
 WORLD = "001"
 OPEN_END = date.max.toordinal()
 MAX_REASON_COUNTRIES = 20
@@ -585,7 +588,7 @@ class TextModel:
         k = min(LSA_DIMS, model.Xw.shape[1] - 1, len(profiles) // 4)
         model.svd = None
         model.Z = None
-        if k >= 8:
+        if k >= 8 and len(profiles) >= LSA_MIN_DOCS:
             from sklearn.decomposition import TruncatedSVD
 
             model.svd = TruncatedSVD(k, algorithm="randomized", n_iter=4, random_state=0)
