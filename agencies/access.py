@@ -12,7 +12,7 @@ def can_invite(user, agency=None):
         return False
     if user.is_secretariat:
         return True
-    if user.role != Role.FOCAL_POINT or not user.agency_id:
+    if user.role != Role.FOCAL_POINT or not user.agency_id or not user.agency.is_active:
         return False
     return agency is None or agency.pk == user.agency_id
 
@@ -22,7 +22,7 @@ def invitable_agencies(user):
         return Agency.objects.none()
     if user.is_secretariat:
         return Agency.objects.active()
-    return Agency.objects.filter(pk=user.agency_id)
+    return Agency.objects.active().filter(pk=user.agency_id)
 
 
 def invitable_roles(user):

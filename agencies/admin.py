@@ -35,6 +35,13 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
+    # Invitations are sent from the portal, which creates the token and the email.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     list_display = ["email", "agency", "role", "invited_by", "created_at", "accepted_at"]
     list_filter = ["role", "agency"]
     search_fields = ["email"]

@@ -116,7 +116,8 @@ def invitation_accept(request, token):
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            # E.g. someone created this person's account while the invitation was pending.
+            form.add_error(None, exc.messages)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to the GMG Portal."))

@@ -29,6 +29,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from agencies.models import Role, User
 from gmg_portal import emails
@@ -215,14 +216,16 @@ def deliver(delivery_id, connection=None):
     user = delivery.recipient
     if not has_email(user):
         log.warning("digest %s: %s has no email address", delivery.week_label, user.pk)
-        return _finish(delivery_id, Status.FAILED, error="no email address")
+        return _finish(delivery_id, Status.FAILED, error=gettext("no email address"))
 
     try:
         digest, subject, text, html, unsubscribe_url = render(delivery)
     except Exception:
         # A bug or a database hiccup while building: give the row back, let it be seen.
         DigestDelivery.objects.filter(pk=delivery_id, status=Status.SENDING).update(
-            status=Status.PENDING, error="building the digest failed", updated_at=timezone.now()
+            status=Status.PENDING,
+            error=gettext("building the digest failed"),
+            updated_at=timezone.now(),
         )
         raise
     if digest.is_empty:
@@ -250,7 +253,8 @@ def deliver(delivery_id, connection=None):
             return _finish(
                 delivery_id,
                 Status.FAILED,
-                error=f"gave up after {delivery.attempts} attempts: {reason}",
+                error=gettext("gave up after %(attempts)s attempts: %(reason)s")
+                % {"attempts": delivery.attempts, "reason": reason},
             )
         log.info(
             "digest %s to %s: attempt %s failed, will retry: %s",
@@ -309,7 +313,7 @@ def release_stale(year, week, now=None):
         .filter(status=Status.SENDING, updated_at__lt=cutoff)
         .update(
             status=Status.PENDING,
-            error="the worker sending it was lost",
+            error=gettext("the worker sending it was lost"),
             updated_at=timezone.now(),
         )
     )
@@ -372,3 +376,19 @@ def sweep(now=None):
     year, week = weeks.current(now)
     release_stale(year, week, now)
     return send_week(year, week, only_claimed=now < send_time(year, week))
+
+
+@transaction.atomic
+def preference_set(user, *, frequency, language=None):
+    """Record how often (and in which language) a person wants the digest."""
+    from .models import DigestPreference
+
+    preference, _created = DigestPreference.objects.select_for_update().get_or_create(
+        user=user, defaults={"frequency": frequency, "language": language or "en"}
+    )
+    preference.frequency = frequency
+    if language:
+        preference.language = language
+    preference.full_clean()
+    preference.save()
+    return preference

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from agencies.models import User
 from gmg_portal import emails
 
-from . import tokens
+from . import access, services, tokens
 from . import week as weeks
 from .content import build_digest
 from .forms import ArchiveFilterForm, PreferenceForm, PreviewForm, default_frequency
@@ -34,13 +34,16 @@ def _preference_of(user):
 def preferences(request):
     preference = _preference_of(request.user)
     if request.method == "POST" and request.POST.get("action") == "resubscribe":
-        preference.frequency = Frequency.WEEKLY
-        preference.save()
+        services.preference_set(request.user, frequency=Frequency.WEEKLY)
         messages.success(request, _("You will receive the digest every week again."))
         return redirect("digests:preferences")
     form = PreferenceForm(request.POST if request.method == "POST" else None, instance=preference)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.preference_set(
+            request.user,
+            frequency=form.cleaned_data["frequency"],
+            language=form.cleaned_data.get("language"),
+        )
         messages.success(request, _("Your digest preferences were saved."))
         return redirect("digests:preferences")
     return render(
@@ -58,9 +61,9 @@ def preferences(request):
 @login_required
 def archive(request):
     user = request.user
-    deliveries = DigestDelivery.objects.readable_by(user).select_related("recipient")
+    deliveries = access.deliveries_visible_to(user)
     context = {}
-    if user.is_secretariat:
+    if access.can_see_everyones(user):
         form = ArchiveFilterForm(request.GET or None)
         if form.is_valid():
             if form.cleaned_data["person"]:
@@ -73,8 +76,6 @@ def archive(request):
             .select_related("recipient")
             .order_by("-updated_at", "-pk")[:50]
         )
-    else:
-        deliveries = deliveries.filter(status=DigestDelivery.Status.SENT)
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(deliveries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,9 +85,7 @@ def archive(request):
 
 @login_required
 def detail(request, pk):
-    delivery = get_object_or_404(
-        DigestDelivery.objects.readable_by(request.user).select_related("recipient"), pk=pk
-    )
+    delivery = access.get_delivery_for_user(request.user, pk)
     return render(request, "digests/detail.html", {"delivery": delivery})
 
 
@@ -94,7 +93,7 @@ def detail(request, pk):
 def preview(request):
     recipient = request.user
     form = None
-    if request.user.is_secretariat:
+    if access.can_preview_others(request.user):
         form = PreviewForm(request.GET or None)
         if form.is_valid() and form.cleaned_data["recipient"]:
             recipient = form.cleaned_data["recipient"]
@@ -129,9 +128,5 @@ def unsubscribe(request, token):
     if request.method == "GET":
         return render(request, "digests/unsubscribe.html", {"person": user, "done": False})
     # A browser's confirm button and a mail client's "List-Unsubscribe=One-Click" both land here.
-    preference = DigestPreference.objects.filter(user=user).first()
-    if preference is None:
-        preference = DigestPreference(user=user, language=settings.LANGUAGE_CODE)
-    preference.frequency = Frequency.NEVER
-    preference.save()
+    services.preference_set(user, frequency=Frequency.NEVER)
     return render(request, "digests/unsubscribe.html", {"person": user, "done": True})

@@ -5,6 +5,7 @@ agency's activities; the secretariat writes any agency's.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Agency, Role
@@ -19,7 +20,7 @@ def can_write_activities_of(user, agency):
         return False
     if user.is_secretariat:
         return True
-    return user.role in WRITER_ROLES and user.agency_id == agency.pk
+    return user.role in WRITER_ROLES and user.agency_id == agency.pk and agency.is_active
 
 
 def agencies_user_can_log_for(user):
@@ -29,8 +30,22 @@ def agencies_user_can_log_for(user):
     if user.is_secretariat:
         return Agency.objects.active()
     if user.role in WRITER_ROLES and user.agency_id:
-        return Agency.objects.filter(pk=user.agency_id)
+        return Agency.objects.active().filter(pk=user.agency_id)
     return Agency.objects.none()
+
+
+def linkable_initiatives(user, agency, current=None):
+    """The joint initiatives an activity of `agency` may be linked to by this person.
+
+    Agencies link only to initiatives they lead or take part in; the one an activity
+    is already linked to stays available so that editing it does not fail.
+    """
+    if user.is_authenticated and user.is_secretariat:
+        return JointInitiative.objects.all()
+    allowed = Q(pk=current) if current else Q(pk__in=[])
+    if agency is not None:
+        allowed |= Q(lead_agency=agency) | Q(participating_agencies=agency)
+    return JointInitiative.objects.filter(allowed).distinct()
 
 
 def can_log_activities(user):

@@ -59,7 +59,7 @@ class ActivityForm(forms.ModelForm):
             "countries": _("Hold Ctrl (⌘ on a Mac) to choose several."),
         }
 
-    def __init__(self, *args, agencies, **kwargs):
+    def __init__(self, *args, agencies, initiatives=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = agencies
         self.fixed_agency = None
@@ -67,6 +67,11 @@ class ActivityForm(forms.ModelForm):
             # An activity stays with the agency that logged it.
             self.fixed_agency = self.instance.agency
             self.fields["version"].initial = self.instance.version
+            # Without it the stale-edit check could be skipped.
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = _(
+                "This form is out of date. Open the activity again and redo your changes."
+            )
         elif len(agencies) == 1:
             # Staff and focal points log for their own agency; there is nothing to choose.
             self.fixed_agency = agencies[0]
@@ -80,6 +85,8 @@ class ActivityForm(forms.ModelForm):
         self.fields["priorities"].error_messages["required"] = _(
             "Choose at least one priority of the Terms of Reference."
         )
+        if initiatives is not None:
+            self.fields["initiative"].queryset = initiatives
         self.fields["initiative"].queryset = self.fields["initiative"].queryset.order_by("title")
 
     def clean(self):

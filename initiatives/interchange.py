@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Agency
 from geo.models import Country, Region
+from gmg_portal import spreadsheets
 from priorities.models import Priority, TargetGroup, Theme
 
 from .models import Activity, JointInitiative
@@ -173,7 +174,7 @@ def write_csv(rows, out):
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({name: spreadsheets.protect(value) for name, value in row.items()})
         count += 1
     return count
 
@@ -279,7 +280,11 @@ class _RowParser:
         """(agency, reference, fields) for the services, or raise _RowRejected."""
         row = dict(zip(self.columns, cells, strict=False))
         # A short row (a spreadsheet drops trailing empty cells) reads as empty.
-        values = {name: (row.get(name) or "").strip() for name in self.columns if name}
+        values = {
+            name: spreadsheets.unprotect((row.get(name) or "").strip())
+            for name in self.columns
+            if name
+        }
         problems = []
         for name in REQUIRED_VALUES:
             if not values[name]:

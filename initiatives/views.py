@@ -115,7 +115,13 @@ def activity_create(request):
     agencies = access.agencies_user_can_log_for(request.user)
     if not agencies.exists():
         raise PermissionDenied
-    form = ActivityForm(request.POST if request.method == "POST" else None, agencies=agencies)
+    form = ActivityForm(
+        request.POST if request.method == "POST" else None,
+        agencies=agencies,
+        initiatives=access.linkable_initiatives(
+            request.user, agencies[0] if len(agencies) == 1 else None
+        ),
+    )
     context = {"form": form, "activity": None}
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "check":
@@ -142,6 +148,9 @@ def activity_edit(request, pk):
         request.POST if request.method == "POST" else None,
         instance=activity,
         agencies=access.agencies_user_can_log_for(request.user),
+        initiatives=access.linkable_initiatives(
+            request.user, activity.agency, current=activity.initiative_id
+        ),
     )
     if request.method == "POST" and form.is_valid() and request.POST.get("action") == "check":
         similar, focal_points = _similar_to_form(form, exclude_id=activity.pk)

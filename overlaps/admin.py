@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import FlagComment, OverlapFlag
+from initiatives.admin import ReadOnlyAdmin
+
+from .models import FlagComment, OverlapFlag, ScoreCalibration
 
 
 class CommentInline(admin.TabularInline):
@@ -10,9 +12,15 @@ class CommentInline(admin.TabularInline):
 
 
 @admin.register(OverlapFlag)
-class OverlapFlagAdmin(admin.ModelAdmin):
+class OverlapFlagAdmin(ReadOnlyAdmin):
+    # Decisions are taken on the pair page, through the service that records who and when.
     list_display = ["pk", "activity_a", "activity_b", "score", "status", "decided_by"]
     list_filter = ["status"]
     raw_id_fields = ["activity_a", "activity_b", "decided_by"]
     readonly_fields = ["reasons", "created_at", "scored_at", "decided_at", "decided_fingerprint"]
     inlines = [CommentInline]
+
+
+@admin.register(ScoreCalibration)
+class ScoreCalibrationAdmin(ReadOnlyAdmin):
+    list_display = ["fitted_at", "threshold", "decisions"]

@@ -2,6 +2,8 @@ import csv
 
 from django.utils.translation import gettext as _
 
+from gmg_portal import spreadsheets
+
 HEADER = ["reference_a", "agency_a", "reference_b", "agency_b", "score", "status", "reasons"]
 
 
@@ -33,16 +35,15 @@ def write_flags_csv(flags, out):
     writer.writerow(HEADER)
     count = 0
     for flag in flags.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                flag.activity_a.reference,
-                flag.activity_a.agency.acronym,
-                flag.activity_b.reference,
-                flag.activity_b.agency.acronym,
-                f"{flag.score:.4f}",
-                flag.status,
-                reasons_sentence(flag.reasons),
-            ]
-        )
+        cells = [
+            flag.activity_a.reference,
+            flag.activity_a.agency.acronym,
+            flag.activity_b.reference,
+            flag.activity_b.agency.acronym,
+            f"{flag.score:.4f}",
+            flag.status,
+            reasons_sentence(flag.reasons),
+        ]
+        writer.writerow([spreadsheets.protect(cell) for cell in cells])
         count += 1
     return count

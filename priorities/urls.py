@@ -6,5 +6,5 @@ app_name = "priorities"
 
 urlpatterns = [
     path("priorities/", views.priority_list, name="list"),
-    path("priorities/<str:code>/", views.priority_detail, name="detail"),
+    path("priorities/<slug:code>/", views.priority_detail, name="detail"),
 ]

@@ -126,6 +126,41 @@ def test_anonymous_cannot_edit_or_delete(client, iom_activity):
     response = client.post(edit, form_data(title="Hijacked"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+    delete = reverse("initiatives:activity-delete", args=[iom_activity.pk])
+    response = client.post(delete, {"confirm": "on"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    iom_activity.refresh_from_db()
+    assert iom_activity.title == "Return support"
+
+
+def test_staff_cannot_link_to_another_agencys_initiative(client, alice, iom, ilo):
+    from .factories import JointInitiativeFactory
+
+    theirs = JointInitiativeFactory(lead_agency=ilo)
+    ours = JointInitiativeFactory(lead_agency=ilo)
+    ours.participating_agencies.add(iom)
+    client.force_login(alice)
+    response = client.post(reverse("initiatives:activity-create"), form_data(initiative=theirs.pk))
+    assert "initiative" in response.context["form"].errors
+    assert not Activity.objects.exists()
+    response = client.post(reverse("initiatives:activity-create"), form_data(initiative=ours.pk))
+    assert Activity.objects.get().initiative == ours
+
+
+def test_staff_of_an_inactive_agency_cannot_log(client, alice, iom):
+    iom.is_active = False
+    iom.save()
+    client.force_login(alice)
+    assert client.get(reverse("initiatives:activity-create")).status_code == 403
+
+
+def test_edit_without_the_version_is_refused(client, alice, iom_activity):
+    client.force_login(alice)
+    url = reverse("initiatives:activity-edit", args=[iom_activity.pk])
+    response = client.post(url, form_data(reference=iom_activity.reference, title="No version"))
+    assert response.status_code == 200
+    assert "This form is out of date" in response.content.decode()
     iom_activity.refresh_from_db()
     assert iom_activity.title == "Return support"
 

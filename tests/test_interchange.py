@@ -515,3 +515,21 @@ def test_services_remain_the_only_writer(iom, monkeypatch):
     import_lines(GOOD)
 
     assert calls == ["IOM-1"]
+
+
+def test_formula_like_cells_are_defused_and_still_round_trip(iom, tmp_path):
+    from initiatives.interchange import export_rows, import_csv, write_csv
+    from initiatives.models import Activity
+
+    from .factories import ActivityFactory
+
+    ActivityFactory(agency=iom, reference="=HYPERLINK(1)", title="+cmd|' /C calc'!A0")
+    out = io.StringIO()
+    write_csv(export_rows(Activity.objects.all()), out)
+    text = out.getvalue()
+    assert "'=HYPERLINK(1)" in text and "'+cmd" in text
+    Activity.objects.all().delete()
+    result = import_csv(io.StringIO(text))
+    assert result.created == 1, result.errors
+    activity = Activity.objects.get()
+    assert (activity.reference, activity.title) == ("=HYPERLINK(1)", "+cmd|' /C calc'!A0")

@@ -68,6 +68,13 @@ def test_unknown_url_gets_a_friendly_404(client, alice, settings):
     assert "Page not found" in response.content.decode()
 
 
+@pytest.mark.parametrize("path", ["/priorities/%00/", "/agencies/%00/", "/activities/%00/"])
+def test_nul_bytes_in_urls_are_a_404(client, alice, settings, path):
+    settings.DEBUG = False
+    client.force_login(alice)
+    assert client.get(path).status_code == 404
+
+
 def test_garbage_filter_values_do_not_break_the_list(client, alice):
     client.force_login(alice)
     response = client.get(
@@ -155,4 +162,4 @@ def test_list_pages_run_a_fixed_number_of_queries(
         ActivityFactory(agency=ilo)
         JointInitiativeFactory(lead_agency=ilo)
     with django_assert_max_num_queries(few):
-        client.get(url)
+        assert client.get(url).status_code == 200
