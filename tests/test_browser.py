@@ -1,55 +1,13 @@
 """End to end in headless Debian Chromium: a staff member logs an activity and finds it."""
 
-import os
-
 import pytest
 
 from initiatives.models import Activity
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are
-# ordinary blocking test code, not async views.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-# Function-scoped on purpose: a running Playwright keeps an event loop in this thread,
-# and the database set-up between tests must not happen under it.
-@pytest.fixture
-def browser(live_server, django_db_serialized_rollback):
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is needed for the browser tests: not found at {CHROMIUM}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def sign_in(page, live_server, email, password):
