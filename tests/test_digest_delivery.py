@@ -8,15 +8,12 @@ import datetime
 import email
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 from email import policy
 from pathlib import Path
 
 import pytest
-import redis
 import time_machine
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
@@ -31,6 +28,7 @@ from digests.models import DigestDelivery, DigestPreference, Frequency
 from gmg_portal.celery import app
 
 from .factories import ActivityFactory, UserFactory
+from .workers import celery_worker, wait_for
 
 Status = DigestDelivery.Status
 UTC = datetime.UTC
@@ -40,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("TEST_DIGEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 needs_postgres = pytest.mark.skipif(
-    "connection.vendor != 'postgresql'", reason="concurrency is only real on PostgreSQL"
+    connection.vendor != "postgresql", reason="concurrency is only real on PostgreSQL"
 )
 
 
@@ -508,80 +506,12 @@ def test_the_message_has_one_click_unsubscribe_headers(heads, smtp):
 # -- (h) a real worker ----------------------------------------------------------------------------
 
 
-def wait_for(condition, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def forget_connections():
-    """The app caches its broker pool and result backend from the first use (an earlier
-    test's memory:// broker, no backend): make it build them again from its conf."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    if "amqp" in app.__dict__:
-        app.__dict__["amqp"]._producer_pool = None
-    app._backend = app._get_backend()
-
-
 @pytest.fixture
 def worker(smtp_server, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("A worker process needs a database it can share: run on PostgreSQL.")
-    redis.Redis.from_url(REDIS_URL).ping()  # no Redis is a failure, not a skip
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "gmg_portal",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    old = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    forget_connections()
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    try:
-        reply = None
-        deadline = time.monotonic() + 60
-        while not reply and time.monotonic() < deadline:
-            assert process.poll() is None, process.stdout.read().decode()
-            reply = app.control.ping(timeout=1)
-        assert reply, "the Celery worker did not answer"
+    with celery_worker(
+        REDIS_URL, settings, EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}"
+    ) as process:
         yield process
-    finally:
-        app.conf.update(old)
-        forget_connections()
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
