@@ -261,31 +261,46 @@ def full_scan(progress=None):
     return sync_flags(scores, profiles)
 
 
-def similar_with_focal_points(**draft):
-    """`similar_for_draft`, plus the focal points of the agencies it names."""
+def _focal_points(similar):
+    """agency id -> the focal points of the agencies named in `similar`, in one query."""
     from agencies.models import Role, User
 
-    similar = similar_for_draft(**draft)
     focal_points = {}
     agency_ids = {other.agency_id for other, _score in similar}
     for person in User.objects.filter(
         agency_id__in=agency_ids, role=Role.FOCAL_POINT, is_active=True
     ):
         focal_points.setdefault(person.agency_id, []).append(person)
-    return similar, focal_points
+    return focal_points
+
+
+def similar_with_focal_points(**draft):
+    """`similar_for_draft`, plus the focal points of the agencies it names."""
+    similar = similar_for_draft(**draft)
+    return similar, _focal_points(similar)
 
 
 def similar_for_activity(activity, limit=5):
-    """Similar activities by other agencies for a saved activity, with their focal points."""
-    return similar_with_focal_points(
-        agency=activity.agency,
-        title=activity.title,
-        description=activity.description,
-        countries=list(activity.countries.all()),
-        regions=list(activity.regions.all()),
-        start_date=activity.start_date,
-        end_date=activity.end_date,
-        priorities=list(activity.priorities.all()),
-        exclude_id=activity.pk,
-        limit=limit,
+    """Similar activities by other agencies for a saved activity, with their focal points.
+
+    Read from the flags its last check stored (one query), not scored again: the activity
+    page is opened far more often than an activity is saved.
+    """
+    flags = (
+        OverlapFlag.objects.involving(activity)
+        .filter(status__in=UNDECIDED)
+        .with_pair()
+        .order_by("-score", "pk")[:limit]
     )
+    similar = [
+        (
+            flag.activity_b if flag.activity_a_id == activity.pk else flag.activity_a,
+            engine.Score(
+                value=flag.score,
+                joint=flag.status == OverlapFlag.Status.JOINT,
+                reasons=flag.reasons,
+            ),
+        )
+        for flag in flags
+    ]
+    return similar, _focal_points(similar)
