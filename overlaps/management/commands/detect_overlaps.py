@@ -35,7 +35,7 @@ class Command(BaseCommand):
             now = time.monotonic()
             if now - last[0] >= 1 or done == total:
                 last[0] = now
-                sys.stderr.write(f"\rscored {done:,} of {total:,} activities")
+                sys.stderr.write(f"\rscored {done:,} of {total:,} candidate pairs")
                 sys.stderr.flush()
 
         counts = services.full_scan(progress=progress)
