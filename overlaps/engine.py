@@ -9,7 +9,7 @@ How a pair is scored
 --------------------
 A pair is first a *candidate*: different agencies, at least one common covered
 country, overlapping periods. Only candidates are scored. Each candidate gets
-six features, all in [0, 1]:
+seven features, all in [0, 1]:
 
 ``text_char``
     cosine of character n-gram (char_wb, 3-5) TF-IDF vectors of title +
@@ -23,6 +23,13 @@ six features, all in [0, 1]:
     cosine in a 64-dimension latent semantic space (TruncatedSVD of the word-stem
     TF-IDF, fitted on the corpus): words of one subject co-occur, so paraphrases
     that share few words still land close.
+``text_distinct``
+    cosine of the word-stem vectors restricted to the distinctive words (those in
+    at most 15 % of activities): what tells sibling subjects apart once the common
+    vocabulary of migration work is set aside. It carries the largest weight.
+
+On a corpus under LSA_MIN_DOCS activities neither topics nor distinctive words can
+be learnt; ``text_char`` then stands in for ``text_lsa`` and ``text_distinct``.
 ``priorities``
     Jaccard index of the GMG priority codes.
 ``target_groups``
@@ -40,7 +47,7 @@ English/French/Spanish stopwords dropped.
 
 ``score = sum(WEIGHTS[f] * feature[f])``, rounded to 4 places. WEIGHTS sum to 1
 so the score is in [0, 1]. A pair is reported when ``score >= DEFAULT_THRESHOLD``
-(0.34; weights and threshold fitted by logistic regression on the tuning split of
+(0.32; weights and threshold fitted by logistic regression on the tuning split of
 ``overlaps.evaluation``, see BENCHMARKS.md)
 or when it is joint work.
 
@@ -107,14 +114,17 @@ logger = logging.getLogger(__name__)
 
 # Fitted with overlaps.learning.fit_weights on the "tune" split of overlaps.evaluation
 # (never on the "report" split the figures in BENCHMARKS.md come from).
-DEFAULT_THRESHOLD: float = 0.34
+DEFAULT_THRESHOLD: float = 0.32
 WEIGHTS: dict = {
-    "text_char": 0.29,
-    "text_word": 0.07,
-    "text_lsa": 0.42,
-    "priorities": 0.13,
-    "target_groups": 0.09,
-    "period": 0.0,
+    "text_char": 0.03,
+    "text_word": 0.0,
+    "text_lsa": 0.3519,
+    "priorities": 0.0706,
+    "target_groups": 0.0521,
+    "period": 0.0003,
+    # Cosine over the distinctive words only (those in at most 15 % of activities): what
+    # separates sibling subjects that share the common vocabulary of migration work.
+    "text_distinct": 0.4951,
 }
 FEATURES = tuple(WEIGHTS)
 # Pairs whose distinctive-word cosine is below this never reach the threshold in
@@ -128,7 +138,7 @@ PERIOD_FULL_DAYS = 180
 LSA_DIMS = 64
 LSA_SAMPLE = 20_000
 # Latent topics need a corpus to be learnt from: on a few dozen activities every text about
-# migration looks alike in them. Below this size the LSA feature falls back to word TF-IDF.
+# migration looks alike in them. Below this size character n-grams stand in (module docstring).
 LSA_MIN_DOCS = 300
 WORLD = "001"
 OPEN_END = date.max.toordinal()
@@ -546,6 +556,7 @@ class TextModel:
     def __init__(self):
         self.index: dict[int, int] = {}
         self.ids: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.small = False
 
     @classmethod
     def fit(cls, profiles) -> TextModel:
@@ -585,6 +596,9 @@ class TextModel:
         limit = max(PREFILTER_MAX_DF * len(profiles), PREFILTER_MIN_DF)
         model.distinctive = (df <= limit).astype(np.float64)
         model.Xp = model._prefilter_matrix(model.Xw)
+        # Too few activities to learn topics or which words are distinctive: the character
+        # n-gram similarity then stands in for both (see _text_features).
+        model.small = len(profiles) < LSA_MIN_DOCS
         k = min(LSA_DIMS, model.Xw.shape[1] - 1, len(profiles) // 4)
         model.svd = None
         model.Z = None
@@ -758,10 +772,13 @@ def _features(model, arr, a, b) -> dict[str, np.ndarray]:
     Xw_a = model.Xw[a]
     text_char = np.asarray(Xc_a.multiply(model.Xc[b]).sum(axis=1)).ravel()
     text_word = np.asarray(Xw_a.multiply(model.Xw[b]).sum(axis=1)).ravel()
+    text_distinct = np.asarray(model.Xp[a].multiply(model.Xp[b]).sum(axis=1)).ravel()
     if model.Z is not None:
         text_lsa = np.einsum("ij,ij->i", model.Z[a], model.Z[b]).astype(np.float64)
     else:
         text_lsa = text_word
+    if model.small:
+        text_lsa = text_distinct = text_char
     start_a, end_a, prio_a, tg_a = arr.start[a], arr.end[a], arr.prio[a], arr.tg[a]
     overlap = np.minimum(end_a, arr.end[b]) - np.maximum(start_a, arr.start[b]) + 1
     both_open = (end_a == OPEN_END) & (arr.end[b] == OPEN_END)
@@ -770,6 +787,7 @@ def _features(model, arr, a, b) -> dict[str, np.ndarray]:
         "text_char": np.clip(text_char, 0.0, 1.0),
         "text_word": np.clip(text_word, 0.0, 1.0),
         "text_lsa": np.clip(text_lsa, 0.0, 1.0),
+        "text_distinct": np.clip(text_distinct, 0.0, 1.0),
         "priorities": _jaccard(prio_a, arr.prio[b]),
         "target_groups": _jaccard(tg_a, arr.tg[b]),
         "period": period,
@@ -1087,12 +1105,17 @@ def _scalars(p: Profile, tg_bit: dict) -> tuple[int, int, int, int]:
     )
 
 
-def _features_against(vecs, scalars, Xc, Xw, Z, start, end, prio, tg) -> dict[str, np.ndarray]:
+def _features_against(
+    vecs, scalars, Xc, Xw, Xp, Z, start, end, prio, tg, small=False
+) -> dict[str, np.ndarray]:
     """Features of one activity (its own vectors) against k others, as ``_features`` computes."""
-    Xc_t, Xw_t, _Xp_t, Z_t = vecs
+    Xc_t, Xw_t, Xp_t, Z_t = vecs
     text_char = np.asarray((Xc @ Xc_t.T).todense()).ravel()
     text_word = np.asarray((Xw @ Xw_t.T).todense()).ravel()
+    text_distinct = np.asarray((Xp @ Xp_t.T).todense()).ravel()
     text_lsa = (Z @ Z_t[0]).astype(np.float64) if Z is not None and Z_t is not None else text_word
+    if small:
+        text_lsa = text_distinct = text_char
     start_t, end_t, prio_t, tg_t = scalars
     overlap = np.minimum(end_t, end) - np.maximum(start_t, start) + 1
     both_open = (end_t == OPEN_END) & (end == OPEN_END)
@@ -1102,6 +1125,7 @@ def _features_against(vecs, scalars, Xc, Xw, Z, start, end, prio, tg) -> dict[st
         "text_char": np.clip(text_char, 0.0, 1.0),
         "text_word": np.clip(text_word, 0.0, 1.0),
         "text_lsa": np.clip(text_lsa, 0.0, 1.0),
+        "text_distinct": np.clip(text_distinct, 0.0, 1.0),
         "priorities": _jaccard(np.full(k, prio_t, dtype=np.int64), prio),
         "target_groups": _jaccard(np.full(k, tg_t, dtype=np.int64), tg),
         "period": period,
@@ -1216,11 +1240,13 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
             scalars,
             model.Xc[rows],
             model.Xw[rows],
+            model.Xp[rows],
             model.Z[rows] if model.Z is not None else None,
             arr.start[rows],
             arr.end[rows],
             arr.prio[rows],
             arr.tg[rows],
+            small=model.small,
         )
         collect(
             lambda k: (profiles[int(model.ids[rows[k]])], int(rows[k])),
@@ -1245,11 +1271,13 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
             scalars,
             sparse.vstack([v[0] for _p, v in extra]).tocsr(),
             sparse.vstack([v[1] for _p, v in extra]).tocsr(),
+            sparse.vstack([v[2] for _p, v in extra]).tocsr(),
             np.vstack(Z_parts) if all(z is not None for z in Z_parts) else None,
             np.array([x[0] for x in sc], dtype=np.int64),
             np.array([x[1] for x in sc], dtype=np.int64),
             np.array([x[2] for x in sc], dtype=np.int64),
             np.array([x[3] for x in sc], dtype=np.int64),
+            small=model.small,
         )
         collect([(p, v[1]) for p, v in extra], feats)
 
