@@ -1,14 +1,13 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gmg_portal.views import add_service_errors, paginate
 from initiatives.models import Activity, JointInitiative
 from priorities.models import Priority
 
@@ -31,10 +30,9 @@ def agency_detail(request, slug):
     agency = access.get_agency(slug)
     people = User.objects.filter(agency=agency, is_active=True).order_by("role", "full_name")
     by_role = [(label, [p for p in people if p.role == value]) for value, label in Role.choices]
-    activities = Paginator(
-        Activity.objects.visible_to(request.user).of_agency(agency).with_list_relations(),
-        settings.PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    activities = paginate(
+        request, Activity.objects.visible_to(request.user).of_agency(agency).with_list_relations()
+    )
     footprint = Priority.objects.annotate(
         total=Count("activities", filter=Q(activities__agency=agency), distinct=True)
     )
@@ -75,15 +73,13 @@ def invitation_list(request):
                 full_name=data.get("full_name", ""),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("An invitation was emailed to %(email)s.") % {"email": data["email"]}
             )
             return redirect("agencies:invitation-list")
-    page = Paginator(invitations, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, invitations)
     return render(request, "agencies/invitation_list.html", {"form": form, "page": page})
 
 

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from agencies.models import User
 from gmg_portal import emails
+from gmg_portal.views import paginate
 
 from . import access, services, tokens
 from . import week as weeks
@@ -78,7 +78,7 @@ def archive(request):
         )
     query = request.GET.copy()
     query.pop("page", None)
-    page = Paginator(deliveries, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, deliveries)
     context.update(page=page, query=query.urlencode())
     return render(request, "digests/archive.html", context)
 

@@ -1,23 +1,18 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gmg_portal.views import add_service_errors, paginate
 from priorities.models import Priority
 
 from . import access, services
 from .filters import ActivityFilter
 from .forms import ActivityForm, ConfirmDeleteForm
 from .models import Activity, JointInitiative
-
-
-def paginate(request, queryset):
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -84,13 +79,6 @@ def activity_detail(request, pk):
     return render(request, "initiatives/activity_detail.html", context)
 
 
-def _form_errors_from(form, exc):
-    for field, messages_ in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
-
-
 def _similar_to_form(form, exclude_id=None):
     """Similar work by other agencies for the data in a valid form, before anything is saved."""
     from overlaps import services as overlap_services
@@ -133,7 +121,7 @@ def activity_create(request):
                 agency=form.owning_agency, by=request.user, **form.service_fields()
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The activity was logged."))
             return redirect(activity)
@@ -182,7 +170,7 @@ def activity_edit(request, pk):
                 ),
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect(activity)

@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geo.models import Country
+from gmg_portal.views import add_service_errors, paginate
 from initiatives import access as activity_access
 from initiatives.models import Activity
 from priorities.models import Priority, TargetGroup
@@ -25,17 +24,6 @@ from .models import OverlapFlag
 CLUSTER_LIMIT = 200
 
 REVIEWABLE_FOR_INITIATIVE = (OverlapFlag.Status.OPEN, OverlapFlag.Status.CONFIRMED)
-
-
-def _form_errors_from(form, exc):
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, messages_ in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
 
 
 @login_required
@@ -53,7 +41,7 @@ def flag_list(request):
         write_flags_csv(flags, response)
         return response
 
-    page = Paginator(flags, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, flags)
     _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
     query = request.GET.copy()
     query.pop("page", None)
@@ -171,7 +159,7 @@ def flag_decide(request, pk):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -192,7 +180,7 @@ def flag_comment(request, pk):
         try:
             services.comment(flag, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your comment was added."))
             return redirect(f"{flag.get_absolute_url()}#comments")

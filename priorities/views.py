@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from agencies.models import Agency
+from gmg_portal.views import paginate
 from initiatives.models import Activity, JointInitiative
 
 from .models import Priority
@@ -27,10 +26,10 @@ def priority_list(request):
 @login_required
 def priority_detail(request, code):
     priority = get_object_or_404(Priority, code=code)
-    activities = Paginator(
+    activities = paginate(
+        request,
         Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),
-        settings.PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    )
     agencies = (
         Agency.objects.annotate(
             total=Count("activities", filter=Q(activities__priorities=priority), distinct=True)
