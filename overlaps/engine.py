@@ -692,10 +692,7 @@ class TextModel:
         return float(_rowdot(self.Xw, [a], [b])[0])
 
     def shared_terms(self, id_a: int, id_b: int, limit: int = 8) -> list[str]:
-        a, b = self.Xw[self.index[id_a]], self.Xw[self.index[id_b]]
-        both = a.multiply(b).tocoo()
-        order = sorted(zip(both.data, both.col, strict=False), key=lambda t: (-t[0], t[1]))
-        return [self.surface.get(self.stem_vocab[c], self.stem_vocab[c]) for _, c in order[:limit]]
+        return _shared_terms_of(self, self.index[id_a], self.index[id_b], limit)
 
 
 def _replace_rows(M, rows, new):
@@ -777,19 +774,37 @@ def _features(model, arr, a, b) -> dict[str, np.ndarray]:
         text_lsa = np.einsum("ij,ij->i", model.Z[a], model.Z[b]).astype(np.float64)
     else:
         text_lsa = text_word
-    if model.small:
+    return _assemble(
+        text_char,
+        text_word,
+        text_lsa,
+        text_distinct,
+        model.small,
+        (arr.start[a], arr.end[a], arr.prio[a], arr.tg[a]),
+        (arr.start[b], arr.end[b], arr.prio[b], arr.tg[b]),
+    )
+
+
+def _assemble(text_char, text_word, text_lsa, text_distinct, small, side_a, side_b):
+    """The feature columns from the text cosines and both sides' (start, end, prio, tg).
+
+    Shared by the scan and the incremental check so the two can never score differently.
+    """
+    if small:
+        # Too few activities to learn topics or distinctive words (see LSA_MIN_DOCS).
         text_lsa = text_distinct = text_char
-    start_a, end_a, prio_a, tg_a = arr.start[a], arr.end[a], arr.prio[a], arr.tg[a]
-    overlap = np.minimum(end_a, arr.end[b]) - np.maximum(start_a, arr.start[b]) + 1
-    both_open = (end_a == OPEN_END) & (arr.end[b] == OPEN_END)
+    start_a, end_a, prio_a, tg_a = side_a
+    start_b, end_b, prio_b, tg_b = side_b
+    overlap = np.minimum(end_a, end_b) - np.maximum(start_a, start_b) + 1
+    both_open = (end_a == OPEN_END) & (end_b == OPEN_END)
     period = np.where(both_open, 1.0, np.clip(overlap / PERIOD_FULL_DAYS, 0.0, 1.0))
     return {
         "text_char": np.clip(text_char, 0.0, 1.0),
         "text_word": np.clip(text_word, 0.0, 1.0),
         "text_lsa": np.clip(text_lsa, 0.0, 1.0),
         "text_distinct": np.clip(text_distinct, 0.0, 1.0),
-        "priorities": _jaccard(prio_a, arr.prio[b]),
-        "target_groups": _jaccard(tg_a, arr.tg[b]),
+        "priorities": _jaccard(prio_a, prio_b),
+        "target_groups": _jaccard(tg_a, tg_b),
         "period": period,
     }
 
@@ -1114,22 +1129,17 @@ def _features_against(
     text_word = np.asarray((Xw @ Xw_t.T).todense()).ravel()
     text_distinct = np.asarray((Xp @ Xp_t.T).todense()).ravel()
     text_lsa = (Z @ Z_t[0]).astype(np.float64) if Z is not None and Z_t is not None else text_word
-    if small:
-        text_lsa = text_distinct = text_char
     start_t, end_t, prio_t, tg_t = scalars
-    overlap = np.minimum(end_t, end) - np.maximum(start_t, start) + 1
-    both_open = (end_t == OPEN_END) & (end == OPEN_END)
-    period = np.where(both_open, 1.0, np.clip(overlap / PERIOD_FULL_DAYS, 0.0, 1.0))
     k = len(start)
-    return {
-        "text_char": np.clip(text_char, 0.0, 1.0),
-        "text_word": np.clip(text_word, 0.0, 1.0),
-        "text_lsa": np.clip(text_lsa, 0.0, 1.0),
-        "text_distinct": np.clip(text_distinct, 0.0, 1.0),
-        "priorities": _jaccard(np.full(k, prio_t, dtype=np.int64), prio),
-        "target_groups": _jaccard(np.full(k, tg_t, dtype=np.int64), tg),
-        "period": period,
-    }
+    target = (
+        np.full(k, start_t, dtype=np.int64),
+        np.full(k, end_t, dtype=np.int64),
+        np.full(k, prio_t, dtype=np.int64),
+        np.full(k, tg_t, dtype=np.int64),
+    )
+    return _assemble(
+        text_char, text_word, text_lsa, text_distinct, small, target, (start, end, prio, tg)
+    )
 
 
 def _row_terms(model: TextModel, x):
