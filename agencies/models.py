@@ -54,7 +54,7 @@ class Agency(models.Model):
         return self.acronym
 
     def get_absolute_url(self):
-        return reverse("agencies:detail", args=[self.slug])
+        return reverse("agency-detail", args=[self.slug])
 
 
 class Role(models.TextChoices):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gmg_portal import emails
+from common import emails
 
 from .models import Invitation, Role, User, hash_token
 

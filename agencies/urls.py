@@ -5,8 +5,6 @@ from . import views
 app_name = "agencies"
 
 urlpatterns = [
-    path("agencies/", views.agency_list, name="list"),
-    path("agencies/<slug:slug>/", views.agency_detail, name="detail"),
     path("invitations/", views.invitation_list, name="invitation-list"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("invitations/accept/<str:token>/", views.invitation_accept, name="invitation-accept"),

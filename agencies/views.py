@@ -2,53 +2,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gmg_portal.views import add_service_errors, paginate
-from initiatives.models import Activity, JointInitiative
-from priorities.models import Priority
+from common.views import add_service_errors, paginate
 
 from . import access, services
 from .forms import AcceptInvitationForm, InvitationForm
-from .models import Agency, Role, User
-
-
-@login_required
-def agency_list(request):
-    agencies = Agency.objects.annotate(
-        activity_count=Count("activities", distinct=True),
-        member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
-    ).order_by("-is_active", "acronym")
-    return render(request, "agencies/agency_list.html", {"agencies": agencies})
-
-
-@login_required
-def agency_detail(request, slug):
-    agency = access.get_agency(slug)
-    people = User.objects.filter(agency=agency, is_active=True).order_by("role", "full_name")
-    by_role = [(label, [p for p in people if p.role == value]) for value, label in Role.choices]
-    activities = paginate(
-        request, Activity.objects.visible_to(request.user).of_agency(agency).with_list_relations()
-    )
-    footprint = Priority.objects.annotate(
-        total=Count("activities", filter=Q(activities__agency=agency), distinct=True)
-    )
-    initiatives = JointInitiative.objects.involving(agency).select_related("lead_agency")
-    return render(
-        request,
-        "agencies/agency_detail.html",
-        {
-            "agency": agency,
-            "people_by_role": [(label, group) for label, group in by_role if group],
-            "page": activities,
-            "footprint": footprint,
-            "initiatives": initiatives,
-            "can_invite": access.can_invite(request.user, agency),
-        },
-    )
 
 
 @login_required

@@ -46,9 +46,10 @@ def setup():
 def clear():
     from django.db import connection
 
+    from activities.models import Activity
     from agencies.models import User
     from digests.models import DigestDelivery, DigestPreference
-    from initiatives.models import Activity, JointInitiative
+    from initiatives.models import JointInitiative
     from overlaps.models import OverlapFlag
 
     OverlapFlag.objects.all().delete()
@@ -67,10 +68,11 @@ def populate(n_activities, n_heads, rng):
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from activities.models import Activity
     from agencies.models import Agency, Role, User
     from digests import week as weeks
     from geo.models import Country, Region
-    from initiatives.models import Activity, JointInitiative
+    from initiatives.models import JointInitiative
     from overlaps.models import OverlapFlag
     from priorities.models import Priority
 
@@ -256,8 +258,8 @@ def run(users, year, week, naive=False):
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    from common import emails
     from digests import content
-    from gmg_portal import emails
     from overlaps.models import FlagQuerySet
 
     saved = content.prefetch_related_objects, FlagQuerySet.with_pair

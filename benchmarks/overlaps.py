@@ -39,7 +39,8 @@ def setup(fresh):
 def clear():
     from django.db import connection
 
-    from initiatives.models import Activity, JointInitiative
+    from activities.models import Activity
+    from initiatives.models import JointInitiative
     from overlaps.models import OverlapFlag
 
     OverlapFlag.objects.all().delete()
@@ -162,7 +163,7 @@ def scale_phase(subset, checks):
         from django.db.models import F, Value
         from django.db.models.functions import Concat
 
-        from initiatives.models import Activity
+        from activities.models import Activity
 
         times = []
         for pid in pids:

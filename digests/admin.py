@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from initiatives.admin import ReadOnlyAdmin
+from common.admin import ReadOnlyAdmin
 
 from .models import DigestDelivery, DigestPreference
 

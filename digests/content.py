@@ -22,8 +22,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from activities.models import Activity
 from geo.models import Region
-from initiatives.models import Activity, JointInitiative
+from initiatives.models import JointInitiative
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
@@ -102,7 +103,7 @@ class Digest:
             return f"{site}{path}"
 
         def activity_list_url(**params):
-            url = absolute(reverse("initiatives:activity-list"))
+            url = absolute(reverse("activities:list"))
             params = {k: v for k, v in params.items() if v}
             return f"{url}?{urlencode(params)}" if params else url
 
@@ -226,7 +227,7 @@ class Digest:
             % {"week": self.label, "counts": counts},
             "gaps": self.gaps,
             "gaps_line": gaps_line,
-            "gaps_url": absolute(reverse("priorities:list")),
+            "gaps_url": absolute(reverse("priority-list")),
             "site_url": site,
             "portal_url": absolute(reverse("dashboard")),
             "profile_url": absolute(reverse("digests:preferences")),

@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from agencies.models import Role, User
-from gmg_portal import emails
+from common import emails
 
 from . import week as weeks
 from .models import DigestDelivery, Frequency

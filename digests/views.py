@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from agencies.models import User
-from gmg_portal import emails
-from gmg_portal.views import paginate
+from common import emails
+from common.views import paginate
 
 from . import access, services, tokens
 from . import week as weeks

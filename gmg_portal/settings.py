@@ -95,12 +95,15 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "gmg_portal",
+    "common",
     "geo",
     "agencies",
     "priorities",
     "initiatives",
+    "activities",
     "overlaps",
     "digests",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -222,7 +225,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# A publish that fails (broker down) must fail fast: the outbox keeps the task for later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
+    "common-drain-outbox": {
+        "task": "common.tasks.drain_outbox",
+        "schedule": 60.0,
+    },
     "overlaps-nightly-full-scan": {
         "task": "overlaps.tasks.full_scan",
         "schedule": crontab(hour=2, minute=30),
@@ -246,6 +256,9 @@ CELERY_BEAT_SCHEDULE["digests-daily-sweep"] = {
     "task": "digests.tasks.sweep_pending",
     "schedule": crontab(hour=(DIGEST_HOUR + 1) % 24, minute=0),
 }
+# What a saved activity needs from the apps above the register, published through the
+# outbox (common/outbox.py) so that the register does not import them.
+ACTIVITY_CHANGED_TASKS = ["overlaps.tasks.rescore_activity"]
 # How many independent blocks the nightly overlap scan is split into for the workers.
 OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
 

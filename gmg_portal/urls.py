@@ -1,24 +1,20 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
-from django.views.decorators.http import require_GET
 
-from initiatives import views as initiative_views
-
-
-@require_GET
-def healthz(request):
-    return JsonResponse({"status": "ok"})
-
+from . import views
 
 urlpatterns = [
-    path("", initiative_views.dashboard, name="dashboard"),
+    path("", views.dashboard, name="dashboard"),
+    path("agencies/", views.agency_list, name="agency-list"),
+    path("agencies/<slug:slug>/", views.agency_detail, name="agency-detail"),
+    path("priorities/", views.priority_list, name="priority-list"),
+    path("priorities/<slug:code>/", views.priority_detail, name="priority-detail"),
+    path("", include("activities.urls")),
     path("", include("initiatives.urls")),
     path("", include("agencies.urls")),
-    path("", include("priorities.urls")),
     path("", include("overlaps.urls")),
     path("", include("digests.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("healthz/", healthz, name="healthz"),
+    path("healthz/", views.healthz, name="healthz"),
 ]

@@ -1,21 +1,120 @@
-"""Small pieces every app's views share."""
+"""Pages that draw on several apps: the home page, agency and priority pages, health.
 
-from django.conf import settings
-from django.core.paginator import Paginator
+They sit in the top layer so that every app below stays free of imports from above.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from activities import access as activity_access
+from activities.models import Activity
+from agencies import access as agency_access
+from agencies.models import Agency, Role, User
+from common.views import paginate
+from initiatives.models import JointInitiative
+from priorities.models import Priority
 
 
-def paginate(request, queryset):
-    """The page of `queryset` the request asks for (?page=), at the portal's page size."""
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+@require_GET
+def healthz(request):
+    return JsonResponse({"status": "ok"})
 
 
-def add_service_errors(form, exc):
-    """Show a service's ValidationError on the form: on its field where the form has one."""
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for field, messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
+@login_required
+def dashboard(request):
+    user = request.user
+    activities = Activity.objects.visible_to(user).with_list_relations()
+    mine = activities.of_agency(user.agency)[:8] if user.agency_id else []
+    counts = Priority.objects.annotate(
+        total=Count("activities", distinct=True),
+        mine=Count("activities", filter=Q(activities__agency=user.agency_id), distinct=True),
+    )
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "my_activities": mine,
+            "latest": activities[:10],
+            "priority_counts": counts,
+            "can_log": activity_access.can_log_activities(user),
+        },
+    )
+
+
+@login_required
+def agency_list(request):
+    agencies = Agency.objects.annotate(
+        activity_count=Count("activities", distinct=True),
+        member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
+    ).order_by("-is_active", "acronym")
+    return render(request, "agencies/agency_list.html", {"agencies": agencies})
+
+
+@login_required
+def agency_detail(request, slug):
+    agency = agency_access.get_agency(slug)
+    people = User.objects.filter(agency=agency, is_active=True).order_by("role", "full_name")
+    by_role = [(label, [p for p in people if p.role == value]) for value, label in Role.choices]
+    activities = paginate(
+        request, Activity.objects.visible_to(request.user).of_agency(agency).with_list_relations()
+    )
+    footprint = Priority.objects.annotate(
+        total=Count("activities", filter=Q(activities__agency=agency), distinct=True)
+    )
+    initiatives = JointInitiative.objects.involving(agency).select_related("lead_agency")
+    return render(
+        request,
+        "agencies/agency_detail.html",
+        {
+            "agency": agency,
+            "people_by_role": [(label, group) for label, group in by_role if group],
+            "page": activities,
+            "footprint": footprint,
+            "initiatives": initiatives,
+            "can_invite": agency_access.can_invite(request.user, agency),
+        },
+    )
+
+
+@login_required
+def priority_list(request):
+    priorities = Priority.objects.annotate(
+        activity_count=Count("activities", distinct=True),
+        initiative_count=Count("initiatives", distinct=True),
+        agency_count=Count("activities__agency", distinct=True),
+    )
+    groups = [
+        (label, [p for p in priorities if p.group == value])
+        for value, label in Priority.Group.choices
+    ]
+    return render(request, "priorities/priority_list.html", {"groups": groups})
+
+
+@login_required
+def priority_detail(request, code):
+    priority = get_object_or_404(Priority, code=code)
+    activities = paginate(
+        request,
+        Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),
+    )
+    agencies = (
+        Agency.objects.annotate(
+            total=Count("activities", filter=Q(activities__priorities=priority), distinct=True)
+        )
+        .filter(total__gt=0)
+        .order_by("-total", "acronym")
+    )
+    initiatives = JointInitiative.objects.under_priority(priority).select_related("lead_agency")
+    return render(
+        request,
+        "priorities/priority_detail.html",
+        {
+            "priority": priority,
+            "page": activities,
+            "agencies": agencies,
+            "initiatives": initiatives,
+        },
+    )

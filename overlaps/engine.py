@@ -183,8 +183,8 @@ class Score:
 
 def load_profiles(ids=None) -> dict[int, Profile]:
     """Profiles of activities (all but cancelled when ``ids`` is None) in eight queries."""
+    from activities.models import Activity
     from geo.models import Country, Region
-    from initiatives.models import Activity
 
     qs = Activity.objects.exclude(status=Activity.Status.CANCELLED).order_by()
     through_filter = {}
@@ -1177,7 +1177,7 @@ def check_activity(activity_id: int, threshold: float = DEFAULT_THRESHOLD, weigh
     this process since the cache was built live in a small overlay that every later check
     also searches. The next full scan (nightly) folds the overlay back into the cache.
     """
-    from initiatives.models import Activity
+    from activities.models import Activity
 
     fresh = load_profiles([activity_id])
     if activity_id not in fresh:

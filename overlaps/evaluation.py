@@ -948,10 +948,11 @@ def generate(split="report", cases=120, seed=None, names=None) -> EvaluationSet:
 
 def create(evaluation: EvaluationSet, fast=False, user=None) -> EvaluationSet:
     """Store the specs as Activity rows (through the services, or in bulk when ``fast``)."""
+    from activities.models import Activity
+    from activities.services import activity_create
     from agencies.models import Agency
     from geo.models import Country, Region
-    from initiatives.models import Activity, JointInitiative
-    from initiatives.services import activity_create
+    from initiatives.models import JointInitiative
     from priorities.models import Priority, TargetGroup
 
     agencies = {a.acronym: a for a in Agency.objects.all()}
@@ -994,8 +995,8 @@ def create(evaluation: EvaluationSet, fast=False, user=None) -> EvaluationSet:
 
 def bulk_create(evaluation, agencies=None, initiatives=None, groups=None, batch=5000):
     """Fast path for large sets: activities and through-table rows in bulk."""
+    from activities.models import Activity
     from agencies.models import Agency
-    from initiatives.models import Activity
     from priorities.models import Priority, TargetGroup
 
     agencies = agencies or {a.acronym: a for a in Agency.objects.all()}

@@ -2,7 +2,7 @@ import csv
 
 from django.utils.translation import gettext as _
 
-from gmg_portal import spreadsheets
+from common import spreadsheets
 
 HEADER = ["reference_a", "agency_a", "reference_b", "agency_b", "score", "status", "reasons"]
 

@@ -3,9 +3,9 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Activity
 from agencies.models import Agency
 from geo.models import Country
-from initiatives.models import Activity
 from priorities.models import Priority
 
 from .models import OverlapFlag

@@ -20,11 +20,8 @@ class FlagQuerySet(models.QuerySet):
     def decided(self):
         return self.exclude(status__in=[OverlapFlag.Status.OPEN, OverlapFlag.Status.JOINT])
 
-    def exportable(self):
-        """Pairs at or above the threshold, plus every decided pair."""
-        from .calibration import current
-
-        _weights, threshold = current()
+    def exportable(self, threshold):
+        """Pairs at or above `threshold` (the calibration's), plus every decided pair."""
         return self.filter(
             Q(score__gte=threshold) | Q(status__in=[s.value for s in OverlapFlag.DECISIONS])
         )
@@ -45,10 +42,10 @@ class OverlapFlag(models.Model):
 
     # Stored once per pair, with the lower activity id first.
     activity_a = models.ForeignKey(
-        "initiatives.Activity", on_delete=models.CASCADE, related_name="+"
+        "activities.Activity", on_delete=models.CASCADE, related_name="+"
     )
     activity_b = models.ForeignKey(
-        "initiatives.Activity", on_delete=models.CASCADE, related_name="+"
+        "activities.Activity", on_delete=models.CASCADE, related_name="+"
     )
     score = models.FloatField(_("score"))
     reasons = models.JSONField(_("reasons"), default=dict)

@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities import services as activity_services
+from activities.models import Activity
 from initiatives import services as initiative_services
-from initiatives.models import Activity
 
 from . import calibration, engine
 from .models import FlagComment, OverlapFlag
@@ -166,7 +167,7 @@ def initiative_from_flag(flag, *, by):
         end_date=max(ends) if len(ends) == 2 else None,
     )
     for activity in (a, b):
-        initiative_services.activity_update(activity, by=by, initiative=initiative)
+        activity_services.activity_update(activity, by=by, initiative=initiative)
     if flag.status == OverlapFlag.Status.OPEN:
         decide(flag, by=by, status=OverlapFlag.Status.CONFIRMED, note=flag.decision_note)
     return initiative

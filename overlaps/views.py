@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from activities import access as activity_access
+from activities.models import Activity
+from common.views import add_service_errors, paginate
 from geo.models import Country
-from gmg_portal.views import add_service_errors, paginate
-from initiatives import access as activity_access
-from initiatives.models import Activity
 from priorities.models import Priority, TargetGroup
 
 from . import access, services
@@ -43,19 +43,12 @@ def flag_list(request):
 
     page = paginate(request, flags)
     _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("format", None)
-    csv_query = query.copy()
-    csv_query["format"] = "csv"
     return render(
         request,
         "overlaps/flag_list.html",
         {
             "filter": flag_filter,
             "page": page,
-            "query": query.urlencode(),
-            "csv_query": csv_query.urlencode(),
             "can_review": access.can_review(request.user),
         },
     )

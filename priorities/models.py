@@ -30,7 +30,7 @@ class Priority(models.Model):
         return f"({self.code}) {self.short_title}"
 
     def get_absolute_url(self):
-        return reverse("priorities:detail", args=[self.code])
+        return reverse("priority-detail", args=[self.code])
 
 
 class Vocabulary(models.Model):

@@ -3,9 +3,10 @@ import datetime
 import factory
 from allauth.account.models import EmailAddress
 
+from activities.models import Activity
 from agencies.models import Agency, Role, User
 from geo.models import Country
-from initiatives.models import Activity, JointInitiative
+from initiatives.models import JointInitiative
 from priorities.models import Priority
 
 PASSWORD = "correct-horse-battery-staple"

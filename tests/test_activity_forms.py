@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from initiatives import services
-from initiatives.models import Activity
+from activities import services
+from activities.models import Activity
 from priorities.models import Priority
 
 from .factories import ActivityFactory
@@ -14,7 +14,7 @@ from .test_activity_access import form_data
 
 def post(client, user, **overrides):
     client.force_login(user)
-    return client.post(reverse("initiatives:activity-create"), form_data(**overrides))
+    return client.post(reverse("activities:create"), form_data(**overrides))
 
 
 def test_end_before_start_is_refused_on_the_field(client, alice):
@@ -73,7 +73,7 @@ def test_open_ended_activity_is_accepted(client, alice):
 
 def test_stale_edit_is_refused_and_loses_nothing(client, alice, fiona, iom):
     activity = ActivityFactory(agency=iom, reference="IOM-1", title="Original")
-    url = reverse("initiatives:activity-edit", args=[activity.pk])
+    url = reverse("activities:edit", args=[activity.pk])
     client.force_login(fiona)
     assert client.post(url, form_data(reference="IOM-1", title="Fiona's", version=1)).status_code
     client.force_login(alice)
@@ -111,6 +111,6 @@ def test_database_refuses_end_before_start(iom):
 
 def test_priorities_are_offered_with_their_codes(client, alice):
     client.force_login(alice)
-    page = client.get(reverse("initiatives:activity-create")).content.decode()
+    page = client.get(reverse("activities:create")).content.decode()
     for priority in Priority.objects.all():
         assert f"({priority.code}) {priority.short_title}" in page

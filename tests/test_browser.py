@@ -2,7 +2,7 @@
 
 import pytest
 
-from initiatives.models import Activity
+from activities.models import Activity
 
 pytestmark = [
     pytest.mark.browser,

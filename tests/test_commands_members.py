@@ -5,9 +5,10 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from agencies import demo_data
+from activities.models import Activity
 from agencies.models import Role, User
-from initiatives.models import Activity, JointInitiative
+from demo import data as demo_data
+from initiatives.models import JointInitiative
 
 from .factories import ActivityFactory, UserFactory
 

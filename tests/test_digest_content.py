@@ -6,12 +6,13 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from activities.models import Activity
 from agencies.models import Role
 from digests import tokens
 from digests.content import CAP, build_digest
 from digests.week import bounds
 from geo.models import Country, Region
-from initiatives.models import Activity, JointInitiative
+from initiatives.models import JointInitiative
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
@@ -242,7 +243,7 @@ def test_context_links_are_absolute(harry, ilo, iom_base):
 
 
 def _render(digest):
-    from gmg_portal import emails
+    from common import emails
 
     return emails.render("digest", digest.context())
 

@@ -5,12 +5,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-import initiatives.interchange as interchange
+import activities.interchange as interchange
+from activities.interchange import COLUMNS, REQUIRED_COLUMNS, export_rows, import_csv, write_csv
+from activities.models import Activity
+from activities.services import activity_create
 from agencies.models import Agency
 from geo.models import Country, Region
-from initiatives.interchange import COLUMNS, REQUIRED_COLUMNS, export_rows, import_csv, write_csv
-from initiatives.models import Activity
-from initiatives.services import activity_create
 from priorities.models import Priority, TargetGroup, Theme
 
 from .factories import ActivityFactory, JointInitiativeFactory
@@ -518,8 +518,8 @@ def test_services_remain_the_only_writer(iom, monkeypatch):
 
 
 def test_formula_like_cells_are_defused_and_still_round_trip(iom, tmp_path):
-    from initiatives.interchange import export_rows, import_csv, write_csv
-    from initiatives.models import Activity
+    from activities.interchange import export_rows, import_csv, write_csv
+    from activities.models import Activity
 
     from .factories import ActivityFactory
 

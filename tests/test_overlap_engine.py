@@ -2,9 +2,9 @@ import datetime
 
 import pytest
 
+from activities.models import Activity
 from agencies.models import Agency
 from geo.models import Country, Region
-from initiatives.models import Activity
 from overlaps import engine
 from priorities.models import Priority
 

@@ -6,9 +6,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from activities import services as activity_services
+from activities.models import Activity
 from geo.models import Country
-from initiatives import services as activity_services
-from initiatives.models import Activity
 from overlaps import services
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
@@ -157,14 +157,14 @@ def test_entry_form_shows_similar_work_before_saving(client, pair, fiona, ilo):
         "priorities": [str(Priority.objects.get(code="d").pk)],
         "action": "check",
     }
-    response = client.post(reverse("initiatives:activity-create"), data)
+    response = client.post(reverse("activities:create"), data)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Similar activities by other agencies" in html
     assert pair[1].title in html
     assert not Activity.objects.filter(reference="IOM-2").exists()
     data.pop("action")
-    assert client.post(reverse("initiatives:activity-create"), data).status_code == 302
+    assert client.post(reverse("activities:create"), data).status_code == 302
 
 
 def test_activity_page_shows_its_flags_to_its_agency(client, pair, alice, harry):

@@ -6,8 +6,9 @@ import io
 import pytest
 from django.urls import reverse
 
+from activities.models import Activity
 from agencies.models import Agency
-from initiatives.models import Activity, JointInitiative
+from initiatives.models import JointInitiative
 from overlaps.models import FlagComment, OverlapFlag
 from overlaps.templatetags.overlap_tags import mark_terms
 

@@ -21,18 +21,18 @@ def page_urls(populated):
     activity = populated.activities.first()
     return [
         reverse("dashboard"),
-        reverse("initiatives:activity-list"),
-        reverse("initiatives:activity-list") + "?country=KEN&priority=b&status=ongoing",
-        reverse("initiatives:activity-create"),
+        reverse("activities:list"),
+        reverse("activities:list") + "?country=KEN&priority=b&status=ongoing",
+        reverse("activities:create"),
         activity.get_absolute_url(),
-        reverse("initiatives:activity-edit", args=[activity.pk]),
-        reverse("initiatives:activity-delete", args=[activity.pk]),
+        reverse("activities:edit", args=[activity.pk]),
+        reverse("activities:delete", args=[activity.pk]),
         reverse("initiatives:initiative-list"),
         populated.get_absolute_url(),
-        reverse("agencies:list"),
-        reverse("agencies:detail", args=["iom"]),
-        reverse("priorities:list"),
-        reverse("priorities:detail", args=["d"]),
+        reverse("agency-list"),
+        reverse("agency-detail", args=["iom"]),
+        reverse("priority-list"),
+        reverse("priority-detail", args=["d"]),
         reverse("agencies:invitation-list"),
     ]
 
@@ -78,7 +78,7 @@ def test_nul_bytes_in_urls_are_a_404(client, alice, settings, path):
 def test_garbage_filter_values_do_not_break_the_list(client, alice):
     client.force_login(alice)
     response = client.get(
-        reverse("initiatives:activity-list")
+        reverse("activities:list")
         + "?country=ZZZ&priority=q&running_from=not-a-date&page=abc&agency=nobody"
     )
     assert response.status_code == 200
@@ -91,9 +91,7 @@ def test_filtered_list_finds_by_region(client, alice, iom):
     ActivityFactory(agency=iom, title="Andean labour study", countries=["PER"])
     client.force_login(alice)
     western_africa = Region.objects.get(name="Western Africa")
-    html = client.get(
-        reverse("initiatives:activity-list") + f"?region={western_africa.pk}"
-    ).content.decode()
+    html = client.get(reverse("activities:list") + f"?region={western_africa.pk}").content.decode()
     assert "Sahel mobility study" in html
     assert "Andean labour study" not in html
 
@@ -104,7 +102,7 @@ def test_region_wide_activity_counts_in_its_countries(client, alice, iom):
     activity = ActivityFactory(agency=iom, title="West African survey", countries=[])
     activity.regions.set([Region.objects.get(name="Western Africa")])
     client.force_login(alice)
-    html = client.get(reverse("initiatives:activity-list") + "?country=SEN").content.decode()
+    html = client.get(reverse("activities:list") + "?country=SEN").content.decode()
     assert "West African survey" in html
 
 
@@ -122,7 +120,7 @@ def test_period_filter_keeps_open_ended_activities(client, alice, iom):
     )
     client.force_login(alice)
     html = client.get(
-        reverse("initiatives:activity-list") + "?running_from=2026-01-01&running_to=2026-12-31"
+        reverse("activities:list") + "?running_from=2026-01-01&running_to=2026-12-31"
     ).content.decode()
     assert "Still running" in html
     assert "Long finished" not in html
@@ -131,13 +129,13 @@ def test_period_filter_keeps_open_ended_activities(client, alice, iom):
 @pytest.mark.parametrize(
     "name,args",
     [
-        ("initiatives:activity-list", []),
+        ("activities:list", []),
         ("dashboard", []),
-        ("agencies:detail", ["iom"]),
-        ("priorities:detail", ["b"]),
+        ("agency-detail", ["iom"]),
+        ("priority-detail", ["b"]),
         ("initiatives:initiative-list", []),
-        ("agencies:list", []),
-        ("priorities:list", []),
+        ("agency-list", []),
+        ("priority-list", []),
     ],
 )
 def test_list_pages_run_a_fixed_number_of_queries(

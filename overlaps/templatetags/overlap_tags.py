@@ -1,11 +1,14 @@
 """Presentation helpers for overlap flags."""
 
 import re
+from urllib.parse import quote
 
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
+from .. import access, services
 from ..exports import reasons_sentence as _reasons_sentence
 
 register = template.Library()
@@ -62,3 +65,59 @@ def percent(value):
 @register.filter
 def reasons_sentence(reasons):
     return _reasons_sentence(reasons or {})
+
+
+# The activity pages belong to the register, which sits below overlap detection; these
+# tags let its templates show overlap information without the register importing it.
+
+
+@register.inclusion_tag("overlaps/includes/activity_overlaps.html", takes_context=True)
+def activity_overlaps(context, activity, show_similar=False):
+    """The flags on an activity the viewer may see; for its owners, similar work too."""
+    user = context["request"].user
+    panel = {
+        "activity": activity,
+        "flags": access.flags_visible_to(user)
+        .involving(activity)
+        .with_pair()
+        .order_by("-score", "pk"),
+        "show_similar": show_similar,
+    }
+    if show_similar:
+        # Right after saving, and whenever they come back, the people who own the
+        # activity see similar work by other agencies.
+        panel["similar"], panel["focal_points"] = services.similar_for_activity(activity)
+    return panel
+
+
+@register.inclusion_tag("includes/similar_activities.html")
+def similar_to_draft(form, exclude_id=None):
+    """Similar work by other agencies for the data in a valid activity form, saving nothing."""
+    data = form.cleaned_data
+    similar, focal_points = services.similar_with_focal_points(
+        agency=form.owning_agency,
+        title=data["title"],
+        description=data.get("description", ""),
+        countries=data.get("countries") or [],
+        regions=data.get("regions") or [],
+        start_date=data["start_date"],
+        end_date=data.get("end_date"),
+        priorities=data.get("priorities") or [],
+        exclude_id=exclude_id,
+    )
+    return {"similar": similar, "focal_points": focal_points}
+
+
+@register.simple_tag
+def proposal_mailto(activity, people):
+    """A mailto: link proposing a joint initiative to the focal points of `activity`'s agency."""
+    subject = _("Proposal for a joint initiative with “%(title)s” (%(ref)s)") % {
+        "title": activity.title,
+        "ref": activity.reference,
+    }
+    body = _(
+        "Hello, we are planning an activity similar to your agency's “%(title)s”. Would you "
+        "like to work on it together as a joint initiative of the Global Migration Group?"
+    ) % {"title": activity.title}
+    to = ",".join(quote(person.email, safe="@") for person in people)
+    return f"mailto:{to}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from agencies.models import User
+from common import emails
 from digests import content, services
 from digests import week as weeks
-from gmg_portal import emails
 
 
 class Command(BaseCommand):

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from overlaps import calibration
 from overlaps.exports import write_flags_csv
 from overlaps.models import OverlapFlag
 
@@ -14,7 +15,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", help="File to write; standard output by default.")
 
     def handle(self, *args, output=None, **options):
-        flags = OverlapFlag.objects.exportable().with_pair().order_by("-score", "pk")
+        flags = (
+            OverlapFlag.objects.exportable(calibration.current()[1])
+            .with_pair()
+            .order_by("-score", "pk")
+        )
         if output:
             try:
                 with open(output, "w", newline="", encoding="utf-8") as out:

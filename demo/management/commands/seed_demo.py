@@ -3,12 +3,14 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from agencies import demo_data
+from activities.models import Activity
+from activities.services import activity_create
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
+from demo import data as demo_data
 from geo.models import Country, Region
-from initiatives.models import Activity, JointInitiative
-from initiatives.services import activity_create, initiative_create
+from initiatives.models import JointInitiative
+from initiatives.services import initiative_create
 from priorities.models import Priority, TargetGroup, Theme
 
 
@@ -37,7 +39,7 @@ def by_key(model, field, keys):
 class Command(BaseCommand):
     help = (
         "Fill the portal with demonstration people, joint initiatives and activities "
-        "(agencies/demo_data.py). Safe to run again: people are matched by email, "
+        "(demo/data.py). Safe to run again: people are matched by email, "
         "initiatives by title and activities by agency and reference, and whatever exists "
         "is left as it is. Never run it on the production database."
     )

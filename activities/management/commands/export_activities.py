@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from initiatives.interchange import export_rows, write_csv
-from initiatives.models import Activity
+from activities.interchange import export_rows, write_csv
+from activities.models import Activity
 
 
 class Command(BaseCommand):

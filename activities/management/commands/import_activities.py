@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from initiatives.interchange import COLUMNS, REQUIRED_COLUMNS, import_csv
+from activities.interchange import COLUMNS, REQUIRED_COLUMNS, import_csv
 
 
 class Command(BaseCommand):

@@ -28,8 +28,3 @@ def is_group(field):
 @register.filter
 def is_checkbox(field):
     return isinstance(field.field.widget, forms.CheckboxInput)
-
-
-@register.simple_tag
-def page_url(query, number):
-    return f"?{query}&page={number}" if query else f"?page={number}"

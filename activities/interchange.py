@@ -29,11 +29,12 @@ from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
+from common import spreadsheets
 from geo.models import Country, Region
-from gmg_portal import spreadsheets
+from initiatives.models import JointInitiative
 from priorities.models import Priority, TargetGroup, Theme
 
-from .models import Activity, JointInitiative
+from .models import Activity
 from .services import activity_create, activity_update
 
 REQUIRED_COLUMNS = (

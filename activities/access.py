@@ -1,0 +1,45 @@
+"""The access gate for activities. Every view calls it.
+
+Everyone signed in reads every activity. Staff and focal points write their own
+agency's activities; the secretariat writes any agency's.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from agencies.models import Agency, Role
+
+from .models import Activity
+
+WRITER_ROLES = (Role.STAFF, Role.FOCAL_POINT)
+
+
+def can_write_activities_of(user, agency):
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_secretariat:
+        return True
+    return user.role in WRITER_ROLES and user.agency_id == agency.pk and agency.is_active
+
+
+def agencies_user_can_log_for(user):
+    """The agencies this person may log activities for."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    if user.is_secretariat:
+        return Agency.objects.active()
+    if user.role in WRITER_ROLES and user.agency_id:
+        return Agency.objects.active().filter(pk=user.agency_id)
+    return Agency.objects.none()
+
+
+def can_log_activities(user):
+    return agencies_user_can_log_for(user).exists()
+
+
+def get_activity_for_user(user, pk, write=False):
+    """The activity `pk`, or 404; with write=True, 403 unless this person may change it."""
+    activity = get_object_or_404(Activity.objects.visible_to(user).select_related("agency"), pk=pk)
+    if write and not can_write_activities_of(user, activity.agency):
+        raise PermissionDenied
+    return activity

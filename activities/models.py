@@ -1,0 +1,174 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Everyone signed in reads every activity; the gate is here so that
+        # a later rule (embargoed drafts, say) changes one place.
+        if not user.is_authenticated:
+            return self.none()
+        return self
+
+    def of_agency(self, agency):
+        return self.filter(agency=agency)
+
+    def under_priority(self, priority):
+        return self.filter(priorities=priority)
+
+    def in_country(self, country):
+        """Activities that work in a country: named directly or through a region covering it."""
+        return self.filter(Q(countries=country) | Q(regions__countries=country)).distinct()
+
+    def in_region(self, region):
+        """Activities in a region: the region itself, one of its countries, or a wider region."""
+        return self.filter(
+            Q(regions=region) | Q(countries__regions=region) | Q(regions__in=region.ancestors())
+        ).distinct()
+
+    def running_between(self, start, end):
+        """Overlapping the period [start, end]; either bound may be None (open)."""
+        qs = self
+        if end:
+            qs = qs.filter(start_date__lte=end)
+        if start:
+            qs = qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        return qs
+
+    def with_list_relations(self):
+        return self.select_related("agency").prefetch_related("priorities", "countries", "regions")
+
+
+class Activity(models.Model):
+    class Kind(models.TextChoices):
+        RESEARCH = "research", _("Research")
+        DATA_COLLECTION = "data_collection", _("Data collection and analysis")
+        TRAINING = "training", _("Training and capacity building")
+        TECHNICAL_ASSISTANCE = "technical_assistance", _("Technical assistance")
+        POLICY_DIALOGUE = "policy_dialogue", _("Policy dialogue")
+        EVENT = "event", _("Event or meeting")
+        PUBLICATION = "publication", _("Publication")
+        PROGRAMME = "programme", _("Programme or project")
+        ADVOCACY = "advocacy", _("Advocacy")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ONGOING = "ongoing", _("Ongoing")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    reference = models.CharField(
+        _("reference"),
+        max_length=60,
+        help_text=_("Your agency's own identifier for this activity."),
+    )
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.PROGRAMME)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Leave empty while it is ongoing.")
+    )
+    countries = models.ManyToManyField(
+        "geo.Country", verbose_name=_("countries"), related_name="activities", blank=True
+    )
+    regions = models.ManyToManyField(
+        "geo.Region",
+        verbose_name=_("regions"),
+        related_name="activities",
+        blank=True,
+        help_text=_("Whole regions; choose “World” for global work."),
+    )
+    priorities = models.ManyToManyField(
+        "priorities.Priority", verbose_name=_("priorities"), related_name="activities"
+    )
+    target_groups = models.ManyToManyField(
+        "priorities.TargetGroup",
+        verbose_name=_("target groups"),
+        related_name="activities",
+        blank=True,
+    )
+    themes = models.ManyToManyField(
+        "priorities.Theme", verbose_name=_("themes"), related_name="activities", blank=True
+    )
+    partners = models.ManyToManyField(
+        "agencies.Agency",
+        verbose_name=_("partner agencies"),
+        related_name="partner_activities",
+        blank=True,
+    )
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    initiative = models.ForeignKey(
+        "initiatives.JointInitiative",
+        verbose_name=_("joint initiative"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    # Incremented on every save through the services; the edit form carries it
+    # so a stale form cannot overwrite a colleague's changes.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "reference"], name="activity_reference_unique_per_agency"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="activity_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["start_date", "end_date"], name="activity_period_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),
+            # "What changed this week" (digests) reads by creation and update time, per agency.
+            models.Index(fields=["created_at"], name="activity_created_idx"),
+            models.Index(fields=["agency", "-updated_at"], name="activity_agency_recent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.agency.acronym} {self.reference}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("activities:detail", args=[self.pk])

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "activities"
+
+urlpatterns = [
+    path("activities/", views.activity_list, name="list"),
+    path("activities/new/", views.activity_create, name="create"),
+    path("activities/<int:pk>/", views.activity_detail, name="detail"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="edit"),
+    path("activities/<int:pk>/delete/", views.activity_delete, name="delete"),
+]

@@ -1,0 +1,134 @@
+"""The activity register's pages: gate → form → service → redirect.
+
+The overlap panels on these pages come from the overlaps app's template tags: the
+activity register sits below overlap detection and does not import it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from common.views import add_service_errors, paginate
+from initiatives.access import linkable_initiatives
+
+from . import access, services
+from .filters import ActivityFilter
+from .forms import ActivityForm, ConfirmDeleteForm
+from .models import Activity
+
+STALE_MESSAGE = _(
+    "Someone else changed this activity since you opened it. "
+    "Open it again to see their changes, then make yours."
+)
+
+
+@login_required
+def activity_list(request):
+    base = Activity.objects.visible_to(request.user).with_list_relations()
+    activity_filter = ActivityFilter(request.GET or None, queryset=base)
+    return render(
+        request,
+        "activities/activity_list.html",
+        {
+            "filter": activity_filter,
+            "page": paginate(request, activity_filter.qs),
+            "can_log": access.can_log_activities(request.user),
+        },
+    )
+
+
+@login_required
+def activity_detail(request, pk):
+    activity = access.get_activity_for_user(request.user, pk)
+    return render(
+        request,
+        "activities/activity_detail.html",
+        {
+            "activity": activity,
+            "can_edit": access.can_write_activities_of(request.user, activity.agency),
+        },
+    )
+
+
+def _wants_check(request, form):
+    # "Check for similar activities first": show the form again with similar work, save nothing.
+    return request.POST.get("action") == "check" and form.is_valid()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request):
+    agencies = access.agencies_user_can_log_for(request.user)
+    if not agencies.exists():
+        raise PermissionDenied
+    form = ActivityForm(
+        request.POST if request.method == "POST" else None,
+        agencies=agencies,
+        initiatives=linkable_initiatives(request.user, agencies[0] if len(agencies) == 1 else None),
+    )
+    context = {"form": form, "activity": None}
+    if request.method == "POST" and _wants_check(request, form):
+        context["checked"] = True
+    elif request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_create(
+                agency=form.owning_agency, by=request.user, **form.service_fields()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The activity was logged."))
+            return redirect(activity)
+    return render(request, "activities/activity_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, pk):
+    activity = access.get_activity_for_user(request.user, pk, write=True)
+    form = ActivityForm(
+        request.POST if request.method == "POST" else None,
+        instance=activity,
+        agencies=access.agencies_user_can_log_for(request.user),
+        initiatives=linkable_initiatives(
+            request.user, activity.agency, current=activity.initiative_id
+        ),
+    )
+    context = {"form": form, "activity": activity}
+    if request.method == "POST" and _wants_check(request, form):
+        context["checked"] = True
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(
+                activity,
+                by=request.user,
+                expected_version=form.cleaned_data.get("version"),
+                **form.service_fields(),
+            )
+        except services.StaleActivityError:
+            form.add_error(None, STALE_MESSAGE)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(activity)
+    return render(request, "activities/activity_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_delete(request, pk):
+    activity = access.get_activity_for_user(request.user, pk, write=True)
+    form = ConfirmDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.activity_delete(activity, by=request.user)
+        messages.success(
+            request, _("The activity “%(title)s” was deleted.") % {"title": activity.title}
+        )
+        return redirect("activities:list")
+    return render(
+        request, "activities/activity_confirm_delete.html", {"form": form, "activity": activity}
+    )

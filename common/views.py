@@ -1,0 +1,21 @@
+"""Small pieces every app's views share."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+
+
+def paginate(request, queryset):
+    """The page of `queryset` the request asks for (?page=), at the portal's page size."""
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def add_service_errors(form, exc):
+    """Show a service's ValidationError on the form: on its field where the form has one."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for field, messages in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
