@@ -4,15 +4,15 @@ They sit in the top layer so that every app below stays free of imports from abo
 """
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from activities import access as activity_access
+from activities import selectors
 from activities.models import Activity
 from agencies import access as agency_access
-from agencies.models import Agency, Role, User
+from agencies.models import Role, User
 from common.views import paginate
 from initiatives.models import JointInitiative
 from priorities.models import Priority
@@ -28,10 +28,7 @@ def dashboard(request):
     user = request.user
     activities = Activity.objects.visible_to(user).with_list_relations()
     mine = activities.of_agency(user.agency)[:8] if user.agency_id else []
-    counts = Priority.objects.annotate(
-        total=Count("activities", distinct=True),
-        mine=Count("activities", filter=Q(activities__agency=user.agency_id), distinct=True),
-    )
+    counts = selectors.priority_counts(agency_id=user.agency_id)
     return render(
         request,
         "dashboard.html",
@@ -46,11 +43,9 @@ def dashboard(request):
 
 @login_required
 def agency_list(request):
-    agencies = Agency.objects.annotate(
-        activity_count=Count("activities", distinct=True),
-        member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
-    ).order_by("-is_active", "acronym")
-    return render(request, "agencies/agency_list.html", {"agencies": agencies})
+    return render(
+        request, "agencies/agency_list.html", {"agencies": selectors.agencies_with_counts()}
+    )
 
 
 @login_required
@@ -61,9 +56,7 @@ def agency_detail(request, slug):
     activities = paginate(
         request, Activity.objects.visible_to(request.user).of_agency(agency).with_list_relations()
     )
-    footprint = Priority.objects.annotate(
-        total=Count("activities", filter=Q(activities__agency=agency), distinct=True)
-    )
+    footprint = selectors.priority_footprint(agency)
     initiatives = JointInitiative.objects.involving(agency).select_related("lead_agency")
     return render(
         request,
@@ -81,11 +74,7 @@ def agency_detail(request, slug):
 
 @login_required
 def priority_list(request):
-    priorities = Priority.objects.annotate(
-        activity_count=Count("activities", distinct=True),
-        initiative_count=Count("initiatives", distinct=True),
-        agency_count=Count("activities__agency", distinct=True),
-    )
+    priorities = selectors.priorities_with_counts()
     groups = [
         (label, [p for p in priorities if p.group == value])
         for value, label in Priority.Group.choices
@@ -100,13 +89,7 @@ def priority_detail(request, code):
         request,
         Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),
     )
-    agencies = (
-        Agency.objects.annotate(
-            total=Count("activities", filter=Q(activities__priorities=priority), distinct=True)
-        )
-        .filter(total__gt=0)
-        .order_by("-total", "acronym")
-    )
+    agencies = selectors.agencies_working_on(priority)
     initiatives = JointInitiative.objects.under_priority(priority).select_related("lead_agency")
     return render(
         request,

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +12,9 @@ class JointInitiativeQuerySet(models.QuerySet):
 
     def under_priority(self, priority):
         return self.filter(priorities=priority)
+
+    def with_activity_count(self):
+        return self.annotate(activity_count=Count("activities", distinct=True))
 
     def involving(self, agency):
         return self.filter(Q(lead_agency=agency) | Q(participating_agencies=agency)).distinct()

@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import render
 
 from common.views import paginate
@@ -11,9 +10,7 @@ from .models import JointInitiative
 @login_required
 def initiative_list(request):
     initiatives = (
-        JointInitiative.objects.with_list_relations()
-        .annotate(activity_count=Count("activities", distinct=True))
-        .order_by("title", "pk")
+        JointInitiative.objects.with_list_relations().with_activity_count().order_by("title", "pk")
     )
     status = request.GET.get("status")
     if status in JointInitiative.Status.values:
