@@ -60,6 +60,10 @@ class OverlapFlag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every change to the decision (a decision, a joint initiative, a re-scan that
+    # reopens the pair or turns it into joint work), so that a decision taken on a page
+    # loaded before it is refused instead of silently replacing it. Comments leave it alone.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     scored_at = models.DateTimeField(auto_now=True)
 

@@ -5,9 +5,12 @@ The rules a re-scan follows:
   one initiative's work);
 - an open or joint flag that no longer scores is removed;
 - a decision survives re-scans; a dismissed pair is reopened only when one of its
-  activities changed materially since the decision (see engine.material_fingerprint).
+  activities changed materially since the decision (see engine.material_fingerprint);
+- each change of a flag's status or decision raises its version, so a decision taken on a
+  page loaded before the change is refused (StaleFlagError) instead of replacing it.
 """
 
+import datetime
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -24,6 +27,14 @@ from . import calibration, engine
 from .models import FlagComment, OverlapFlag
 
 UNDECIDED = (OverlapFlag.Status.OPEN, OverlapFlag.Status.JOINT)
+REVIEWABLE_FOR_INITIATIVE = (OverlapFlag.Status.OPEN, OverlapFlag.Status.CONFIRMED)
+
+# The same person sending the same comment again within this time clicked twice.
+REPEATED_COMMENT_WINDOW = datetime.timedelta(minutes=2)
+
+
+class StaleFlagError(Exception):
+    """The pair's decision changed (or the flag went away) since the person loaded it."""
 
 
 def pair_fingerprint(profile_a, profile_b):
@@ -63,7 +74,10 @@ def sync_flags(scores, profiles, scope_ids=None):
             continue
         flag.score, flag.reasons = score.value, score.reasons
         if flag.status in UNDECIDED:
-            flag.status = _status_for(score)
+            status = _status_for(score)
+            if status != flag.status:
+                flag.status = status
+                flag.version += 1
         elif pair[0] in profiles and pair[1] in profiles:
             fingerprint = pair_fingerprint(profiles[pair[0]], profiles[pair[1]])
             if fingerprint != flag.decided_fingerprint:
@@ -72,6 +86,7 @@ def sync_flags(scores, profiles, scope_ids=None):
                 flag.decided_by = None
                 flag.decided_at = None
                 flag.decided_fingerprint = ""
+                flag.version += 1
                 reopened += 1
         updated.append(flag)
     for pair, flag in by_pair.items():
@@ -92,6 +107,7 @@ def sync_flags(scores, profiles, scope_ids=None):
             "decided_by",
             "decided_at",
             "decided_fingerprint",
+            "version",
             "scored_at",
         ],
         batch_size=1000,
@@ -125,22 +141,56 @@ def rescore_activity(activity_id):
     return sync_flags(scores, profiles, scope_ids={activity_id})
 
 
+def _lock(flag, expected_version):
+    """The flag, locked until the transaction ends; refused if its decision changed since
+    `expected_version` was loaded (None: no check), or if a re-scan removed it."""
+    locked = OverlapFlag.objects.select_for_update().filter(pk=flag.pk).first()
+    if locked is None:
+        raise StaleFlagError
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleFlagError
+    return locked
+
+
+def _record_decision(locked, *, by, status, note):
+    profiles = engine.load_profiles(ids=[locked.activity_a_id, locked.activity_b_id])
+    locked.status = status
+    locked.decision_note = note
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    if len(profiles) == 2:
+        locked.decided_fingerprint = pair_fingerprint(
+            profiles[locked.activity_a_id], profiles[locked.activity_b_id]
+        )
+    locked.version += 1
+    locked.save()
+    return locked
+
+
 @transaction.atomic
-def decide(flag, *, by, status, note=""):
+def decide(flag, *, by, status, note="", expected_version=None):
+    """Record the secretariat's decision on a pair.
+
+    With `expected_version` (the version the person's page showed), refuse with
+    StaleFlagError if the decision changed in between, rather than silently replace it.
+    """
     if status not in OverlapFlag.DECISIONS:
         raise ValidationError({"status": _("Choose confirmed, complementary or not related.")})
-    flag = OverlapFlag.objects.select_for_update().get(pk=flag.pk)
-    profiles = engine.load_profiles(ids=[flag.activity_a_id, flag.activity_b_id])
-    flag.status = status
-    flag.decision_note = note.strip()
-    flag.decided_by = by
-    flag.decided_at = timezone.now()
-    if len(profiles) == 2:
-        flag.decided_fingerprint = pair_fingerprint(
-            profiles[flag.activity_a_id], profiles[flag.activity_b_id]
-        )
-    flag.save()
-    return flag
+    note = note.strip()
+    try:
+        locked = _lock(flag, expected_version)
+    except StaleFlagError:
+        current = OverlapFlag.objects.filter(pk=flag.pk).first()
+        if (
+            current is not None
+            and current.decided_by_id == getattr(by, "pk", None)
+            and (current.status, current.decision_note) == (status, note)
+        ):
+            # The same person sent the same decision twice (a double click, a resent form):
+            # what they asked for is what is recorded.
+            return current
+        raise
+    return _record_decision(locked, by=by, status=status, note=note)
 
 
 @transaction.atomic
@@ -148,14 +198,36 @@ def comment(flag, *, by, text):
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write a comment first.")})
+    # Comments add to a pair without changing its decision, so the version stays; the
+    # lock only queues two sends of one comment so that the second finds the first.
+    _lock(flag, expected_version=None)
+    repeated = (
+        FlagComment.objects.filter(
+            flag=flag,
+            author=by,
+            text=text,
+            created_at__gte=timezone.now() - REPEATED_COMMENT_WINDOW,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if repeated is not None:
+        return repeated
     return FlagComment.objects.create(flag=flag, author=by, text=text)
 
 
 @transaction.atomic
-def initiative_from_flag(flag, *, by):
-    """Turn a confirmed duplication into a joint initiative pre-filled from both activities."""
-    a = Activity.objects.select_related("agency").get(pk=flag.activity_a_id)
-    b = Activity.objects.select_related("agency").get(pk=flag.activity_b_id)
+def initiative_from_flag(flag, *, by, expected_version=None):
+    """Turn a confirmed duplication into a joint initiative pre-filled from both activities.
+
+    The flag is locked first and its version raised, so a second click on the same page
+    (same `expected_version`) is refused with StaleFlagError instead of making another.
+    """
+    locked = _lock(flag, expected_version)
+    if locked.status not in REVIEWABLE_FOR_INITIATIVE:
+        raise ValidationError(_("Only an open or confirmed flag can become a joint initiative."))
+    a = Activity.objects.select_related("agency").get(pk=locked.activity_a_id)
+    b = Activity.objects.select_related("agency").get(pk=locked.activity_b_id)
     ends = [d for d in (a.end_date, b.end_date) if d]
     initiative = initiative_services.initiative_create(
         title=_("Joint: %(title)s") % {"title": a.title[:230]},
@@ -168,8 +240,13 @@ def initiative_from_flag(flag, *, by):
     )
     for activity in (a, b):
         activity_services.activity_update(activity, by=by, initiative=initiative)
-    if flag.status == OverlapFlag.Status.OPEN:
-        decide(flag, by=by, status=OverlapFlag.Status.CONFIRMED, note=flag.decision_note)
+    if locked.status == OverlapFlag.Status.OPEN:
+        _record_decision(
+            locked, by=by, status=OverlapFlag.Status.CONFIRMED, note=locked.decision_note
+        )
+    else:
+        locked.version += 1
+        locked.save(update_fields=["version"])
     return initiative
 
 

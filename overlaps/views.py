@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,13 +17,11 @@ from priorities.models import Priority, TargetGroup
 from . import access, services
 from .exports import write_flags_csv
 from .filters import FlagFilter
-from .forms import CommentForm, DecisionForm
+from .forms import CommentForm, DecisionForm, InitiativeForm
 from .models import OverlapFlag
 
 # A cluster is for reading: past this many activities it is no longer a cluster.
 CLUSTER_LIMIT = 200
-
-REVIEWABLE_FOR_INITIATIVE = (OverlapFlag.Status.OPEN, OverlapFlag.Status.CONFIRMED)
 
 
 @login_required
@@ -96,7 +94,7 @@ def _render_detail(request, flag, decision_form=None, comment_form=None, status=
         initial = {"note": flag.decision_note}
         if flag.status in OverlapFlag.DECISIONS:
             initial["status"] = flag.status
-        decision_form = DecisionForm(initial=initial)
+        decision_form = DecisionForm(initial=initial, flag=flag)
     if can_comment and comment_form is None:
         comment_form = CommentForm()
     shared_countries = list(Country.objects.filter(pk__in=reasons.get("countries") or []))
@@ -124,7 +122,8 @@ def _render_detail(request, flag, decision_form=None, comment_form=None, status=
             "comments": flag.comments.select_related("author"),
             "can_review": can_review,
             "can_comment": can_comment,
-            "can_make_initiative": can_review and flag.status in REVIEWABLE_FOR_INITIATIVE,
+            "can_make_initiative": can_review and flag.status in services.REVIEWABLE_FOR_INITIATIVE,
+            "initiative_form": InitiativeForm(flag=flag),
             "decision_form": decision_form,
             "comment_form": comment_form,
         },
@@ -138,11 +137,32 @@ def flag_detail(request, pk):
     return _render_detail(request, flag)
 
 
+def _stale_decision_form(request, flag):
+    """The decision as the person sent it, refused, on the pair's current version.
+
+    The page shows the decision that came in between; sending the form again after reading
+    it replaces that decision knowingly, and the note typed is not lost.
+    """
+    data = request.POST.copy()
+    data["version"] = flag.version
+    form = DecisionForm(data, flag=flag)
+    form.add_error(
+        None,
+        _(
+            "Someone else changed this pair since you opened it: its decision is now "
+            "“%(status)s” (see above). Yours was not recorded; it is kept below, so you "
+            "can record it again to replace theirs."
+        )
+        % {"status": flag.get_status_display()},
+    )
+    return form
+
+
 @login_required
 @require_POST
 def flag_decide(request, pk):
     flag = access.get_flag_for_user(request.user, pk, write=True)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, flag=flag)
     if form.is_valid():
         try:
             flag = services.decide(
@@ -150,7 +170,12 @@ def flag_decide(request, pk):
                 by=request.user,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
+                expected_version=form.cleaned_data["version"],
             )
+        except services.StaleFlagError:
+            # Read again: the page shows what changed (a 404 if a re-scan removed the pair).
+            flag = access.get_flag_for_user(request.user, pk, write=True)
+            form = _stale_decision_form(request, flag)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -172,6 +197,8 @@ def flag_comment(request, pk):
     if form.is_valid():
         try:
             services.comment(flag, by=request.user, text=form.cleaned_data["text"])
+        except services.StaleFlagError:
+            raise Http404 from None  # a re-scan removed the pair since the page was loaded
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -184,11 +211,18 @@ def flag_comment(request, pk):
 @require_POST
 def flag_initiative(request, pk):
     flag = access.get_flag_for_user(request.user, pk, write=True)
-    if flag.status not in REVIEWABLE_FOR_INITIATIVE:
-        messages.error(request, _("Only an open or confirmed flag can become a joint initiative."))
+    form = InitiativeForm(request.POST)
+    if not form.is_valid():
+        for message in form.errors.get("version", []):
+            messages.error(request, message)
         return redirect(flag)
     try:
-        initiative = services.initiative_from_flag(flag, by=request.user)
+        initiative = services.initiative_from_flag(
+            flag, by=request.user, expected_version=form.cleaned_data["version"]
+        )
+    except services.StaleFlagError:
+        # Read again: 404 if a re-scan removed the pair.
+        return _stale_initiative(request, access.get_flag_for_user(request.user, pk, write=True))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -199,6 +233,30 @@ def flag_initiative(request, pk):
         % {"title": initiative.title},
     )
     return redirect(initiative)
+
+
+def _stale_initiative(request, flag):
+    # Most often the second click of a double click: the first has just linked both
+    # activities to a new initiative, which is what the person wanted to see.
+    a, b = flag.activity_a, flag.activity_b
+    if a.initiative_id is not None and a.initiative_id == b.initiative_id:
+        messages.info(
+            request,
+            _(
+                "Both activities already belong to the joint initiative “%(title)s”: "
+                "no other was created."
+            )
+            % {"title": a.initiative.title},
+        )
+        return redirect(a.initiative)
+    messages.error(
+        request,
+        _(
+            "This pair changed since you opened it, so no joint initiative was created. "
+            "Look at it again below before you try again."
+        ),
+    )
+    return redirect(flag)
 
 
 def cluster_of(activity, flags):

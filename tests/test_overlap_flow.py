@@ -90,6 +90,44 @@ def test_a_decision_survives_rescans_until_a_material_change(
     assert flag.decided_by is None
 
 
+def test_a_rescan_that_reopens_a_pair_makes_decisions_loaded_before_it_stale(
+    pair, sam, alice, django_capture_on_commit_callbacks
+):
+    flag = OverlapFlag.objects.get()
+    decided = services.decide(
+        flag, by=sam, status=OverlapFlag.Status.NOT_RELATED, expected_version=flag.version
+    )
+    assert decided.version == flag.version + 1
+    services.full_scan()
+    assert OverlapFlag.objects.get().version == decided.version  # nothing changed for anyone
+
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_services.activity_update(
+            pair[0], by=alice, description=IOM_TEXT[1] + " Now also in Uganda."
+        )
+    reopened = OverlapFlag.objects.get()
+    assert reopened.status == OverlapFlag.Status.OPEN
+    assert reopened.version > decided.version
+    with pytest.raises(services.StaleFlagError):
+        services.decide(
+            flag, by=sam, status=OverlapFlag.Status.CONFIRMED, expected_version=decided.version
+        )
+    assert OverlapFlag.objects.get().status == OverlapFlag.Status.OPEN
+
+
+def test_a_pair_that_becomes_joint_work_makes_open_decision_forms_stale(
+    pair, sam, alice, ilo, django_capture_on_commit_callbacks
+):
+    flag = OverlapFlag.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_services.activity_update(pair[0], by=alice, partners=[ilo])
+    joint = OverlapFlag.objects.get()
+    assert joint.status == OverlapFlag.Status.JOINT
+    assert joint.version == flag.version + 1
+    with pytest.raises(services.StaleFlagError):
+        services.initiative_from_flag(flag, by=sam, expected_version=flag.version)
+
+
 def test_partners_are_joint_work_not_duplication(
     iom, ilo, alice, bob, django_capture_on_commit_callbacks
 ):

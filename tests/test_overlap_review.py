@@ -4,15 +4,17 @@ import csv
 import io
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from activities.models import Activity
-from agencies.models import Agency
+from agencies.models import Agency, Role
 from initiatives.models import JointInitiative
+from overlaps import services
 from overlaps.models import FlagComment, OverlapFlag
 from overlaps.templatetags.overlap_tags import mark_terms
 
-from .factories import ActivityFactory
+from .factories import ActivityFactory, UserFactory
 
 REASONS = {
     "countries": ["KEN"],
@@ -136,11 +138,22 @@ def test_secretariat_sees_the_decision_form(client, sam, iom_flag):
 # Decisions
 
 
+def loaded_version(client, flag, form="decision_form"):
+    """The version a person's browser holds after opening the pair page."""
+    response = client.get(flag.get_absolute_url())
+    assert response.status_code == 200
+    return response.context[form]["version"].value()
+
+
 def test_secretariat_decides_and_the_decision_is_kept(client, sam, iom_flag):
     client.force_login(sam)
     response = client.post(
         reverse("overlaps:flag-decide", args=[iom_flag.pk]),
-        {"status": "complementary", "note": "Different populations."},
+        {
+            "status": "complementary",
+            "note": "Different populations.",
+            "version": loaded_version(client, iom_flag),
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == iom_flag.get_absolute_url()
@@ -175,6 +188,108 @@ def test_decision_must_be_one_of_the_three(client, sam, iom_flag):
     assert iom_flag.status == OverlapFlag.Status.OPEN
 
 
+@pytest.fixture
+def sara(db):
+    """A second member of the secretariat, deciding the same queue as Sam."""
+    return UserFactory(
+        email="sara@gmg.example", full_name="Sara", agency=None, role=Role.SECRETARIAT
+    )
+
+
+def decide_url(flag):
+    return reverse("overlaps:flag-decide", args=[flag.pk])
+
+
+def test_the_second_of_two_people_deciding_a_pair_is_told_and_keeps_her_note(sam, sara, iom_flag):
+    sams, saras = Client(), Client()
+    sams.force_login(sam)
+    saras.force_login(sara)
+    sam_loaded = loaded_version(sams, iom_flag)
+    sara_loaded = loaded_version(saras, iom_flag)
+
+    response = sams.post(
+        decide_url(iom_flag),
+        {"status": "complementary", "note": "Different populations.", "version": sam_loaded},
+    )
+    assert response.status_code == 302
+    response = saras.post(
+        decide_url(iom_flag),
+        {"status": "confirmed", "note": "Same survey, twice funded.", "version": sara_loaded},
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Someone else changed this pair since you opened it" in content
+    assert "Same survey, twice funded." in content
+    assert response.context["decision_form"]["note"].value() == "Same survey, twice funded."
+    iom_flag.refresh_from_db()
+    assert iom_flag.status == OverlapFlag.Status.COMPLEMENTARY
+    assert iom_flag.decision_note == "Different populations."
+    assert iom_flag.decided_by == sam
+
+
+def test_after_a_stale_refusal_the_page_shows_the_other_decision_and_may_replace_it(
+    sam, sara, iom_flag
+):
+    sams, saras = Client(), Client()
+    sams.force_login(sam)
+    saras.force_login(sara)
+    sara_loaded = loaded_version(saras, iom_flag)
+    sams.post(
+        decide_url(iom_flag),
+        {"status": "complementary", "note": "", "version": loaded_version(sams, iom_flag)},
+    )
+    refused = saras.post(
+        decide_url(iom_flag), {"status": "confirmed", "note": "Twice.", "version": sara_loaded}
+    )
+    assert "Complementary" in refused.content.decode()
+
+    # She has now seen Sam's decision: sending the form again is a choice, not an accident.
+    again = {
+        name: refused.context["decision_form"][name].value()
+        for name in ("status", "note", "version")
+    }
+    assert saras.post(decide_url(iom_flag), again).status_code == 302
+    iom_flag.refresh_from_db()
+    assert iom_flag.status == OverlapFlag.Status.CONFIRMED
+    assert iom_flag.decided_by == sara
+
+
+def test_a_double_click_on_record_decision_is_not_an_error(client, sam, iom_flag):
+    client.force_login(sam)
+    data = {
+        "status": "not_related",
+        "note": "Other region.",
+        "version": loaded_version(client, iom_flag),
+    }
+    assert client.post(decide_url(iom_flag), data).status_code == 302
+    assert client.post(decide_url(iom_flag), data).status_code == 302
+    iom_flag.refresh_from_db()
+    assert iom_flag.status == OverlapFlag.Status.NOT_RELATED
+    assert iom_flag.version == data["version"] + 1
+
+
+def test_a_decision_without_the_version_it_was_made_on_is_refused(client, sam, iom_flag):
+    client.force_login(sam)
+    response = client.post(decide_url(iom_flag), {"status": "confirmed", "note": "Kept."})
+    assert response.status_code == 200
+    assert "Kept." in response.content.decode()
+    iom_flag.refresh_from_db()
+    assert iom_flag.status == OverlapFlag.Status.OPEN
+
+
+def test_a_comment_does_not_make_an_open_decision_form_stale(client, sam, alice, iom_flag):
+    client.force_login(sam)
+    version = loaded_version(client, iom_flag)
+    other = Client()
+    other.force_login(alice)
+    other.post(reverse("overlaps:flag-comment", args=[iom_flag.pk]), {"text": "FYI."})
+    response = client.post(
+        decide_url(iom_flag), {"status": "confirmed", "note": "", "version": version}
+    )
+    assert response.status_code == 302
+
+
 def test_decide_refuses_get(client, sam, iom_flag):
     client.force_login(sam)
     assert client.get(reverse("overlaps:flag-decide", args=[iom_flag.pk])).status_code == 405
@@ -196,6 +311,16 @@ def test_people_of_the_pair_comment(client, request, iom_flag, person):
     assert comment.author == user
     page = client.get(iom_flag.get_absolute_url()).content.decode()
     assert "We talked to UNHCR." in page
+
+
+def test_a_double_click_on_add_comment_adds_it_once(client, alice, iom_flag):
+    client.force_login(alice)
+    url = reverse("overlaps:flag-comment", args=[iom_flag.pk])
+    assert client.post(url, {"text": "We talked to UNHCR."}).status_code == 302
+    assert client.post(url, {"text": " We talked to UNHCR. "}).status_code == 302
+    assert FlagComment.objects.count() == 1
+    assert client.post(url, {"text": "And to ILO."}).status_code == 302
+    assert FlagComment.objects.count() == 2
 
 
 def test_empty_comment_is_refused(client, alice, iom_flag):
@@ -256,7 +381,10 @@ def test_secretariat_turns_a_flag_into_a_joint_initiative(
     client, sam, iom, unhcr, iom_flag, iom_activity, unhcr_activity
 ):
     client.force_login(sam)
-    response = client.post(reverse("overlaps:flag-initiative", args=[iom_flag.pk]))
+    response = client.post(
+        reverse("overlaps:flag-initiative", args=[iom_flag.pk]),
+        {"version": loaded_version(client, iom_flag, "initiative_form")},
+    )
     initiative = JointInitiative.objects.get()
     assert response.status_code == 302
     assert response["Location"] == initiative.get_absolute_url()
@@ -265,6 +393,50 @@ def test_secretariat_turns_a_flag_into_a_joint_initiative(
     assert set(Activity.objects.filter(initiative=initiative)) == {iom_activity, unhcr_activity}
     iom_flag.refresh_from_db()
     assert iom_flag.status == OverlapFlag.Status.CONFIRMED
+
+
+@pytest.mark.parametrize("status", [OverlapFlag.Status.OPEN, OverlapFlag.Status.CONFIRMED])
+def test_a_double_click_on_create_joint_initiative_creates_one(client, sam, iom_flag, status):
+    iom_flag.status = status
+    iom_flag.save()
+    client.force_login(sam)
+    url = reverse("overlaps:flag-initiative", args=[iom_flag.pk])
+    data = {"version": loaded_version(client, iom_flag, "initiative_form")}
+    first = client.post(url, data)
+    second = client.post(url, data, follow=True)
+
+    initiative = JointInitiative.objects.get()
+    assert first["Location"] == initiative.get_absolute_url()
+    # The second click lands where the first was going, and says nothing more was made.
+    assert second.redirect_chain[-1][0] == initiative.get_absolute_url()
+    assert "no other was created" in second.content.decode()
+    assert set(Activity.objects.filter(initiative=initiative)) == {
+        iom_flag.activity_a,
+        iom_flag.activity_b,
+    }
+
+
+def test_create_joint_initiative_from_a_page_older_than_a_decision_creates_nothing(
+    client, sam, sara, iom_flag
+):
+    client.force_login(sam)
+    loaded = loaded_version(client, iom_flag, "initiative_form")
+    iom_flag = services.decide(iom_flag, by=sara, status="complementary", note="Not the same.")
+    response = client.post(
+        reverse("overlaps:flag-initiative", args=[iom_flag.pk]), {"version": loaded}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == iom_flag.get_absolute_url()
+    assert "no joint initiative was created" in response.content.decode()
+    assert not JointInitiative.objects.exists()
+    iom_flag.refresh_from_db()
+    assert iom_flag.status == OverlapFlag.Status.COMPLEMENTARY
+
+
+def test_create_joint_initiative_without_a_version_creates_nothing(client, sam, iom_flag):
+    client.force_login(sam)
+    response = client.post(reverse("overlaps:flag-initiative", args=[iom_flag.pk]))
+    assert response.status_code == 302
+    assert not JointInitiative.objects.exists()
 
 
 @pytest.mark.parametrize("person", ["alice", "fiona", "harry"])
@@ -279,7 +451,9 @@ def test_no_initiative_from_a_dismissed_flag(client, sam, iom_flag):
     iom_flag.status = OverlapFlag.Status.NOT_RELATED
     iom_flag.save()
     client.force_login(sam)
-    response = client.post(reverse("overlaps:flag-initiative", args=[iom_flag.pk]))
+    response = client.post(
+        reverse("overlaps:flag-initiative", args=[iom_flag.pk]), {"version": iom_flag.version}
+    )
     assert response.status_code == 302
     assert not JointInitiative.objects.exists()
 
