@@ -53,7 +53,9 @@ def sync_flags(scores, profiles, scope_ids=None):
     `scope_ids` limits which existing undecided flags may be removed: the activities
     that were actually re-scored (None: all of them, after a full scan).
     """
-    existing = OverlapFlag.objects.all()
+    # Locked in a fixed order: a decision committed while the scores were computed must not
+    # be overwritten by the bulk update below, and two syncs must not deadlock.
+    existing = OverlapFlag.objects.select_for_update().order_by("pk")
     if scope_ids is not None:
         existing = existing.filter(Q(activity_a__in=scope_ids) | Q(activity_b__in=scope_ids))
     by_pair = {(f.activity_a_id, f.activity_b_id): f for f in existing}

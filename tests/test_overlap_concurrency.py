@@ -139,12 +139,6 @@ def waiting_on_a_lock():
         return cursor.fetchone()[0] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync_flags reads flags unlocked and bulk_update writes them back whole: a "
-    "decision committed in between is overwritten (left for the re-scan's owner to fix "
-    "by locking the rows it reads)",
-)
 def test_a_decision_taken_while_a_rescan_runs_is_not_lost(flag, secretariat, monkeypatch):
     from overlaps.engine import Score
 
