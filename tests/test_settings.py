@@ -124,6 +124,22 @@ def test_a_number_that_is_not_one_is_refused_by_name(load_settings):
         load_settings(GMG_PAGE_SIZE="twenty")
 
 
+# -- the cache that sign-in rate limits live in ------------------------------------------------
+
+
+def test_cache_is_redis_when_there_is_redis(load_settings):
+    settings = load_settings(REDIS_URL="redis://127.0.0.1:6379/9")
+    assert settings.CACHES["default"]["BACKEND"].endswith("redis.RedisCache")
+    assert settings.CACHES["default"]["LOCATION"] == "redis://127.0.0.1:6379/9"
+
+
+def test_cache_without_redis_is_shared_files_not_process_memory(load_settings, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings = load_settings()
+    assert settings.CACHES["default"]["BACKEND"].endswith("filebased.FileBasedCache")
+    assert settings.CACHES["default"]["LOCATION"] == ROOT / "var" / "cache"
+
+
 # -- production ------------------------------------------------------------------------------
 
 
