@@ -1,5 +1,7 @@
 """Writes for people and invitations."""
 
+import logging
+import smtplib
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 from common import emails
 
 from .models import Invitation, Role, User, hash_token
+
+log = logging.getLogger(__name__)
 
 
 def _check_role_and_agency(role, agency):
@@ -45,7 +49,11 @@ def member_create(*, email, role, agency=None, password=None, full_name=""):
 
 @transaction.atomic
 def invitation_create(*, by, email, role, agency=None, full_name=""):
-    """Record an invitation and email its link once the transaction commits."""
+    """Record an invitation and email its link once the transaction commits.
+
+    The email's outcome is on the returned invitation as `email_error` (see _email_on_commit):
+    a mail outage leaves the invitation saved, to be sent again or revoked.
+    """
     email = email.strip().lower()
     _check_role_and_agency(role, agency)
     if User.objects.filter(email__iexact=email).exists():
@@ -64,13 +72,51 @@ def invitation_create(*, by, email, role, agency=None, full_name=""):
     )
     invitation.full_clean()
     invitation.save()
-    link = settings.SITE_URL + reverse("agencies:invitation-accept", args=[token])
-    transaction.on_commit(
-        lambda: emails.send(
-            "invitation", email, {"invitation": invitation, "link": link, "inviter": by}
-        )
-    )
+    _email_on_commit(invitation, token, inviter=by)
     return invitation
+
+
+@transaction.atomic
+def invitation_resend(invitation, *, by):
+    """Email a pending invitation again, with a new link valid for another INVITATION_DAYS.
+
+    Only the token's hash is kept, so the old link cannot be sent again: it stops working.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError(_("This invitation is no longer pending."))
+    token = Invitation.new_token()
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
+    invitation.save(update_fields=["token_hash", "expires_at"])
+    _email_on_commit(invitation, token, inviter=invitation.invited_by or by)
+    return invitation
+
+
+def _email_on_commit(invitation, token, *, inviter):
+    """Send the link after commit and note the outcome on `invitation.email_error`.
+
+    None until the transaction commits, "" once the mail server took the message, else why
+    it did not. The email is sent in the request rather than queued: the inviter hears at once
+    whether it went (a refused address is often a typo), and the token, which exists in clear
+    only here, is kept out of the outbox table and the broker.
+    """
+    invitation.email_error = None
+    link = settings.SITE_URL + reverse("agencies:invitation-accept", args=[token])
+    context = {"invitation": invitation, "link": link, "inviter": inviter}
+
+    def send():
+        try:
+            emails.send("invitation", invitation.email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            # The invitation is saved whatever the mail server says: a mail outage must not
+            # turn it into an error page. The inviter is told, and can send it again.
+            log.warning("invitation %s to %s not sent: %r", invitation.pk, invitation.email, exc)
+            invitation.email_error = str(exc) or type(exc).__name__
+        else:
+            invitation.email_error = ""
+
+    transaction.on_commit(send)
 
 
 def invitation_by_token(token):

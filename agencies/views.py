@@ -26,7 +26,7 @@ def invitation_list(request):
         if not access.can_invite(request.user, data.get("agency")):
             raise PermissionDenied
         try:
-            services.invitation_create(
+            invitation = services.invitation_create(
                 by=request.user,
                 email=data["email"],
                 role=data["role"],
@@ -36,12 +36,39 @@ def invitation_list(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request, _("An invitation was emailed to %(email)s.") % {"email": data["email"]}
-            )
+            _tell_how_the_email_went(request, invitation)
             return redirect("agencies:invitation-list")
     page = paginate(request, invitations)
     return render(request, "agencies/invitation_list.html", {"form": form, "page": page})
+
+
+def _tell_how_the_email_went(request, invitation):
+    if invitation.email_error:
+        messages.error(
+            request,
+            _(
+                "The invitation to %(email)s is saved, but the email could not be sent. "
+                "Check the address, then send it again or revoke it."
+            )
+            % {"email": invitation.email},
+        )
+    else:
+        messages.success(
+            request, _("An invitation was emailed to %(email)s.") % {"email": invitation.email}
+        )
+
+
+@login_required
+@require_POST
+def invitation_resend(request, pk):
+    invitation = access.get_invitation_for_user(request.user, pk)
+    try:
+        invitation = services.invitation_resend(invitation, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        _tell_how_the_email_went(request, invitation)
+    return redirect("agencies:invitation-list")
 
 
 @login_required

@@ -1,4 +1,10 @@
-"""Every email is a subject/text/HTML triplet under templates/emails/, sent by one helper."""
+"""Every email is a subject/text/HTML triplet under templates/emails/, put together by one helper.
+
+`render` fills the triplet's templates, `build` makes the message (plain text with the HTML as
+its alternative, from DEFAULT_FROM_EMAIL), `send` does both and sends. Callers that keep what
+they sent (the digest) or add headers (List-Unsubscribe, a stable Message-ID) or share one SMTP
+connection across many messages render and build themselves, and send the message returned.
+"""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -6,6 +12,7 @@ from django.template.loader import render_to_string
 
 
 def render(name, context):
+    """(subject, text, html) for templates/emails/<name>_subject.txt, <name>.txt, <name>.html."""
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"emails/{name}_subject.txt", context)
     # A subject is one line, whatever the template's whitespace.
@@ -15,8 +22,8 @@ def render(name, context):
     return subject, text, html
 
 
-def send(name, to, context, headers=None, connection=None):
-    subject, text, html = render(name, context)
+def build(to, subject, text, html, *, headers=None, connection=None):
+    """The message for one recipient, not yet sent."""
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -26,5 +33,12 @@ def send(name, to, context, headers=None, connection=None):
         connection=connection,
     )
     message.attach_alternative(html, "text/html")
+    return message
+
+
+def send(name, to, context, *, headers=None, connection=None):
+    """Render, build and send; returns the message. SMTP errors reach the caller."""
+    subject, text, html = render(name, context)
+    message = build(to, subject, text, html, headers=headers, connection=connection)
     message.send()
     return message

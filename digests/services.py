@@ -25,7 +25,6 @@ import smtplib
 from urllib.parse import urlparse
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -164,11 +163,11 @@ def _unsubscribe_header(url):
 
 def build_message(delivery, subject, text, html, unsubscribe_url, connection=None):
     host = urlparse(settings.SITE_URL).hostname or "localhost"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.recipient.email],
+    return emails.build(
+        delivery.recipient.email,
+        subject,
+        text,
+        html,
         headers={
             "List-Unsubscribe": _unsubscribe_header(unsubscribe_url),
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -179,8 +178,6 @@ def build_message(delivery, subject, text, html, unsubscribe_url, connection=Non
         },
         connection=connection,
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def render(delivery, now=None):

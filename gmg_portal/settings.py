@@ -7,9 +7,9 @@ development: a SQLite file, Celery tasks executed eagerly, mail to the console.
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
 
 import dj_database_url
+import dj_email_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -17,16 +17,34 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+# What a boolean variable may say. Anything else is refused rather than read as "off":
+# DJANGO_SECURE_COOKIES=Ture must stop the deployment, not quietly send cookies over http.
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def envbool(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not understood: use one of "
+        f"{', '.join(TRUE_WORDS)} (on) or {', '.join(FALSE_WORDS)} (off)."
+    )
 
 
 def envint(name, default):
-    value = os.environ.get(name)
-    return int(value) if value else default
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 def envlist(name, default):
@@ -36,36 +54,41 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def email_settings(url):
-    """Translate EMAIL_URL into Django's EMAIL_* settings.
+# SMTP without a timeout waits forever on a server that accepts the connection and says nothing.
+EMAIL_TIMEOUT_DEFAULT = 10
 
-    smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for implicit TLS),
-    console://, file:///path/to/dir, locmem://.
+
+def email_settings(url):
+    """Django's EMAIL_* settings for EMAIL_URL, parsed by dj-email-url.
+
+    smtp://user:pass@host:port (plain), submission://user:pass@host (STARTTLS, port 587),
+    smtp://user:pass@host:465?ssl=1 (implicit TLS), console://, file:///relative/dir or
+    file:////absolute/dir (dj-email-url drops the first slash), memory:// (locmem:// too);
+    ?timeout=SECONDS on any SMTP form, 10 when not given.
     """
-    parsed = urlparse(url)
-    scheme = parsed.scheme
-    if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
-    if scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": parsed.path or str(BASE_DIR / "var" / "mail"),
-        }
-    if scheme in ("smtp", "smtp+tls", "smtps"):
-        options = parse_qs(parsed.query)
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": parsed.hostname or "localhost",
-            "EMAIL_PORT": parsed.port or (465 if scheme == "smtps" else 25),
-            "EMAIL_HOST_USER": unquote(parsed.username or ""),
-            "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
-            "EMAIL_USE_TLS": scheme == "smtp+tls",
-            "EMAIL_USE_SSL": scheme == "smtps",
-            "EMAIL_TIMEOUT": int(options.get("timeout", ["10"])[0]),
-        }
-    raise ImproperlyConfigured(f"EMAIL_URL has an unknown scheme: {scheme!r}")
+    scheme, _sep, rest = url.partition("://")
+    scheme = scheme.lower()
+    if scheme in ("smtps", "smtp+tls"):
+        # smtps:// meant implicit TLS here but means STARTTLS to dj-email-url: refuse the old
+        # spellings rather than let a deployment change its transport without a word.
+        raise ImproperlyConfigured(
+            f"EMAIL_URL: {scheme}:// is no longer understood; use submission://host "
+            "(STARTTLS, port 587) or smtp://host:465?ssl=1 (implicit TLS)."
+        )
+    if scheme == "locmem":  # the older spelling, still used by scripts
+        url = f"memory://{rest}"
+    try:
+        config = dj_email_url.parse(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL could not be read: {exc}") from None
+    if "EMAIL_BACKEND" not in config:
+        raise ImproperlyConfigured(f"EMAIL_URL has an unknown scheme: {scheme!r}")
+    if config["EMAIL_TIMEOUT"] is None:
+        config["EMAIL_TIMEOUT"] = EMAIL_TIMEOUT_DEFAULT
+    if config["EMAIL_BACKEND"].endswith("filebased.EmailBackend") and not config["EMAIL_FILE_PATH"]:
+        config["EMAIL_FILE_PATH"] = str(BASE_DIR / "var" / "mail")
+    # What the URL does not say keeps Django's default (e.g. EMAIL_HOST for console://).
+    return {key: value for key, value in config.items() if value not in (None, "")}
 
 
 DEBUG = envbool("DJANGO_DEBUG", True)
@@ -174,6 +197,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Counted in the shared cache (CACHES below), so the limits hold across workers.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -216,6 +240,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# One cache for every process: allauth keeps its sign-in rate limits (ACCOUNT_RATE_LIMITS)
+# here, and a per-process cache lets each gunicorn worker count wrong passwords on its own.
+# Redis when there is one; otherwise files under var/, which processes on one machine share
+# and which need no set-up step (`make run`).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "gmg",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": BASE_DIR / "var" / "cache",
+            "KEY_PREFIX": "gmg",
+        }
+    }
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis there is no worker: run tasks in-process so `make run` needs nothing else.

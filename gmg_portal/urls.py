@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("overlaps.urls")),
     path("", include("digests.urls")),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own URLs: its login form has no throttle (see views.admin_login).
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
 ]

@@ -3,9 +3,15 @@
 They sit in the top layer so that every app below stays free of imports from above.
 """
 
+from urllib.parse import urlencode
+
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from activities import access as activity_access
@@ -21,6 +27,26 @@ from priorities.models import Priority
 @require_GET
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+def admin_login(request):
+    """The admin's sign-in page sends people to allauth's, which counts wrong passwords.
+
+    Django's own admin form checks passwords without any throttle, so no password is ever
+    checked here (a POST is redirected too). The admin still admits only active staff.
+    """
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    next_url = next_url or reverse("admin:index")
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect(next_url)
+        # Signed in but not admin staff: sending them to sign in again would loop back here.
+        raise PermissionDenied
+    return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
 
 
 @login_required

@@ -26,6 +26,15 @@ def _fresh_overlap_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The cache is shared between processes and kept between runs (sign-in rate limits live
+    # there): each test starts with no failed sign-ins counted.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -1,8 +1,12 @@
 """No public sign-up: people join by invitation, then sign in with email + password."""
 
+import email
 import re
+import socket
+from email import policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
@@ -184,3 +188,160 @@ def test_unverified_member_cannot_sign_in(client, iom):
     )
     assert "_auth_user_id" not in client.session
     assert response.status_code == 200
+
+
+# -- a mail outage never turns a saved invitation into an error page -------------------------
+#
+# These tests commit for real (transaction=True): the invitation is emailed after commit, in
+# the request, as in production, so the page can say whether the mail server took it.
+
+
+class RefusingSMTP:
+    """aiosmtpd handler: refuses every recipient (550) or takes mail, as told."""
+
+    def __init__(self):
+        self.refuse = True
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def use_smtp(settings, port):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+
+
+@pytest.fixture
+def smtp_server(settings):
+    handler = RefusingSMTP()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    use_smtp(settings, port)
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """Nothing listens on the mail port: every connection is refused."""
+    use_smtp(settings, free_port())
+
+
+def shown_messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+committed = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@committed
+def test_invitation_is_saved_and_the_inviter_told_when_the_mail_server_is_down(
+    client, fiona, smtp_down
+):
+    response = invite(client, fiona, email="down@iom.example", role="staff")
+    assert response.status_code == 302
+    assert Invitation.objects.get().email == "down@iom.example"
+    page = client.get(response["Location"])
+    assert shown_messages(page) == [
+        "The invitation to down@iom.example is saved, but the email could not be sent. "
+        "Check the address, then send it again or revoke it."
+    ]
+    html = page.content.decode()
+    assert "down@iom.example" in html
+    assert "Send again" in html and "Revoke" in html
+
+
+@committed
+def test_invitation_is_saved_when_the_mail_server_refuses_the_address(client, fiona, smtp_server):
+    response = invite(client, fiona, email="typo@iom.exmaple", role="staff")
+    assert response.status_code == 302
+    assert Invitation.objects.get().is_pending
+    assert "could not be sent" in shown_messages(client.get(response["Location"]))[0]
+    assert smtp_server.messages == []
+
+
+@committed
+def test_sending_again_once_mail_works_emails_a_link_that_works(client, fiona, smtp_server):
+    invite(client, fiona, email="later@iom.example", role="staff")
+    invitation = Invitation.objects.get()
+
+    smtp_server.refuse = False
+    response = client.post(reverse("agencies:invitation-resend", args=[invitation.pk]))
+    assert response.status_code == 302
+    assert shown_messages(client.get(response["Location"]))[-1] == (
+        "An invitation was emailed to later@iom.example."
+    )
+    [(recipients, message)] = smtp_server.messages
+    assert recipients == ["later@iom.example"]
+    link = re.search(
+        r"https?://\S+/invitations/accept/\S+/", message.get_body("plain").get_content()
+    )
+    client.logout()
+    assert client.get("/" + link.group(0).split("://", 1)[1].split("/", 1)[1]).status_code == 200
+
+
+def test_send_again_gives_a_new_link_and_the_old_one_stops_working(
+    client, fiona, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="again@iom.example", role="staff")
+    invitation = Invitation.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("agencies:invitation-resend", args=[invitation.pk]))
+    first, second = (link_from(message) for message in mail.outbox)
+    assert first != second
+    client.logout()
+    assert client.get("/" + first.split("://", 1)[1].split("/", 1)[1]).status_code == 404
+    assert client.get("/" + second.split("://", 1)[1].split("/", 1)[1]).status_code == 200
+
+
+def test_a_revoked_invitation_is_not_sent_again(client, fiona, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="gone@iom.example", role="staff")
+    invitation = Invitation.objects.get()
+    client.post(reverse("agencies:invitation-revoke", args=[invitation.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("agencies:invitation-resend", args=[invitation.pk]), follow=True
+        )
+    assert shown_messages(response)[-1] == "This invitation is no longer pending."
+    assert len(mail.outbox) == 1
+
+
+def test_only_those_who_manage_an_invitation_can_send_it_again(
+    client, fiona, alice, ilo, django_capture_on_commit_callbacks
+):
+    from .factories import UserFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="mine@iom.example", role="staff")
+    url = reverse("agencies:invitation-resend", args=[Invitation.objects.get().pk])
+    client.force_login(UserFactory(agency=ilo, role=Role.FOCAL_POINT))
+    assert client.post(url).status_code == 404
+    client.force_login(alice)
+    assert client.post(url).status_code == 403
+    client.logout()
+    assert client.post(url).status_code == 302  # to sign in
+    assert len(mail.outbox) == 1

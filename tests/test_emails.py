@@ -1,0 +1,28 @@
+"""The one email builder: a subject/text/HTML triplet from templates/emails/, one recipient."""
+
+from django.core import mail
+
+from common import emails
+
+
+def test_send_renders_the_triplet_and_returns_the_message_sent(db, fiona):
+    context = {"invitation": None, "link": "http://x/accept/t/", "inviter": fiona}
+    message = emails.send(
+        "invitation", "new@iom.example", context, headers={"Auto-Submitted": "auto-generated"}
+    )
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == message.subject
+    assert message.to == ["new@iom.example"]
+    assert message.subject == "You are invited to the GMG Portal"
+    assert "http://x/accept/t/" in message.body
+    assert message.alternatives[0][1] == "text/html"
+    assert message.message()["Auto-Submitted"] == "auto-generated"
+
+
+def test_build_does_not_send_and_uses_the_connection_given(settings):
+    connection = mail.get_connection("django.core.mail.backends.locmem.EmailBackend")
+    message = emails.build("a@example.org", "Subject", "text", "<p>html</p>", connection=connection)
+    assert mail.outbox == []
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    assert message.connection is connection
+    assert message.alternatives[0] == ("<p>html</p>", "text/html")
