@@ -1,6 +1,7 @@
 """End to end in headless Debian Chromium: a staff member logs an activity and finds it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from activities.models import Activity
 
@@ -51,10 +52,10 @@ def test_staff_logs_an_activity_and_finds_it_in_the_filtered_list(
     page.get_by_label("Priority").select_option("l")
     page.get_by_role("button", name="Filter").click()
     table = page.get_by_role("table")
-    assert table.get_by_role(
-        "link", name="Fair recruitment training for labour inspectors in Nepal"
-    ).is_visible()
-    assert "1 activity" in page.get_by_role("status").inner_text()
+    expect(
+        table.get_by_role("link", name="Fair recruitment training for labour inspectors in Nepal")
+    ).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("1 activity")
 
 
 def test_invalid_form_shows_field_errors_and_keeps_input(page, live_server, alice, password):

@@ -1,6 +1,7 @@
 """In headless Chromium: the secretariat decides a flagged pair; staff see similar work first."""
 
 import pytest
+from playwright.sync_api import expect
 
 from overlaps.models import OverlapFlag
 
@@ -29,9 +30,9 @@ def test_secretariat_decides_a_pair_and_makes_it_a_joint_initiative(
     page.get_by_role("navigation", name="Main").get_by_role(
         "link", name="Duplication review"
     ).click()
-    assert "1 flagged pair" in page.content()
+    expect(page.get_by_role("main")).to_contain_text("1 flagged pair")
     page.get_by_role("table").get_by_role("link").first.click()
-    assert page.get_by_role("heading", name="Why this pair was flagged").is_visible()
+    expect(page.get_by_role("heading", name="Why this pair was flagged")).to_be_visible()
     assert "Kenya" in page.content()
 
     page.get_by_label("Confirmed duplication").check()
@@ -66,7 +67,8 @@ def test_staff_see_similar_work_before_saving(page, live_server, flagged, fiona,
     page.get_by_label(f"(d) {d.short_title}").check()
     page.get_by_role("button", name="Check for similar activities first").click()
     section = page.get_by_role("region", name="Similar activities by other agencies")
-    assert section.get_by_role("link", name=ILO_TEXT[0]).is_visible()
+    # Waits for the page that answers the check; a bare is_visible() would not.
+    expect(section.get_by_role("link", name=ILO_TEXT[0])).to_be_visible()
     assert "Ilo Focal" in section.inner_text()
     propose = section.get_by_role("link", name="Propose a joint initiative to ILO")
     assert propose.get_attribute("href").startswith("mailto:fp@ilo.example")
