@@ -1,10 +1,15 @@
+import copy
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from geo.models import Country, Region
 
 from .models import Activity
+from .rules import PRIORITY_REQUIRED, validate_activity
+from .services import SCALAR_FIELDS
 
 
 class DateInput(forms.DateInput):
@@ -81,39 +86,34 @@ class ActivityForm(forms.ModelForm):
         self.fields["regions"].queryset = Region.objects.order_by("level", "name")
         self.fields["partners"].queryset = Agency.objects.active()
         self.fields["priorities"].label_from_instance = lambda p: f"({p.code}) {p.short_title}"
+        # Marked required on the page; an empty choice is refused in the rule's words.
         self.fields["priorities"].required = True
-        self.fields["priorities"].error_messages["required"] = _(
-            "Choose at least one priority of the Terms of Reference."
-        )
+        self.fields["priorities"].error_messages["required"] = PRIORITY_REQUIRED
         if initiatives is not None:
             self.fields["initiative"].queryset = initiatives
         self.fields["initiative"].queryset = self.fields["initiative"].queryset.order_by("title")
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start date."))
-        if not data.get("countries") and not data.get("regions"):
-            self.add_error(
-                "countries",
-                _("Name at least one country or region (choose “World” for global work)."),
+        # The register's rules, run on an unsaved copy, to show mistakes before the
+        # save; the service runs the same function again and remains the authority.
+        candidate = copy.copy(self.instance)
+        candidate.agency = self.owning_agency
+        for name in SCALAR_FIELDS:
+            if name in data:
+                setattr(candidate, name, data[name])
+        try:
+            validate_activity(
+                candidate,
+                priorities=data.get("priorities") or [],
+                countries=data.get("countries") or [],
+                regions=data.get("regions") or [],
+                partners=data.get("partners") or [],
+                exclude=set(self.errors),
             )
-        agency = self.owning_agency
-        partners = data.get("partners") or []
-        if agency and agency in partners:
-            self.add_error("partners", _("An agency cannot be its own partner."))
-        reference = data.get("reference")
-        if agency and reference:
-            clash = Activity.objects.filter(agency=agency, reference__iexact=reference)
-            if self.instance.pk:
-                clash = clash.exclude(pk=self.instance.pk)
-            if clash.exists():
-                self.add_error(
-                    "reference",
-                    _("%(agency)s already has an activity with this reference.")
-                    % {"agency": agency.acronym},
-                )
+        except ValidationError as exc:
+            for field, errors in exc.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
         return data
 
     @property

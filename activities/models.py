@@ -1,6 +1,8 @@
 from django.conf import settings
-from django.db import models
-from django.db.models import F, Q
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router
+from django.db.models import F, Q, Value
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,12 @@ class ActivityQuerySet(models.QuerySet):
         if start:
             qs = qs.filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
         return qs
+
+    def with_reference(self, agency, reference):
+        """The activity of `agency` with `reference`, capitals aside, as the database compares."""
+        return self.alias(reference_lower=Lower("reference")).filter(
+            agency=agency, reference_lower=Lower(Value(reference))
+        )
 
     def with_list_relations(self):
         return self.select_related("agency").prefetch_related("priorities", "countries", "regions")
@@ -150,12 +158,23 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         constraints = [
+            # "IOM-7" and "iom-7" are the same reference to a person; the unique index
+            # on the lowered text makes the database refuse the twin even when two
+            # people save at the same moment (a check before the insert cannot).
             models.UniqueConstraint(
-                fields=["agency", "reference"], name="activity_reference_unique_per_agency"
+                Lower("reference"),
+                "agency",
+                name="activity_reference_unique_per_agency_ci",
+                violation_error_code="reference_taken",
+                violation_error_message=_(
+                    "This agency already has an activity with this reference "
+                    "(capital and small letters count as the same)."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="activity_ends_after_start",
+                violation_error_code="ends_before_start",
                 violation_error_message=_("The end date cannot be before the start date."),
             ),
         ]
@@ -167,8 +186,40 @@ class Activity(models.Model):
             models.Index(fields=["agency", "-updated_at"], name="activity_agency_recent_idx"),
         ]
 
+    # The field each table constraint is about, so that its message shows on that field.
+    CONSTRAINT_FIELDS = {
+        "activity_reference_unique_per_agency_ci": "reference",
+        "activity_ends_after_start": "end_date",
+    }
+
     def __str__(self):
         return f"{self.agency.acronym} {self.reference}: {self.title}"
 
     def get_absolute_url(self):
         return reverse("activities:detail", args=[self.pk])
+
+    def validate_constraints(self, exclude=None):
+        """Django's check of the table constraints, with each message on its field.
+
+        Django files a constraint over several fields (or an expression) under no
+        field; a person needs it beside the field to correct.
+        """
+        using = router.db_for_write(type(self), instance=self)
+        errors = {}
+        for constraint in self._meta.constraints:
+            try:
+                constraint.validate(type(self), self, exclude=exclude, using=using)
+            except ValidationError as exc:
+                field = self.CONSTRAINT_FIELDS.get(constraint.name, NON_FIELD_ERRORS)
+                errors.setdefault(field, []).extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def constraint_error(cls, name):
+        """The ValidationError a person sees when the database refuses constraint `name`."""
+        constraint = next(c for c in cls._meta.constraints if c.name == name)
+        error = ValidationError(
+            constraint.get_violation_error_message(), code=constraint.violation_error_code
+        )
+        return ValidationError({cls.CONSTRAINT_FIELDS.get(name, NON_FIELD_ERRORS): [error]})

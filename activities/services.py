@@ -5,14 +5,13 @@ audit history and locking planned for later issues are added in one place.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from common import outbox
 
 from .models import Activity
+from .rules import validate_activity
 
 SCALAR_FIELDS = (
     "reference",
@@ -33,19 +32,13 @@ class StaleActivityError(Exception):
     """The activity changed since the editor loaded it."""
 
 
-def validate_relations(*, agency, priorities, countries, regions, partners):
-    """Rules that span many-to-many fields, which model validation cannot see."""
-    errors = {}
-    if not priorities:
-        errors["priorities"] = _("Choose at least one priority of the Terms of Reference.")
-    if not countries and not regions:
-        errors["countries"] = _(
-            "Name at least one country or region (choose the region “World” for global work)."
-        )
-    if agency is not None and any(p.pk == agency.pk for p in partners):
-        errors["partners"] = _("An agency cannot be its own partner.")
-    if errors:
-        raise ValidationError(errors)
+def _violated_constraint(exc):
+    """The name of the constraint an IntegrityError reports, or None."""
+    diag = getattr(exc.__cause__, "diag", None)  # psycopg reports it by name
+    if diag is not None:
+        return diag.constraint_name
+    # SQLite (local development) only says it in the message.
+    return next((name for name in Activity.CONSTRAINT_FIELDS if name in str(exc)), None)
 
 
 def _announce_change(activity_id):
@@ -70,33 +63,20 @@ def _save(activity, fields, by):
         name: relations.get(name, list(getattr(activity, name).all()) if activity.pk else [])
         for name in ("priorities", "countries", "regions", "partners")
     }
-    errors = {}
-    try:
-        # The table's constraints are checked below with messages tied to fields;
-        # the database still enforces them.
-        activity.full_clean(validate_constraints=False)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if activity.start_date and activity.end_date and activity.end_date < activity.start_date:
-        errors.setdefault("end_date", []).append(_("The end date cannot be before the start date."))
-    if activity.reference and activity.agency_id:
-        clash = Activity.objects.filter(
-            agency_id=activity.agency_id, reference__iexact=activity.reference
-        ).exclude(pk=activity.pk)
-        if clash.exists():
-            errors.setdefault("reference", []).append(
-                _("%(agency)s already has an activity with this reference.")
-                % {"agency": activity.agency.acronym}
-            )
-    try:
-        validate_relations(agency=activity.agency, **current)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    validate_activity(activity, **current)
 
-    activity.save()
+    try:
+        # Its own savepoint, so that a refused insert leaves the caller's transaction
+        # usable (an import carries on with the next row).
+        with transaction.atomic():
+            activity.save()
+    except IntegrityError as exc:
+        # The checks above cannot see a colleague's save that has not committed yet;
+        # the table's constraints can, and their refusal is the same field error.
+        name = _violated_constraint(exc)
+        if name not in Activity.CONSTRAINT_FIELDS:
+            raise
+        raise Activity.constraint_error(name) from exc
     for name, values in relations.items():
         getattr(activity, name).set(values)
     _announce_change(activity.pk)

@@ -263,7 +263,10 @@ def test_header_only_file_imports_nothing_without_error(db):
         (GOOD.replace(",IOM,", ",NOPE,"), 'unknown agency "NOPE"'),
         (GOOD.replace(",ILO", ",ILO;ACME"), 'unknown partner agency "ACME"'),
         (GOOD.replace("KEN;UGA,", "KEN,Atlantis"), 'unknown region "Atlantis"'),
-        (GOOD.replace("2026-12-31", "2025-12-31"), "end_date: the end date 2025-12-31 is before"),
+        (
+            GOOD.replace("2026-12-31", "2025-12-31"),
+            "end_date: The end date cannot be before the start date.",
+        ),
         (GOOD.replace("2026-01-01", "01/02/2026"), 'start_date: "01/02/2026" is not a date'),
         (GOOD.replace("2026-12-31", "2026-02-30"), 'end_date: "2026-02-30" is not a date'),
         (GOOD.replace("ongoing", "done"), 'unknown status "done"'),
@@ -533,3 +536,116 @@ def test_formula_like_cells_are_defused_and_still_round_trip(iom, tmp_path):
     assert result.created == 1, result.errors
     activity = Activity.objects.get()
     assert (activity.reference, activity.title) == ("=HYPERLINK(1)", "+cmd|' /C calc'!A0")
+
+
+# ------------------------------------------------------------------ hostile files
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        (GOOD.replace("Labour survey", "Labour\x00survey"), "title"),
+        (GOOD.replace("IOM-1", "IOM\x00-1"), "reference"),
+        (GOOD.replace("KEN;UGA", "KEN;\x00UGA"), "countries"),
+    ],
+)
+def test_a_nul_byte_is_a_numbered_rejection_and_the_other_rows_go_in(iom, row, column):
+    result = import_lines(GOOD.replace("IOM-1", "IOM-0"), row, GOOD.replace("IOM-1", "IOM-2"))
+
+    assert (result.created, result.updated, result.file_error) == (2, 0, False)
+    assert [e.line for e in result.errors] == [3]
+    assert column in result.errors[0].message
+    assert "NUL" in result.errors[0].message
+    assert set(Activity.objects.values_list("reference", flat=True)) == {"IOM-0", "IOM-2"}
+
+
+def test_a_nul_byte_in_a_column_the_importer_does_not_read_is_harmless(iom):
+    header = HEADER + ",notes"
+
+    result = import_lines(GOOD + ",scanned\x00page", header=header)
+
+    assert (result.created, result.errors) == (1, [])
+
+
+UNCLOSED_QUOTES = {
+    # The quote runs to the end of the file.
+    "to the end": [GOOD.replace("Labour survey", '"Labour survey'), GOOD.replace("IOM-1", "IOM-2")],
+    # A later quote closes it, followed by more text.
+    "closed mid-value": [
+        GOOD.replace("Labour survey", '"Labour survey'),
+        GOOD.replace("IOM-1", "IOM-2").replace("Labour survey", '"Second" survey'),
+    ],
+    # A later quote closes it at the end of the same column: the reader sees one
+    # well-formed record whose title holds a row and a half.
+    "title swallows a row": [
+        GOOD.replace("Labour survey", '"Labour survey'),
+        GOOD.replace("IOM-1", "IOM-2").replace("Labour survey", 'Screen 5"'),
+    ],
+    # The same in the description, which may hold line breaks: each line of the
+    # record is a full row on its own.
+    "description swallows a row": [
+        GOOD.replace("Remittances", '"Remittances'),
+        GOOD.replace("IOM-1", "IOM-2").replace("Remittances", 'Savings"'),
+    ],
+}
+
+
+@pytest.mark.parametrize("rows", UNCLOSED_QUOTES.values(), ids=UNCLOSED_QUOTES.keys())
+def test_an_unclosed_quote_refuses_the_whole_file(iom, rows):
+    before = GOOD.replace("IOM-1", "IOM-0")
+
+    result = import_lines(before, *rows, GOOD.replace("IOM-1", "IOM-9"))
+
+    assert result.file_error
+    assert (result.created, result.updated, result.rejected) == (0, 0, 0)
+    assert [e.line for e in result.errors] == [3]
+    assert "Nothing was imported" in result.errors[0].message
+    assert not Activity.objects.exists()
+
+
+def test_import_command_refuses_a_file_with_an_unclosed_quote(iom, tmp_path):
+    rows = UNCLOSED_QUOTES["title swallows a row"]
+    path = write_file(tmp_path, *rows)
+    out, err = io.StringIO(), io.StringIO()
+
+    with pytest.raises(CommandError, match="could not be read"):
+        call_command("import_activities", str(path), stdout=out, stderr=err)
+
+    assert "Created 0, updated 0, rejected 0." in out.getvalue()
+    assert "line 2:" in err.getvalue()
+    assert not Activity.objects.exists()
+
+
+def test_the_upsert_matches_references_ignoring_case(iom):
+    existing = ActivityFactory(agency=iom, reference="IOM-7", title="Old title")
+
+    result = import_lines(GOOD.replace("IOM-1", "iom-7"))
+
+    assert (result.created, result.updated, result.errors) == (0, 1, [])
+    existing.refresh_from_db()
+    # The stored spelling is the activity's identity; the file only matched it.
+    assert (existing.reference, existing.title) == ("IOM-7", "Labour survey")
+
+
+def test_a_reference_twice_in_one_file_in_two_cases_creates_then_updates(iom):
+    result = import_lines(GOOD, GOOD.replace("IOM-1", "iom-1").replace("Labour", "Revised"))
+
+    assert (result.created, result.updated, result.errors) == (1, 1, [])
+    assert Activity.objects.get(agency=iom).title == "Revised survey"
+
+
+def test_import_command_reports_a_nul_byte_as_a_rejected_row_and_reads_on(iom, tmp_path):
+    rows = [
+        GOOD,
+        GOOD.replace("IOM-1", "IOM-2").replace("Labour", "La\x00bour"),
+        "IOM-3" + GOOD[5:],
+    ]
+    path = write_file(tmp_path, *rows)
+    out, err = io.StringIO(), io.StringIO()
+
+    with pytest.raises(CommandError, match="1 row was rejected"):
+        call_command("import_activities", str(path), stdout=out, stderr=err)
+
+    assert "Created 2, updated 0, rejected 1." in out.getvalue()
+    assert "line 3: title: holds a NUL character" in err.getvalue()
+    assert set(Activity.objects.values_list("reference", flat=True)) == {"IOM-1", "IOM-3"}

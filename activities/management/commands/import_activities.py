@@ -8,12 +8,14 @@ from activities.interchange import COLUMNS, REQUIRED_COLUMNS, import_csv
 class Command(BaseCommand):
     help = (
         "Create or update activities from a UTF-8 CSV file, matching rows to existing "
-        "activities on (agency, reference). Required columns: "
+        "activities on (agency, reference), capitals aside. Required columns: "
         + ", ".join(REQUIRED_COLUMNS)
         + "; optional: "
         + ", ".join(COLUMNS[len(REQUIRED_COLUMNS) :])
         + ". Separate several values in one cell with ';'. Rejected rows are listed on "
-        "stderr as 'line N: reason' and make the command exit with status 1."
+        "stderr as 'line N: reason' and make the command exit with status 1; the other "
+        "rows are saved (unless --atomic). A file that cannot be read strictly (broken "
+        "quoting, not UTF-8, a bad header) is refused whole: nothing is saved."
     )
 
     def add_arguments(self, parser):
@@ -62,7 +64,7 @@ class Command(BaseCommand):
                     % {"count": result.rejected}
                 )
             if result.file_error:
-                parts.append(_("The file could not be read in full."))
+                parts.append(_("The file could not be read; nothing was imported."))
             if result.rolled_back:
                 parts.append(_("Nothing was saved (--atomic)."))
             raise CommandError(" ".join(parts))
