@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from .factories import ActivityFactory, JointInitiativeFactory
+from .markup import Page
+from .test_activity_access import form_data
 
 
 @pytest.fixture
@@ -52,6 +54,37 @@ def test_every_page_has_one_h1_a_skip_link_and_labels(client, sam, populated):
                 continue
             wrapped = re.search(rf'<label[^>]*>\s*<input[^>]*id="{field_id}"', html)
             assert f'for="{field_id}"' in html or wrapped, (url, field_id)
+
+
+def test_an_invalid_field_is_tied_to_its_help_text_and_error(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        reverse("activities:create"),
+        form_data(start_date="2026-05-01", end_date="2026-04-30", priorities=[]),
+    )
+    assert response.status_code == 200
+    page = Page(response.content.decode())
+
+    end = page.by_id("id_end_date")
+    assert end.attrs["aria-invalid"] == "true"
+    assert end.attrs["aria-describedby"].split() == ["id_end_date_helptext", "id_end_date_error"]
+    assert page.by_id("id_end_date_helptext").text == "Leave empty while it is ongoing."
+    assert page.by_id("id_end_date_error").text == "The end date cannot be before the start date."
+    assert page.has_label(end)
+
+    # A checkbox group is a fieldset named by its legend and described as a whole.
+    error = page.by_id("id_priorities_error")
+    assert "Choose at least one priority" in error.text
+    fieldset = error.ancestors[-1]
+    assert fieldset.tag == "fieldset"
+    assert fieldset.attrs["aria-describedby"] == "id_priorities_error"
+    assert [e for e in page.all("legend") if fieldset in e.ancestors]
+    boxes = [e for e in page.form_fields() if e.attrs.get("name") == "priorities"]
+    assert boxes and all(page.has_label(box) for box in boxes)
+
+    # A valid field says nothing it does not need to.
+    title = page.by_id("id_title")
+    assert "aria-invalid" not in title.attrs and "aria-describedby" not in title.attrs
 
 
 def test_sign_in_page_has_one_h1(client, db):
