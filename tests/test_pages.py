@@ -1,63 +1,46 @@
-"""Site-wide guards: one h1, a skip link and labelled fields on every page; fixed queries."""
+"""Page behaviour: accessible fields, friendly errors, filters, fixed query counts.
 
-import re
+The guards over every URL (one h1, a skip link, labelled fields, escaping) are in
+test_sitewide.py.
+"""
 
 import pytest
 from django.urls import reverse
 
 from .factories import ActivityFactory, JointInitiativeFactory
+from .markup import Page
+from .test_activity_access import form_data
 
 
-@pytest.fixture
-def populated(iom, ilo):
-    initiative = JointInitiativeFactory(lead_agency=iom)
-    for _ in range(3):
-        ActivityFactory(agency=iom, initiative=initiative)
-        ActivityFactory(agency=ilo)
-    return initiative
-
-
-def page_urls(populated):
-    activity = populated.activities.first()
-    return [
-        reverse("dashboard"),
-        reverse("activities:list"),
-        reverse("activities:list") + "?country=KEN&priority=b&status=ongoing",
+def test_an_invalid_field_is_tied_to_its_help_text_and_error(client, alice):
+    client.force_login(alice)
+    response = client.post(
         reverse("activities:create"),
-        activity.get_absolute_url(),
-        reverse("activities:edit", args=[activity.pk]),
-        reverse("activities:delete", args=[activity.pk]),
-        reverse("initiatives:initiative-list"),
-        populated.get_absolute_url(),
-        reverse("agency-list"),
-        reverse("agency-detail", args=["iom"]),
-        reverse("priority-list"),
-        reverse("priority-detail", args=["d"]),
-        reverse("agencies:invitation-list"),
-    ]
+        form_data(start_date="2026-05-01", end_date="2026-04-30", priorities=[]),
+    )
+    assert response.status_code == 200
+    page = Page(response.content.decode())
 
+    end = page.by_id("id_end_date")
+    assert end.attrs["aria-invalid"] == "true"
+    assert end.attrs["aria-describedby"].split() == ["id_end_date_helptext", "id_end_date_error"]
+    assert page.by_id("id_end_date_helptext").text == "Leave empty while it is ongoing."
+    assert page.by_id("id_end_date_error").text == "The end date cannot be before the start date."
+    assert page.has_label(end)
 
-def test_every_page_has_one_h1_a_skip_link_and_labels(client, sam, populated):
-    client.force_login(sam)
-    for url in page_urls(populated):
-        response = client.get(url)
-        assert response.status_code == 200, url
-        html = response.content.decode()
-        assert len(re.findall(r"<h1[\s>]", html)) == 1, url
-        assert 'href="#main"' in html and 'id="main"' in html, url
-        for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', html):
-            if re.search(rf'id="{field_id}"[^>]*type="hidden"', html) or re.search(
-                rf'type="hidden"[^>]*id="{field_id}"', html
-            ):
-                continue
-            wrapped = re.search(rf'<label[^>]*>\s*<input[^>]*id="{field_id}"', html)
-            assert f'for="{field_id}"' in html or wrapped, (url, field_id)
+    # A checkbox group is a fieldset named by its legend and described as a whole.
+    error = page.by_id("id_priorities_error")
+    assert "Choose at least one priority" in error.text
+    fieldset = error.ancestors[-1]
+    assert fieldset.tag == "fieldset"
+    assert fieldset.attrs["aria-describedby"] == "id_priorities_error"
+    assert [e for e in page.all("legend") if fieldset in e.ancestors]
+    boxes = [e for e in page.form_fields() if e.attrs.get("name") == "priorities"]
+    assert boxes and all(page.has_label(box) for box in boxes)
 
-
-def test_sign_in_page_has_one_h1(client, db):
-    html = client.get(reverse("account_login")).content.decode()
-    assert len(re.findall(r"<h1[\s>]", html)) == 1
-    assert 'href="#main"' in html
+    # A valid field says nothing it does not need to.
+    title = page.by_id("id_title")
+    assert "aria-invalid" not in title.attrs and "aria-describedby" not in title.attrs
 
 
 def test_unknown_url_gets_a_friendly_404(client, alice, settings):

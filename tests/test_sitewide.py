@@ -1,0 +1,742 @@
+"""Site-wide guards: every URL of the URLconf, rendered for every role, with hostile text in
+every field a person can type into, and every email the portal sends.
+
+One sweep (a module fixture) builds that world, makes every request and keeps what came
+back; the tests below each ask one question of it:
+
+- every URL in the URLconf is swept, or excluded here with a reason;
+- no HTML page and no HTML email part carries the typed markup unescaped;
+- the typed text does reach the pages (so the previous test cannot pass on empty pages);
+- each role reaches the pages it may see;
+- every page of ours has one h1, a language, a skip link, and a label on every field.
+
+A new URL fails the first test until it is added to the sweep (or to EXCLUDED, with why).
+"""
+
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client, TestCase, override_settings
+from django.urls import URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from activities.models import Activity
+from agencies.models import Agency, Invitation, Role, User
+from digests import services as digest_services
+from digests import tokens
+from digests import week as weeks
+from digests.models import DigestDelivery, DigestPreference, Frequency
+from geo.models import Country, Region
+from initiatives.models import JointInitiative
+from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
+from priorities.models import Priority, TargetGroup, Theme
+
+from .factories import ActivityFactory, AgencyFactory, JointInitiativeFactory, UserFactory
+from .markup import Page
+
+# The sweep builds its own world in a module fixture (rolled back at its end); the mark
+# makes pytest-django set up the test database even when this module runs alone.
+pytestmark = pytest.mark.django_db
+
+# -- what a hostile person types ---------------------------------------------------------
+
+# Closes a textarea or a title, opens a script, breaks out of double- and single-quoted
+# attributes, and brings template syntax along.
+HOSTILE = (
+    "</textarea></title><script>alert(1)</script>"
+    "\"><img src=x onerror=alert(1)>' onfocus='alert(1)' {{ 7*7 }} {% now 'Y' %}"
+)
+# For fields of 60 characters (references, identifiers).
+MEDIUM = "\"><img src=x onerror=alert(1)><script>alert(1)</script>'"
+# For the shortest free-text field: an agency's acronym (20 characters).
+SHORT = "<svg/onload=alert()>"
+
+# None of these may appear in an HTML page or an HTML email part: each is the start of
+# markup or an attribute only the hostile text could have produced.
+RAW = ["<script>alert(", "<img src=x onerror", "<svg/onload", "' onfocus='alert"]
+# How the payload reads once escaped; typed text shown on a page must look like this.
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def hostile(label, text=HOSTILE):
+    return f"{label} {text}"
+
+
+# -- the URLconf ---------------------------------------------------------------------------
+
+# Routes (as ResolverMatch.route spells them) the sweep does not request, each with the
+# reason. Nothing is excluded today: the admin's and allauth's URLs are requested too.
+EXCLUDED: dict[str, str] = {}
+
+
+def every_route(patterns=None, prefix=""):
+    """Every route of the URLconf, spelled as ResolverMatch.route spells it."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = str(pattern.pattern)
+        # As django.urls.resolvers joins them: no "^" inside a joined route.
+        joined = prefix + route.removeprefix("^") if prefix else route
+        if isinstance(pattern, URLResolver):
+            yield from every_route(pattern.url_patterns, joined)
+        else:
+            yield joined
+
+
+def route_of(url):
+    return resolve(urlsplit(url).path).route
+
+
+# -- the requests --------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+STAFF = "staff"
+FOCAL_POINT = "focal_point"
+HEAD = "head"
+SECRETARIAT = "secretariat"
+OUTSIDER = "outsider"  # staff of an agency that is in none of the pairs
+ADMIN = "admin"  # a superuser with access to the Django admin
+ROLES = (ANONYMOUS, STAFF, FOCAL_POINT, HEAD, SECRETARIAT, OUTSIDER)
+SIGNED_IN = (STAFF, FOCAL_POINT, HEAD, SECRETARIAT, OUTSIDER)
+OF_THE_PAIR = (STAFF, FOCAL_POINT, HEAD, SECRETARIAT)  # may see the hostile agency's flags
+WRITERS = (STAFF, FOCAL_POINT, SECRETARIAT)  # may change the hostile agency's activities
+
+
+@dataclass
+class Visit:
+    role: str
+    url: str
+    method: str = "get"
+    data: dict | None = None
+    expect: int | None = None  # the first response's status, when this role must get it
+    shows: bool = False  # the typed text must be in the final page's content
+    probe_forms: bool = False  # then GET the page again with its GET forms' fields hostile
+
+
+@dataclass
+class Result:
+    visit: Visit
+    status: int
+    final_url: str
+    content_type: str
+    html: str = ""
+
+    @property
+    def is_html(self):
+        return self.content_type.startswith("text/html")
+
+    @property
+    def is_admin(self):
+        return urlsplit(self.final_url).path.startswith("/admin/")
+
+    def __str__(self):
+        v = self.visit
+        return f"{v.method.upper()} {v.url} as {v.role} -> {self.status} {self.final_url}"
+
+
+@dataclass
+class Sweep:
+    results: list = field(default_factory=list)
+    emails: list = field(default_factory=list)  # (kind, message)
+
+
+def ours(w):
+    """The portal's own pages and actions, with the roles that may see them."""
+    a1, flag = w["a1"], w["flag_open"]
+    pages = [
+        ("dashboard", {}, SIGNED_IN, True),
+        ("agency-list", {}, SIGNED_IN, True),
+        ("agency-detail", {"slug": w["agency_a"].slug}, SIGNED_IN, True),
+        ("priority-list", {}, SIGNED_IN, True),
+        ("priority-detail", {"code": "b"}, SIGNED_IN, True),
+        ("activities:list", {}, SIGNED_IN, True),
+        ("activities:create", {}, (*WRITERS, OUTSIDER), False),
+        ("activities:detail", {"pk": a1.pk}, SIGNED_IN, True),
+        ("activities:edit", {"pk": a1.pk}, WRITERS, True),
+        ("activities:delete", {"pk": a1.pk}, WRITERS, True),
+        ("initiatives:initiative-list", {}, SIGNED_IN, True),
+        ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
+        ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
+        ("agencies:invitation-accept", {"token": w["invitation_token"]}, ROLES, True),
+        ("overlaps:flag-list", {}, SIGNED_IN, True),
+        ("overlaps:flag-detail", {"pk": flag.pk}, OF_THE_PAIR, True),
+        ("overlaps:activity-cluster", {"pk": a1.pk}, SIGNED_IN, True),
+        ("digests:archive", {}, SIGNED_IN, False),
+        ("digests:preferences", {}, SIGNED_IN, False),
+        ("digests:preview", {}, SIGNED_IN, False),
+        ("digests:unsubscribe", {"token": tokens.make(w[STAFF])}, ROLES, False),
+        ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
+        ("healthz", {}, ROLES, False),
+    ]
+    for name, kwargs, seen_by, shows in pages:
+        url = reverse(name, kwargs=kwargs)
+        prober = next(role for role in (SECRETARIAT, STAFF, ANONYMOUS) if role in seen_by)
+        for role in ROLES:
+            may = role in seen_by
+            yield Visit(
+                role,
+                url,
+                expect=200 if may else None,
+                shows=shows and may,
+                probe_forms=role == prober,
+            )
+
+    # Pages that show the payload for one role in particular.
+    yield Visit(SECRETARIAT, reverse("digests:archive"), expect=200, shows=True)
+    yield Visit(SECRETARIAT, reverse("digests:preview"), expect=200, shows=True)
+    yield Visit(
+        SECRETARIAT,
+        reverse("digests:preview") + f"?recipient={w[STAFF].pk}",
+        expect=200,
+        shows=True,
+    )
+    yield Visit(SECRETARIAT, w["failed_delivery"].get_absolute_url(), expect=200, shows=True)
+
+    # Forms sent back with the typed text in them, and actions that end on a page.
+    activity = {
+        "agency": w["agency_a"].pk,
+        "reference": MEDIUM,
+        "title": hostile("Draft"),
+        "description": hostile("Draft description"),
+        "kind": Activity.Kind.RESEARCH,
+        "status": Activity.Status.PLANNED,
+        "start_date": "2026-03-01",
+        "end_date": "2026-09-30",
+        "countries": ["KEN"],
+        "priorities": [str(w["priority"].pk)],
+        "contact_name": hostile("Contact"),
+    }
+    create = reverse("activities:create")
+    invalid = {**activity, "end_date": "2026-01-01"}
+    yield Visit(STAFF, create, "post", invalid, expect=200, shows=True)
+    yield Visit(STAFF, create, "post", {**activity, "action": "check"}, expect=200, shows=True)
+    yield Visit(STAFF, create, "post", activity, expect=302, shows=True)
+    edit = reverse("activities:edit", args=[a1.pk])
+    yield Visit(STAFF, edit, "post", {**invalid, "version": a1.version}, expect=200, shows=True)
+
+    invitations = reverse("agencies:invitation-list")
+    invitation = {"email": "not an address", "full_name": hostile("Invitee"), "role": "staff"}
+    yield Visit(FOCAL_POINT, invitations, "post", invitation, expect=200, shows=True)
+    accept = reverse("agencies:invitation-accept", args=[w["invitation_token"]])
+    mismatch = {"full_name": hostile("Newcomer"), "password1": "a" * 14, "password2": "b" * 14}
+    yield Visit(ANONYMOUS, accept, "post", mismatch, expect=200, shows=True)
+    preferences = reverse("digests:preferences")
+    yield Visit(STAFF, preferences, "post", {"frequency": HOSTILE, "language": HOSTILE}, expect=200)
+
+    decide = reverse("overlaps:flag-decide", args=[flag.pk])
+    comment = reverse("overlaps:flag-comment", args=[flag.pk])
+    for role in ROLES:
+        may_decide, may_comment = role == SECRETARIAT, role in OF_THE_PAIR
+        yield Visit(
+            role,
+            decide,
+            "post",
+            {"status": HOSTILE, "note": hostile("Note")},
+            expect=200 if may_decide else None,
+            shows=may_decide,
+        )
+        yield Visit(role, comment, "post", {"text": ""}, expect=200 if may_comment else None)
+    yield Visit(FOCAL_POINT, comment, "post", {"text": hostile("Reply")}, expect=302, shows=True)
+
+    # Last: these change or remove what the pages above show.
+    revoke = reverse("agencies:invitation-revoke", args=[w["invitation_to_revoke"].pk])
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, revoke, "post", {}, expect=302 if may else None)
+    spare = reverse("overlaps:flag-initiative", args=[w["flag_spare"].pk])
+    yield Visit(STAFF, spare, "post", {})
+    yield Visit(SECRETARIAT, spare, "post", {}, expect=302, shows=True)
+    gone = reverse("activities:delete", args=[w["a_gone"].pk])
+    yield Visit(HEAD, gone, "post", {"confirm": "on"})
+    yield Visit(STAFF, gone, "post", {"confirm": "on"}, expect=302, shows=True)
+    unsubscribe = reverse("digests:unsubscribe", args=[tokens.make(w[STAFF])])
+    yield Visit(ANONYMOUS, unsubscribe, "post", {}, expect=200)
+
+
+def accounts(w):
+    """allauth's pages, as a visitor and as someone signed in."""
+    staff = w[STAFF]
+    urls = [
+        reverse(name)
+        for name in (
+            "account_login",
+            "account_logout",
+            "account_inactive",
+            "account_signup",
+            "account_reauthenticate",
+            "account_request_reauthentication_code",
+            "account_confirm_reauthentication_code",
+            "account_email",
+            "account_email_verification_sent",
+            "account_change_password",
+            "account_set_password",
+            "account_reset_password",
+            "account_confirm_login_code",
+            "account_reset_password_from_key_done",
+            "account_reset_password_done",
+        )
+    ]
+    urls.append(reverse("account_confirm_email", args=[w["confirmation_key"]]))
+    urls.append(w["password_reset_link"])
+    for url in urls:
+        for role in (ANONYMOUS, STAFF):
+            yield Visit(role, url)
+    yield Visit(
+        ANONYMOUS,
+        reverse("account_login"),
+        "post",
+        {"login": staff.email, "password": HOSTILE},
+        expect=200,
+    )
+    yield Visit(STAFF, reverse("account_logout"), "post", {})
+
+
+def django_admin(w):
+    """Every page of every model registered in the admin, as a superuser."""
+    urls = [
+        reverse("admin:index"),
+        reverse("admin:login"),
+        reverse("admin:password_change"),
+        reverse("admin:password_change_done"),
+        reverse("admin:jsi18n"),
+        reverse("admin:autocomplete")
+        + "?"
+        + urlencode(
+            {
+                "app_label": "activities",
+                "model_name": "activity",
+                "field_name": "initiative",
+                "term": "Joint",
+            }
+        ),
+        reverse(
+            "admin:view_on_site",
+            args=[ContentType.objects.get_for_model(Activity).pk, w["a1"].pk],
+        ),
+        reverse("admin:auth_user_password_change", args=[w[STAFF].pk]),
+        reverse("admin:index") + "no-such-page/",
+    ]
+    labels = sorted({model._meta.app_label for model in admin.site._registry})
+    urls += [reverse("admin:app_list", kwargs={"app_label": label}) for label in labels]
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        instance = w["admin_objects"].get(model) or model._default_manager.order_by("pk").first()
+        assert instance is not None, f"nothing to show in the admin for {model.__name__}"
+        changelist = reverse(f"{info}_changelist")
+        urls += [changelist, changelist + "?q=alert", reverse(f"{info}_add")]
+        urls += [reverse(f"{info}_{view}", args=[instance.pk]) for view in ("change", "history")]
+        urls += [reverse(f"{info}_delete", args=[instance.pk]), f"{changelist}{instance.pk}/"]
+    for url in urls:
+        yield Visit(ADMIN, url)
+    yield Visit(ANONYMOUS, reverse("admin:login"))
+    yield Visit(ADMIN, reverse("admin:logout"), "post", {})
+
+
+# -- the world ------------------------------------------------------------------------------
+
+
+def build_world():
+    w = {}
+    priority = Priority.objects.get(code="b")
+    priority.short_title = hostile("P")
+    priority.text = hostile("Terms of Reference")
+    priority.save()
+    kenya = Country.objects.get(pk="KEN")
+    kenya.name = kenya.name_fr = kenya.name_es = hostile("Kenya", MEDIUM)
+    kenya.save()
+    region = Region.objects.filter(countries=kenya).order_by("level", "code").last()
+    region.name = hostile("Region", MEDIUM)
+    region.save()
+    group = TargetGroup.objects.create(slug="hostile-group", name=hostile("G"))
+    theme = Theme.objects.create(slug="hostile-theme", name=hostile("T"))
+
+    def agency(slug, acronym):
+        return AgencyFactory(
+            acronym=acronym,
+            slug=slug,
+            name=hostile("Agency"),
+            notes=hostile("Notes"),
+            iati_identifier=MEDIUM,
+            website=f"https://{slug}.example/?q={MEDIUM}",
+        )
+
+    agency_a = agency("hostile-a", SHORT)
+    agency_b = agency("hostile-b", "B" + SHORT[:19])
+    outsiders = AgencyFactory(slug="elsewhere", acronym="ELSE")
+    people = {
+        STAFF: (agency_a, Role.STAFF),
+        FOCAL_POINT: (agency_a, Role.FOCAL_POINT),
+        HEAD: (agency_a, Role.HEAD),
+        SECRETARIAT: (None, Role.SECRETARIAT),
+        OUTSIDER: (outsiders, Role.STAFF),
+    }
+    for role, (where, what) in people.items():
+        w[role] = UserFactory(
+            email=f"{role}@sweep.example", full_name=hostile(role), agency=where, role=what
+        )
+    UserFactory(
+        email="focal@b.example", full_name=hostile("B"), agency=agency_b, role=Role.FOCAL_POINT
+    )
+    w[ADMIN] = UserFactory(
+        email="admin@sweep.example",
+        full_name=hostile("Admin"),
+        agency=None,
+        role=Role.SECRETARIAT,
+        is_staff=True,
+        is_superuser=True,
+    )
+
+    initiative = JointInitiativeFactory(
+        title=hostile("Initiative"),
+        description=hostile("Initiative description"),
+        lead_agency=agency_a,
+        priorities=[priority],
+        start_date=timezone.now().date() + datetime.timedelta(days=10),
+    )
+    initiative.participating_agencies.set([agency_a, agency_b])
+
+    def activity(agency, label, **fields):
+        made = ActivityFactory(
+            agency=agency,
+            reference=f"{label[:3]}{MEDIUM}",
+            title=hostile(f"{label} labour migration survey"),
+            description=hostile(f"{label} household survey of remittances"),
+            contact_name=hostile("Contact"),
+            contact_email=f"{label.lower()}@contact.example",
+            priorities=[priority],
+            countries=[kenya],
+            **fields,
+        )
+        made.regions.set([region])
+        made.target_groups.set([group])
+        made.themes.set([theme])
+        return made
+
+    a1 = activity(agency_a, "A1", initiative=initiative)
+    a1.partners.set([agency_b])
+    b1 = activity(agency_b, "B1", initiative=initiative)
+    a2, b2 = activity(agency_a, "A2"), activity(agency_b, "B2")
+    w["a_gone"] = activity(agency_a, "Gone")
+
+    def flag(x, y, **fields):
+        x, y = sorted((x, y), key=lambda activity: activity.pk)
+        reasons = {
+            "countries": ["KEN", SHORT],
+            "priorities": ["b", SHORT],
+            "target_groups": [group.slug, hostile("Typed group")],
+            "shared_terms": ["survey", "<script>", SHORT],
+            "text_similarity": 0.81,
+            "overlap_days": 120,
+        }
+        return OverlapFlag.objects.create(
+            activity_a=x, activity_b=y, score=0.9, reasons=reasons, **fields
+        )
+
+    flag_open = flag(a1, b1)
+    FlagComment.objects.create(flag=flag_open, author=w[STAFF], text=hostile("Comment"))
+    flag(
+        a2,
+        b2,
+        status=OverlapFlag.Status.CONFIRMED,
+        decision_note=hostile("Decision note"),
+        decided_by=w[SECRETARIAT],
+        decided_at=timezone.now(),
+    )
+    w["flag_spare"] = flag(a1, b2)
+
+    # Reference rows the admin lists, with typed names where a person types them.
+    Group.objects.create(name=hostile("G"))
+    ScoreCalibration.objects.create(weights={"text": 1.0}, threshold=0.5, decisions=3)
+    DigestPreference.objects.create(user=w[HEAD], frequency=Frequency.WEEKLY, language="en")
+
+    # An address waiting for confirmation, for allauth's confirmation page.
+    waiting = EmailAddress.objects.create(
+        user=w[STAFF], email="second@sweep.example", primary=False, verified=False
+    )
+    w["confirmation_key"] = EmailConfirmationHMAC(waiting).key
+
+    failed = DigestDelivery.objects.create(
+        recipient=w[HEAD],
+        iso_year=2020,
+        iso_week=10,
+        status=DigestDelivery.Status.FAILED,
+        subject=hostile("Subject"),
+        text_body=hostile("Stored text body"),
+        html_body=f"<p>{hostile('Stored HTML body')}</p>",
+        error=hostile("SMTP said"),
+    )
+    w.update(
+        priority=priority,
+        agency_a=agency_a,
+        initiative=initiative,
+        a1=a1,
+        flag_open=flag_open,
+        failed_delivery=failed,
+        admin_objects={
+            Activity: a1,
+            Agency: agency_a,
+            User: w[STAFF],
+            OverlapFlag: flag_open,
+            JointInitiative: initiative,
+            Priority: priority,
+            TargetGroup: group,
+            Theme: theme,
+            Country: kenya,
+            Region: region,
+            DigestDelivery: failed,
+            EmailAddress: waiting,
+        },
+    )
+    return w
+
+
+def send_every_email(w, sweep):
+    """The emails the portal sends, through the paths that send them; keeps their links."""
+    year, week = weeks.current()
+    for role in (STAFF, FOCAL_POINT, HEAD, SECRETARIAT):
+        digest_services.send_one(w[role], year, week)
+    sweep.emails += [("digest", message) for message in mail.outbox]
+    w["staff_delivery"] = DigestDelivery.objects.get(
+        recipient=w[STAFF], iso_year=year, iso_week=week
+    )
+    del mail.outbox[:]
+
+    for name, to_revoke in ((hostile("Invitee"), False), ("Someone", True)):
+        client = Client()
+        client.force_login(w[SECRETARIAT])
+        email = "revoke@sweep.example" if to_revoke else "invitee@sweep.example"
+        data = {"email": email, "full_name": name, "role": "staff", "agency": w["agency_a"].pk}
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(reverse("agencies:invitation-list"), data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+        (message,) = mail.outbox
+        del mail.outbox[:]
+        if to_revoke:
+            w["invitation_to_revoke"] = Invitation.objects.get(email=email)
+        else:
+            sweep.emails.append(("invitation", message))
+            w["invitation_token"] = re.search(r"/invitations/accept/([^/\s]+)/", message.body)[1]
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        Client().post(reverse("account_reset_password"), {"email": w[STAFF].email})
+    (message,) = mail.outbox
+    del mail.outbox[:]
+    sweep.emails.append(("password reset", message))
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", message.body)
+    w["password_reset_link"] = link[1]
+
+
+def perform(visit, users):
+    client = Client()
+    if visit.role != ANONYMOUS:
+        client.force_login(users[visit.role])
+    send = client.post if visit.method == "post" else client.get
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        if visit.method == "post":
+            response = send(visit.url, visit.data or {}, follow=True)
+        else:
+            response = send(visit.url, follow=True)
+    chain = response.redirect_chain
+    status = chain[0][1] if chain else response.status_code
+    final = chain[-1][0] if chain else visit.url
+    content_type = response.get("Content-Type", "")
+    html = response.content.decode() if content_type.startswith("text/html") else ""
+    return Result(visit, status, final, content_type, html)
+
+
+def probe(result):
+    """The same page with every field of its GET forms filled with the payload."""
+    page = Page(result.html)
+    names = {
+        element.attrs["name"]
+        for element in page.elements
+        if element.tag in ("input", "select", "textarea")
+        and element.attrs.get("name")
+        and any(
+            form.tag == "form" and form.attrs.get("method", "get").lower() == "get"
+            for form in element.ancestors
+        )
+    }
+    if not names:
+        return None
+    query = urlencode(dict.fromkeys(sorted(names), HOSTILE))
+    return Visit(result.visit.role, f"{urlsplit(result.final_url).path}?{query}")
+
+
+@pytest.fixture(scope="module")
+def sweep(django_db_setup, django_db_blocker):
+    """Build the world, make every request, keep the answers; then roll everything back."""
+    from overlaps import engine
+
+    done = Sweep()
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        engine.invalidate_cache()
+        del mail.outbox[:]
+        w = build_world()
+        send_every_email(w, done)
+        visits = [*ours(w), *accounts(w), *django_admin(w)]
+        for visit in visits:
+            result = perform(visit, w)
+            done.results.append(result)
+            if visit.probe_forms and result.is_html:
+                probed = probe(result)
+                if probed is not None:
+                    done.results.append(perform(probed, w))
+        transaction.set_rollback(True)
+        engine.invalidate_cache()
+        del mail.outbox[:]
+    return done
+
+
+# -- the questions ---------------------------------------------------------------------------
+
+
+def test_every_url_is_swept_or_excluded(sweep):
+    routes = set(every_route())
+    swept = {route_of(result.visit.url) for result in sweep.results}
+    assert not set(EXCLUDED) - routes, "EXCLUDED names URLs that no longer exist"
+    missing = routes - swept - set(EXCLUDED)
+    assert not missing, f"add these URLs to the sweep, or to EXCLUDED with a reason: {missing}"
+
+
+def hostile_markup(html):
+    """What in this HTML only unescaped typed text could have produced."""
+    found = [marker for marker in RAW if marker in html]
+    page = Page(html)
+    for element in page.elements:
+        handlers = [name for name in element.attrs if name.startswith("on")]
+        if handlers:
+            found.append(f"<{element.tag} {' '.join(handlers)}>")
+        if element.tag == "script" and "alert(" in element.text:
+            found.append("<script>alert(")
+        if element.tag == "img" and element.attrs.get("src") == "x":
+            found.append("<img src=x>")
+    return found
+
+
+def test_no_page_carries_typed_markup_unescaped(sweep):
+    problems = [
+        f"{result}: {found}"
+        for result in sweep.results
+        if result.is_html and (found := hostile_markup(result.html))
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def shows_typed_text(html):
+    """The payload is in the page's content, read as text (escaped in the HTML source).
+
+    The header is left out: it shows the signed-in person's own (hostile) name everywhere.
+    """
+    typed = "<script>alert(1)</script>"
+    page = Page(html)
+    in_text = any(typed in main.text for main in page.all("main"))
+    in_values = any(
+        typed in value
+        for element in page.elements
+        if element.inside("main")
+        for value in element.attrs.values()
+    )
+    return in_text or in_values
+
+
+def test_typed_text_reaches_the_pages(sweep):
+    # Without this, the test above could pass on pages that show nothing typed.
+    missing = [
+        str(result)
+        for result in sweep.results
+        if result.visit.shows and not shows_typed_text(result.html)
+    ]
+    assert not missing, "\n".join(missing)
+
+
+def test_each_role_reaches_the_pages_it_may_see(sweep):
+    wrong = [
+        f"{result} (expected {result.visit.expect})"
+        for result in sweep.results
+        if result.visit.expect is not None and result.status != result.visit.expect
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
+    assert {kind for kind, _message in sweep.emails} == {"digest", "invitation", "password reset"}
+    assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
+    problems = []
+    for kind, message in sweep.emails:
+        # The plain-text part is plain text: the typed text is in it as typed.
+        if kind != "password reset" and "<script>alert(1)</script>" not in message.body:
+            problems.append(f"{kind} to {message.to}: the text part lost the typed text")
+        for content, mimetype in getattr(message, "alternatives", []):
+            if mimetype != "text/html":
+                continue
+            if found := hostile_markup(content):
+                problems.append(f"{kind} to {message.to}: {found}")
+            if kind != "password reset" and ESCAPED not in content:
+                problems.append(f"{kind} to {message.to}: the HTML part lost the typed text")
+    assert not problems, "\n".join(problems)
+
+
+def our_pages(sweep):
+    """HTML pages drawn with the portal's templates (the Django admin has its own)."""
+    return [result for result in sweep.results if result.is_html and not result.is_admin]
+
+
+def test_every_page_has_one_h1_a_language_and_a_skip_link(sweep):
+    problems = []
+    for result in our_pages(sweep):
+        page = Page(result.html)
+        h1 = len(page.all("h1"))
+        if h1 != 1:
+            problems.append(f"{result}: {h1} <h1>")
+        html = page.all("html")
+        if not html or not html[0].attrs.get("lang"):
+            problems.append(f"{result}: no <html lang>")
+        links = [e for e in page.all("a") if e.inside("body")]
+        target = links[0].attrs.get("href", "") if links else ""
+        if not target.startswith("#") or page.by_id(target[1:]) is None:
+            problems.append(f"{result}: the first link is not a skip link to the content")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_form_field_has_a_label(sweep):
+    problems = []
+    for result in our_pages(sweep):
+        page = Page(result.html)
+        for element in page.form_fields():
+            if not page.has_label(element):
+                problems.append(f"{result}: <{element.tag} name={element.attrs.get('name')}>")
+    assert not problems, "\n".join(problems)
+
+
+# -- one at a time ---------------------------------------------------------------------------
+
+
+def test_digest_preview_escapes_the_plain_text_part(client, sam, iom):
+    ActivityFactory(agency=iom, title=f"Survey {HOSTILE}")
+    client.force_login(sam)
+    html = client.get(reverse("digests:preview")).content.decode()
+    assert escape(f"Survey {HOSTILE}") in html
+    assert not hostile_markup(html)
+
+
+def test_models_and_migrations_agree(db):
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail(f"A model change has no migration (run makemigrations):\n{out.getvalue()}")
