@@ -1,6 +1,7 @@
 """The one email builder: a subject/text/HTML triplet from templates/emails/, one recipient."""
 
 from django.core import mail
+from django.template.loader import render_to_string
 
 from common import emails
 
@@ -26,3 +27,12 @@ def test_build_does_not_send_and_uses_the_connection_given(settings):
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
     assert message.connection is connection
     assert message.alternatives[0] == ("<p>html</p>", "text/html")
+
+
+def test_a_subject_is_plain_text_not_html():
+    # A subject is never HTML: "&" must reach the inbox as "&", not "&amp;".
+    subject = render_to_string(
+        "emails/digest_subject.txt",
+        {"agency": {"acronym": "R&D <Unit>"}, "week_label": "2026-W48", "item_count": 2},
+    )
+    assert "R&D <Unit>" in subject
