@@ -79,12 +79,13 @@ def baseline_scores(profiles):
 
 
 def quality(split, cases, thresholds=None):
-    from overlaps import engine, evaluation
+    from benchmarks import corpus
+    from overlaps import engine
 
     clear()
-    ev = evaluation.generate(split, cases=cases, names=evaluation.country_names())
-    evaluation.create(ev)
-    members, everyone = evaluation.region_members()
+    ev = corpus.generate(split, cases=cases, names=corpus.country_names())
+    corpus.create(ev)
+    members, everyone = corpus.region_members()
     gold, gold_joint = ev.gold(members, everyone)
     profiles = engine.load_profiles()
     model = engine.TextModel.fit(profiles)
@@ -221,7 +222,8 @@ def main():
         return
 
     setup(fresh=True)
-    from overlaps import engine, evaluation
+    from benchmarks import corpus
+    from overlaps import engine
 
     grid = [round(0.25 + 0.025 * i, 3) for i in range(15)]
     q = quality(args.split, args.cases, grid)
@@ -249,8 +251,8 @@ def main():
     clear()
     print(f"== Generating {args.activities} activities ...", flush=True)
     t = time.perf_counter()
-    ev = evaluation.generate_large(args.activities, names=evaluation.country_names())
-    evaluation.bulk_create(ev)
+    ev = corpus.generate_large(args.activities, names=corpus.country_names())
+    corpus.bulk_create(ev)
     print(f"   inserted in {time.perf_counter() - t:.1f} s", flush=True)
     from django.db import connections
 
