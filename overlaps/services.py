@@ -113,7 +113,9 @@ def rescore_activity(activity_id):
     never flagged. An edit made through another worker reaches this worker's cache with the
     next full scan (nightly), or when that activity is itself re-checked here.
     """
-    results = engine.check_activity(activity_id)
+    # The same calibration as the nightly scan: a save must not flag what the scan removes.
+    weights, threshold = calibration.current()
+    results = engine.check_activity(activity_id, weights=weights, threshold=threshold)
     live = set(
         Activity.objects.exclude(status=Activity.Status.CANCELLED)
         .filter(pk__in=[activity_id, *(other for other, _score in results)])
