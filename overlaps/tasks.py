@@ -39,12 +39,16 @@ def finish_scan(block_results):
     return services.sync_flags(scores, profiles)
 
 
-@shared_task(ignore_result=True)
+@shared_task
 def full_scan(blocks=None):
-    """Nightly: split the scan into independent blocks for the workers, then sync the flags."""
+    """Nightly: split the scan into independent blocks for the workers, then sync the flags.
+
+    Returns the id of the chord's callback (`finish_scan`), whose result is the flag counts;
+    run eagerly (no workers), the counts themselves.
+    """
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return services.full_scan()
     weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     parts = engine.blocks(profiles, blocks or settings.OVERLAP_SCAN_BLOCKS)
-    chord(scan_block.s(ids, weights, threshold) for ids in parts)(finish_scan.s())
+    return chord(scan_block.s(ids, weights, threshold) for ids in parts)(finish_scan.s()).id
