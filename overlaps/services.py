@@ -131,7 +131,9 @@ def rescore_activity(activity_id):
     never flagged. An edit made through another worker reaches this worker's cache with the
     next full scan (nightly), or when that activity is itself re-checked here.
     """
-    results = engine.check_activity(activity_id)
+    # The same calibration as the nightly scan: a save must not flag what the scan removes.
+    weights, threshold = calibration.current()
+    results = engine.check_activity(activity_id, weights=weights, threshold=threshold)
     live = set(
         Activity.objects.exclude(status=Activity.Status.CANCELLED)
         .filter(pk__in=[activity_id, *(other for other, _score in results)])
@@ -267,25 +269,41 @@ def similar_for_draft(
     start_date,
     end_date,
     priorities,
+    target_groups=(),
+    partners=(),
+    initiative=None,
     exclude_id=None,
     limit=5,
 ):
-    """Activities of other agencies that look like a draft (saved or not), best first."""
-    from geo.models import Region
+    """Activities of other agencies that look like a draft (saved or not), best first.
 
-    covered = {c.pk for c in countries}
-    region_codes = [r.pk for r in regions]
-    if region_codes:
-        covered |= set(
-            Region.countries.through.objects.filter(region_id__in=region_codes).values_list(
-                "country_id", flat=True
-            )
-        )
-    if not covered or not start_date:
+    Scored as the check on save will score the saved activity: the same text model (the
+    engine's per-process cache, fitted on every activity; the first check in a process
+    builds it, as a scan would), the same weights and threshold.
+    """
+    draft = engine.draft_profile(
+        agency_id=agency.pk if agency else None,
+        title=title,
+        description=description,
+        countries=[c.pk for c in countries],
+        regions=[r.pk for r in regions],
+        start=start_date,
+        end=end_date,
+        priorities=[p.code for p in priorities],
+        target_groups=[g.slug for g in target_groups],
+        partner_ids=[a.pk for a in partners],
+        initiative_id=initiative.pk if initiative else None,
+    )
+    if not draft.countries or not start_date:
         return []
     candidates = (
         Activity.objects.exclude(status=Activity.Status.CANCELLED)
-        .filter(Q(countries__in=covered) | Q(regions__countries__in=covered))
+        .filter(
+            Q(countries__in=draft.countries)
+            | Q(regions__countries__in=draft.countries)
+            # World covers every country whether or not its members are listed.
+            | Q(regions=engine.WORLD)
+        )
         .running_between(start_date, end_date)
     )
     if agency is not None:
@@ -300,28 +318,8 @@ def similar_for_draft(
     if not ids:
         return []
     profiles = engine.load_profiles(ids=ids)
-    draft = engine.Profile(
-        id=0,
-        agency_id=agency.pk if agency else 0,
-        title=title or "",
-        description=description or "",
-        start=start_date,
-        end=end_date,
-        countries=frozenset(covered),
-        priorities=frozenset(p.code for p in priorities),
-        target_groups=frozenset(),
-        partner_ids=frozenset(),
-        initiative_id=None,
-        is_global="001" in region_codes,
-    )
-    text_model = engine.TextModel.fit([draft, *profiles.values()])
     weights, threshold = calibration.current()
-    scored = []
-    for profile in profiles.values():
-        score = engine.score_pair(draft, profile, text_model, weights=weights)
-        if score is not None and score.value >= threshold:
-            scored.append((profile.id, score))
-    scored.sort(key=lambda item: (-item[1].value, item[0]))
+    scored = engine.check_draft(draft, profiles.values(), weights=weights, threshold=threshold)
     top = scored[:limit]
     activities = Activity.objects.select_related("agency").in_bulk([pk for pk, _s in top])
     return [(activities[pk], score) for pk, score in top if pk in activities]

@@ -12,9 +12,14 @@ def rescore_activity(activity_id):
 
 
 @shared_task(acks_late=True)
-def scan_block(block_ids):
-    """Score the pairs owned by one block; returns them for the chord's callback."""
-    weights, threshold = calibration.current()
+def scan_block(block_ids, weights=None, threshold=None):
+    """Score the pairs owned by one block; returns them for the chord's callback.
+
+    Every block of one scan scores with the calibration `full_scan` read; a message
+    queued by an older version without it reads the one in force.
+    """
+    if weights is None or threshold is None:
+        weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     text_model = engine.TextModel.fit(list(profiles.values()))
     found = engine.scan(
@@ -34,11 +39,16 @@ def finish_scan(block_results):
     return services.sync_flags(scores, profiles)
 
 
-@shared_task(ignore_result=True)
+@shared_task
 def full_scan(blocks=None):
-    """Nightly: split the scan into independent blocks for the workers, then sync the flags."""
+    """Nightly: split the scan into independent blocks for the workers, then sync the flags.
+
+    Returns the id of the chord's callback (`finish_scan`), whose result is the flag counts;
+    run eagerly (no workers), the counts themselves.
+    """
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return services.full_scan()
+    weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     parts = engine.blocks(profiles, blocks or settings.OVERLAP_SCAN_BLOCKS)
-    chord(scan_block.s(ids) for ids in parts)(finish_scan.s())
+    return chord(scan_block.s(ids, weights, threshold) for ids in parts)(finish_scan.s()).id

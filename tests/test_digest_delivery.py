@@ -9,7 +9,6 @@ import email
 import os
 import socket
 import threading
-import time
 from email import policy
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from digests.models import DigestDelivery, DigestPreference, Frequency
 from gmg_portal.celery import app
 
 from .factories import ActivityFactory, UserFactory
-from .workers import celery_worker, wait_for
+from .workers import celery_worker, wait_for, worker_idle
 
 Status = DigestDelivery.Status
 UTC = datetime.UTC
@@ -532,5 +531,6 @@ def test_the_weekly_run_on_a_real_worker_sends_one_email_per_head(heads, smtp_se
     assert tasks.send_weekly_digests.delay().get(timeout=60)["queued"] == 0
     assert tasks.send_digest.delay(heads[0].pk, year, week).get(timeout=60) == services.ALREADY
     assert tasks.sweep_pending.delay().get(timeout=60)[services.ALREADY] == 2
-    time.sleep(2)
+    # Whatever those runs queued (a retry, a second send) has run once the worker is idle.
+    assert wait_for(lambda: worker_idle(REDIS_URL), timeout=30), "the worker never went idle"
     assert len(smtp_server.messages) == 2

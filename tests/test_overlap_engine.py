@@ -1,16 +1,20 @@
 import datetime
+import inspect
 
 import pytest
 
 from activities.models import Activity
 from agencies.models import Agency
 from geo.models import Country, Region
-from overlaps import engine
+from overlaps import calibration, engine, services
+from overlaps.models import ScoreCalibration
 from priorities.models import Priority
 
 from .factories import ActivityFactory, JointInitiativeFactory
 
 D = datetime.date
+# The engine has no defaults: every caller says which calibration it scores with.
+FITTED = {"weights": engine.WEIGHTS, "threshold": engine.DEFAULT_THRESHOLD}
 
 VICTIMS_A = (
     "Assistance to victims of trafficking",
@@ -53,7 +57,7 @@ def make(
 
 
 def results(**kw):
-    return {(a, b): s for a, b, s in engine.scan(**kw)}
+    return {(a, b): s for a, b, s in engine.scan(**FITTED, **kw)}
 
 
 def pair(x, y):
@@ -79,7 +83,7 @@ def test_paraphrased_overlap_in_same_country_is_flagged_with_reasons(iom, ilo):
     assert score.reasons["shared_terms"]
     assert "kenya" not in score.reasons["shared_terms"]
     assert set(score.reasons["features"]) == set(engine.WEIGHTS)
-    assert [o for o, _ in engine.check_activity(a.pk)] == [b.pk]
+    assert [o for o, _ in engine.check_activity(a.pk, **FITTED)] == [b.pk]
 
 
 @pytest.mark.django_db
@@ -98,8 +102,8 @@ def test_score_pair_is_none_for_non_candidates(iom, ilo):
     c = make(iom, VICTIMS_B)
     profiles = engine.load_profiles()
     model = engine.TextModel.fit(profiles)
-    assert engine.score_pair(profiles[a.pk], profiles[b.pk], model) is None
-    assert engine.score_pair(profiles[a.pk], profiles[c.pk], model) is None
+    assert engine.score_pair(profiles[a.pk], profiles[b.pk], model, **FITTED) is None
+    assert engine.score_pair(profiles[a.pk], profiles[c.pk], model, **FITTED) is None
 
 
 @pytest.mark.django_db
@@ -148,7 +152,7 @@ def test_sibling_subject_in_same_country_scores_below_threshold(iom, ilo):
     b = make(ilo, PROSECUTION)
     profiles = engine.load_profiles()
     model = engine.TextModel.fit(profiles)
-    score = engine.score_pair(profiles[a.pk], profiles[b.pk], model)
+    score = engine.score_pair(profiles[a.pk], profiles[b.pk], model, **FITTED)
     assert score is not None and score.value < engine.DEFAULT_THRESHOLD
     assert pair(a, b) not in results()
 
@@ -161,7 +165,7 @@ def test_place_names_do_not_inflate_similarity(iom, ilo):
     profiles = engine.load_profiles()
     model = engine.TextModel.fit(profiles)
     assert model.similarity(a.pk, b.pk) < 0.15
-    score = engine.score_pair(profiles[a.pk], profiles[b.pk], model)
+    score = engine.score_pair(profiles[a.pk], profiles[b.pk], model, **FITTED)
     assert score.value < engine.DEFAULT_THRESHOLD
     assert not {"kenya", "nairobi", "kenyan"} & set(model.shared_terms(a.pk, b.pk))
 
@@ -187,13 +191,13 @@ def test_french_spanish_and_empty_descriptions(iom, ilo, unhcr):
     profiles = engine.load_profiles()
     model = engine.TextModel.fit(profiles)
     for x, y in ((a, b), (a, c), (b, c), (c, d)):
-        score = engine.score_pair(profiles[x.pk], profiles[y.pk], model)
+        score = engine.score_pair(profiles[x.pk], profiles[y.pk], model, **FITTED)
         if score is not None:
             assert 0.0 <= score.value <= 1.0
     assert "senegal" not in engine.tokens("Sénégal accompagnement")
-    list(engine.scan())
+    list(engine.scan(**FITTED))
     engine.invalidate_cache()
-    engine.check_activity(d.pk)
+    engine.check_activity(d.pk, **FITTED)
 
 
 @pytest.mark.django_db
@@ -234,15 +238,15 @@ def test_block_split_equals_full_scan_and_is_deterministic(iom, ilo, unhcr):
         )
     profiles = engine.load_profiles()
     model = engine.TextModel.fit(profiles)
-    full = {(a, b): s for a, b, s in engine.scan(profiles, model)}
+    full = {(a, b): s for a, b, s in engine.scan(profiles, model, **FITTED)}
     assert full
     union = {}
     for block in engine.blocks(profiles, 3):
-        for a, b, s in engine.scan_block(block, profiles, model):
+        for a, b, s in engine.scan_block(block, profiles, model, **FITTED):
             assert (a, b) not in union
             union[(a, b)] = s
     assert union == full
-    again = {(a, b): s for a, b, s in engine.scan()}
+    again = {(a, b): s for a, b, s in engine.scan(**FITTED)}
     assert again == full
     candidates = list(engine.candidate_pairs(profiles))
     assert len(candidates) == len(set(candidates))
@@ -251,7 +255,7 @@ def test_block_split_equals_full_scan_and_is_deterministic(iom, ilo, unhcr):
         assert a < b
     engine.invalidate_cache()
     for a, b in full:
-        assert b in {o for o, _ in engine.check_activity(a)}
+        assert b in {o for o, _ in engine.check_activity(a, **FITTED)}
 
 
 @pytest.mark.django_db
@@ -290,3 +294,83 @@ def test_fit_weights_needs_enough_decisions_and_returns_normalised_weights(iom, 
     assert set(result["weights"]) == set(engine.WEIGHTS)
     assert abs(sum(result["weights"].values()) - 1) < 0.01
     assert 0 < result["threshold"] < 1
+
+
+@pytest.mark.parametrize("cases, small", [(20, True), (50, False)], ids=["small", "lsa"])
+@pytest.mark.django_db
+def test_save_and_draft_checks_score_every_pair_exactly_as_the_full_scan(cases, small):
+    """A pair's score must not depend on the path: nightly scan, check on save, draft check."""
+    from benchmarks import corpus
+
+    corpus.create(corpus.generate("tune", cases=cases, names=corpus.country_names()), fast=True)
+    # Threshold 0: every candidate past the text gate is compared, not only the flagged ones.
+    ScoreCalibration.objects.create(weights=dict(engine.WEIGHTS), threshold=0.0, decisions=30)
+    weights, threshold = calibration.current()
+    profiles = engine.load_profiles()
+    model = engine.TextModel.fit(profiles)
+    assert model.small is small  # below LSA_MIN_DOCS character n-grams stand in for LSA
+    scanned = {
+        (a, b): s.value
+        for a, b, s in engine.scan(profiles, model, weights=weights, threshold=threshold)
+    }
+    assert len(scanned) >= 100  # enough pairs to hold the paths to
+
+    def disagreements(found, sides):
+        """Pairs that ``found`` ({(checked, other): value}) misses or scores otherwise."""
+        assert {(min(k), max(k)) for k in found} == set(scanned)
+        return [
+            (a, b, value, found.get((a, b)), found.get((b, a)))
+            for (a, b), value in scanned.items()
+            for key in ((a, b), (b, a))
+            if key[0] in sides and found.get(key) != value
+        ]
+
+    engine.invalidate_cache()
+    checked = {
+        (pid, other): score.value
+        for pid in profiles
+        for other, score in engine.check_activity(pid, weights=weights, threshold=threshold)
+    }
+    assert disagreements(checked, sides=set(profiles)) == []
+
+    # Drafts of enough activities that every pair is seen from at least one side.
+    drafts = set()
+    for a, b in sorted(scanned):
+        if a not in drafts and b not in drafts:
+            drafts.add(a)
+    drafted = {}
+    activities = (
+        Activity.objects.filter(pk__in=drafts)
+        .select_related("agency", "initiative")
+        .prefetch_related("countries", "regions", "priorities", "target_groups", "partners")
+    )
+    for x in activities:
+        similar = services.similar_for_draft(
+            agency=x.agency,
+            title=x.title,
+            description=x.description,
+            countries=x.countries.all(),
+            regions=x.regions.all(),
+            start_date=x.start_date,
+            end_date=x.end_date,
+            priorities=x.priorities.all(),
+            target_groups=x.target_groups.all(),
+            partners=x.partners.all(),
+            initiative=x.initiative,
+            exclude_id=x.pk,
+            limit=len(profiles),
+        )
+        drafted.update({(x.pk, other.pk): score.value for other, score in similar})
+    assert disagreements(drafted, sides=drafts) == []
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [engine.scan, engine.scan_block, engine.check_activity, engine.check_draft, engine.score_pair],
+)
+def test_every_entry_point_requires_weights_and_threshold(entry):
+    # A default here is how a save once scored with other weights than the nightly scan.
+    params = inspect.signature(entry).parameters
+    for name in ("weights", "threshold"):
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
+        assert params[name].default is inspect.Parameter.empty

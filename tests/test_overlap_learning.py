@@ -46,3 +46,36 @@ def test_refit_learns_from_decisions_and_applies_only_when_asked(iom, ilo):
     assert set(weights) == set(engine.FEATURES)
     assert abs(sum(weights.values()) - 1) < 0.01
     assert 0 < threshold < 1
+
+
+def save_pair(iom, ilo, alice, bob, capture):
+    from .test_overlap_flow import ILO_TEXT, IOM_TEXT, log
+
+    with capture(execute=True):
+        log(iom, alice, "IOM-1", IOM_TEXT)
+    with capture(execute=True):
+        log(ilo, bob, "ILO-1", ILO_TEXT)
+
+
+def test_saving_honours_a_stored_threshold(
+    iom, ilo, alice, bob, django_capture_on_commit_callbacks
+):
+    # The pair scores about 0.79 with the fitted weights: a refit threshold of 0.99 must keep
+    # saving from flagging it, as the next full scan would not.
+    ScoreCalibration.objects.create(weights=dict(engine.WEIGHTS), threshold=0.99, decisions=30)
+    save_pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks)
+    assert not OverlapFlag.objects.exists()
+    call_command("detect_overlaps", stdout=io.StringIO(), stderr=io.StringIO())
+    assert not OverlapFlag.objects.exists()
+
+
+def test_saving_scores_with_stored_weights(
+    iom, ilo, alice, bob, django_capture_on_commit_callbacks
+):
+    # All the weight on the period: both run the whole of 2026, so the score is exactly 1.
+    weights = dict.fromkeys(engine.FEATURES, 0.0) | {"period": 1.0}
+    ScoreCalibration.objects.create(weights=weights, threshold=0.5, decisions=30)
+    save_pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks)
+    assert OverlapFlag.objects.get().score == 1.0
+    call_command("detect_overlaps", stdout=io.StringIO(), stderr=io.StringIO())
+    assert OverlapFlag.objects.get().score == 1.0

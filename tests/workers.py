@@ -30,6 +30,20 @@ def wait_for(condition, timeout=60):
     return False
 
 
+def worker_idle(redis_url, queue="celery"):
+    """Whether the worker has nothing left to do: its queue in Redis is empty and it holds
+    no task, running, prefetched or waiting for its time (a retry with a countdown).
+
+    The worker runs one task at a time (solo pool) and answers only between tasks, so no
+    answer means it is busy.
+    """
+    if redis.Redis.from_url(redis_url).llen(queue):
+        return False
+    inspect = app.control.inspect(timeout=1)
+    replies = (inspect.active(), inspect.reserved(), inspect.scheduled())
+    return all(reply and not any(reply.values()) for reply in replies)
+
+
 def forget_connections():
     """The app caches its broker pool and result backend from the first use (an earlier
     test's memory:// broker, no backend): make it build them again from its conf."""

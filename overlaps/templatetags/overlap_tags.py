@@ -103,6 +103,9 @@ def similar_to_draft(form, exclude_id=None):
         start_date=data["start_date"],
         end_date=data.get("end_date"),
         priorities=data.get("priorities") or [],
+        target_groups=data.get("target_groups") or [],
+        partners=data.get("partners") or [],
+        initiative=data.get("initiative"),
         exclude_id=exclude_id,
     )
     return {"similar": similar, "focal_points": focal_points}

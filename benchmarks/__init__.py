@@ -1,0 +1,1 @@
+"""Benchmark scripts and the labelled corpus they generate (never imported by the product)."""
