@@ -249,6 +249,11 @@ def ours(w):
     yield Visit(FOCAL_POINT, comment, "post", {"text": hostile("Reply")}, expect=302, shows=True)
 
     # Last: these change or remove what the pages above show.
+    # Sending again issues a new link, so it uses the invitation about to be revoked.
+    resend = reverse("agencies:invitation-resend", args=[w["invitation_to_revoke"].pk])
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, resend, "post", {}, expect=302 if may else None)
     revoke = reverse("agencies:invitation-revoke", args=[w["invitation_to_revoke"].pk])
     for role in ROLES:
         may = role in (FOCAL_POINT, SECRETARIAT)
