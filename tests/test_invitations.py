@@ -23,12 +23,17 @@ def link_from(message):
     return re.search(r"https?://\S+/invitations/accept/\S+/", message.body).group(0)
 
 
-def test_public_signup_is_closed(client, db):
+def test_public_signup_is_closed(client, db, settings):
+    settings.GMG_SUPPORT_EMAIL = "gmg@un.example"
     password = "a-long-pass-phrase-1"
     data = {"email": "x@example.org", "password1": password, "password2": password}
     response = client.post(reverse("account_signup"), data)
     assert response.status_code == 200
-    assert "Sign Up Closed" in response.content.decode()
+    html = response.content.decode()
+    # It says who to ask, rather than "Sign Up Closed".
+    assert "Sign Up Closed" not in html
+    assert "Ask your agency's focal point to invite you" in html
+    assert 'href="mailto:gmg@un.example"' in html
     assert not User.objects.filter(email="x@example.org").exists()
 
 
