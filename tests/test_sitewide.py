@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -727,9 +728,11 @@ def test_every_form_field_has_a_label(sweep):
 
 
 def test_digest_preview_escapes_the_plain_text_part(client, sam, iom):
-    ActivityFactory(agency=iom, title=f"Survey {HOSTILE}")
-    client.force_login(sam)
-    html = client.get(reverse("digests:preview")).content.decode()
+    # Monday before the digest goes out, so that the week previewed is the one logged in.
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 5, tzinfo=datetime.UTC), tick=False):
+        ActivityFactory(agency=iom, title=f"Survey {HOSTILE}")
+        client.force_login(sam)
+        html = client.get(reverse("digests:preview")).content.decode()
     assert escape(f"Survey {HOSTILE}") in html
     assert not hostile_markup(html)
 
