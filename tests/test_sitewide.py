@@ -179,6 +179,8 @@ def ours(w):
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
     ]
+    for role in ROLES:
+        yield Visit(role, reverse("favicon"), expect=302)
     for name, kwargs, seen_by, shows in pages:
         url = reverse(name, kwargs=kwargs)
         prober = next(role for role in (SECRETARIAT, STAFF, ANONYMOUS) if role in seen_by)
