@@ -78,13 +78,20 @@ def invitation_create(*, by, email, role, agency=None, full_name=""):
 
 @transaction.atomic
 def invitation_resend(invitation, *, by):
-    """Email a pending invitation again, with a new link valid for another INVITATION_DAYS.
+    """Email a pending or expired invitation again, with a new link valid for another
+    INVITATION_DAYS from now.
 
     Only the token's hash is kept, so the old link cannot be sent again: it stops working.
+    An expired invitation is renewed unless the person joined, or was invited again, since.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_pending:
+    if not invitation.can_be_sent_again:
         raise ValidationError(_("This invitation is no longer pending."))
+    if invitation.status == Invitation.Status.EXPIRED:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("This person already has an account."))
+        if Invitation.objects.pending().filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("An invitation to this address is already pending."))
     token = Invitation.new_token()
     invitation.token_hash = hash_token(token)
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
