@@ -105,6 +105,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("Django admin access"), default=False, help_text=_("May sign in to the Django admin.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Kept so that a focal point sees who left when, and by whose hand (agencies.services).
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        "self",
+        verbose_name=_("deactivated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = UserManager()
 

@@ -168,6 +168,8 @@ def ours(w):
         ("initiatives:initiative-list", {}, SIGNED_IN, True),
         ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
+        ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
+        ("agencies:person-deactivate", {"pk": w["colleague"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-accept", {"token": w["invitation_token"]}, ROLES, True),
         ("overlaps:flag-list", {}, SIGNED_IN, True),
         ("overlaps:flag-detail", {"pk": flag.pk}, OF_THE_PAIR, True),
@@ -252,6 +254,14 @@ def ours(w):
     yield Visit(FOCAL_POINT, comment, "post", {"text": hostile("Reply")}, expect=302, shows=True)
 
     # Last: these change or remove what the pages above show.
+    resend = reverse("agencies:invitation-resend", args=[w["invitation_to_revoke"].pk])
+    colleague = w["colleague"].pk
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, resend, "post", {}, expect=302 if may else None)
+        for name, data in (("role", {"role": "head"}), ("deactivate", {}), ("reactivate", {})):
+            url = reverse(f"agencies:person-{name}", args=[colleague])
+            yield Visit(role, url, "post", data, expect=302 if may else None, shows=may)
     revoke = reverse("agencies:invitation-revoke", args=[w["invitation_to_revoke"].pk])
     for role in ROLES:
         may = role in (FOCAL_POINT, SECRETARIAT)
@@ -389,6 +399,9 @@ def build_world():
         )
     UserFactory(
         email="focal@b.example", full_name=hostile("B"), agency=agency_b, role=Role.FOCAL_POINT
+    )
+    w["colleague"] = UserFactory(
+        email="colleague@sweep.example", full_name=hostile("Colleague"), agency=agency_a
     )
     w[ADMIN] = UserFactory(
         email="admin@sweep.example",
