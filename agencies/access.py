@@ -1,9 +1,10 @@
 """The access gates for agencies, people and invitations. Every view calls these."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Agency, Invitation, Role
+from .models import Agency, Invitation, Role, User
 
 
 def can_invite(user, agency=None):
@@ -49,3 +50,45 @@ def get_invitation_for_user(user, pk):
 
 def get_agency(slug):
     return get_object_or_404(Agency, slug=slug)
+
+
+# -- people ------------------------------------------------------------------------------
+#
+# Who manages whom follows who invites whom: the secretariat anyone, a focal point the people
+# of their own agency. A focal point never touches the secretariat, whose members may carry an
+# agency too, nor an administrator.
+
+
+def can_manage_people(user, agency):
+    return can_invite(user, agency)
+
+
+def assignable_roles(user):
+    """The roles this person may give someone: never the secretariat unless they are in it."""
+    return invitable_roles(user)
+
+
+def get_agency_to_manage(user, slug):
+    """An agency whose people this person manages: 403 for staff and heads, 404 for outsiders."""
+    if not can_invite(user):
+        raise PermissionDenied
+    agency = get_object_or_404(Agency, slug=slug)
+    if not can_manage_people(user, agency):
+        raise Http404
+    return agency
+
+
+def people_managed_by(user):
+    if not can_invite(user):
+        raise PermissionDenied
+    people = User.objects.select_related("agency", "deactivated_by")
+    if not user.is_superuser:
+        people = people.exclude(is_superuser=True)
+    if user.is_secretariat:
+        return people
+    return people.filter(agency_id=user.agency_id).exclude(role=Role.SECRETARIAT)
+
+
+def get_person_for_user(user, pk):
+    """A person this user may change the role of, deactivate or reactivate; 404 for others."""
+    return get_object_or_404(people_managed_by(user), pk=pk)

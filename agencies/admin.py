@@ -26,8 +26,11 @@ class UserAdmin(BaseUserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined", "deactivated_at", "deactivated_by"]}),
     ]
+    # Deactivation goes through the People page (agencies.services.member_deactivate), which
+    # also ends the person's sessions; here it is only shown.
+    readonly_fields = ["deactivated_at", "deactivated_by"]
     add_fieldsets = [
         (None, {"fields": ["email", "full_name", "agency", "role", "password1", "password2"]}),
     ]

@@ -29,6 +29,19 @@ class InvitationForm(forms.Form):
         return data
 
 
+class RoleForm(forms.Form):
+    """One person's role, as a row of the People page: ids carry the person's pk so that
+    every row's select has its own label."""
+
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, person, roles, **kwargs):
+        kwargs.setdefault("auto_id", f"id_%s_{person.pk}")
+        kwargs.setdefault("initial", {"role": person.role})
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+
+
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     password1 = forms.CharField(

@@ -105,6 +105,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("Django admin access"), default=False, help_text=_("May sign in to the Django admin.")
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Kept so that a focal point sees who left when, and by whose hand (agencies.services).
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        "self",
+        verbose_name=_("deactivated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = UserManager()
 
@@ -150,6 +160,13 @@ def hash_token(token):
 class Invitation(models.Model):
     """An emailed invitation to join the portal. Only a hash of the token is stored."""
 
+    class Status(models.TextChoices):
+        # Derived from the dates below, never stored: an invitation expires without a write.
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
     email = models.EmailField(_("email address"))
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     agency = models.ForeignKey(
@@ -187,14 +204,36 @@ class Invitation(models.Model):
 
     @property
     def status(self):
+        """An Invitation.Status; templates show its `.label`."""
         if self.accepted_at:
-            return _("accepted")
+            return self.Status.ACCEPTED
         if self.revoked_at:
-            return _("revoked")
+            return self.Status.REVOKED
         if self.expires_at <= timezone.now():
-            return _("expired")
-        return _("pending")
+            return self.Status.EXPIRED
+        return self.Status.PENDING
 
     @property
     def is_pending(self):
-        return not self.accepted_at and not self.revoked_at and self.expires_at > timezone.now()
+        return self.status == self.Status.PENDING
+
+    @property
+    def can_be_sent_again(self):
+        """Pending or expired: sending again gives a new link, valid from now."""
+        return self.status in (self.Status.PENDING, self.Status.EXPIRED)
+
+    @property
+    def headline(self):
+        """The email's subject and title: what the person is invited as, and for which agency.
+
+        One whole sentence per role rather than a role word dropped into a sentence, so that
+        each reads right and can be translated as a whole.
+        """
+        if self.role == Role.SECRETARIAT or self.agency is None:
+            return _("You are invited to the GMG Portal as a member of the GMG secretariat")
+        sentences = {
+            Role.STAFF: _("You are invited to the GMG Portal as staff of %(agency)s"),
+            Role.FOCAL_POINT: _("You are invited to the GMG Portal as focal point of %(agency)s"),
+            Role.HEAD: _("You are invited to the GMG Portal as head of %(agency)s"),
+        }
+        return sentences[self.role] % {"agency": self.agency.acronym}

@@ -3,11 +3,13 @@
 import logging
 import smtplib
 from datetime import timedelta
+from importlib import import_module
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from common import emails
 
-from .models import Invitation, Role, User, hash_token
+from .models import Agency, Invitation, Role, User, hash_token
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +80,20 @@ def invitation_create(*, by, email, role, agency=None, full_name=""):
 
 @transaction.atomic
 def invitation_resend(invitation, *, by):
-    """Email a pending invitation again, with a new link valid for another INVITATION_DAYS.
+    """Email a pending or expired invitation again, with a new link valid for another
+    INVITATION_DAYS from now.
 
     Only the token's hash is kept, so the old link cannot be sent again: it stops working.
+    An expired invitation is renewed unless the person joined, or was invited again, since.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if not invitation.is_pending:
+    if not invitation.can_be_sent_again:
         raise ValidationError(_("This invitation is no longer pending."))
+    if invitation.status == Invitation.Status.EXPIRED:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("This person already has an account."))
+        if Invitation.objects.pending().filter(email__iexact=invitation.email).exists():
+            raise ValidationError(_("An invitation to this address is already pending."))
     token = Invitation.new_token()
     invitation.token_hash = hash_token(token)
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
@@ -152,3 +161,127 @@ def invitation_revoke(invitation):
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+# -- people ------------------------------------------------------------------------------
+#
+# Changes to an agency's people lock the agency's row first, so that two focal points
+# changing each other at the same moment are taken one after the other, and the second sees
+# what the first did (the last-focal-point rule below depends on it).
+
+
+def _lock_agency_of(person):
+    if person.agency_id:
+        Agency.objects.select_for_update().get(pk=person.agency_id)
+    return User.objects.select_for_update().get(pk=person.pk)
+
+
+def _other_focal_points(person):
+    return User.objects.filter(
+        agency_id=person.agency_id, role=Role.FOCAL_POINT, is_active=True
+    ).exclude(pk=person.pk)
+
+
+def agency_has_focal_point(agency):
+    return User.objects.filter(agency=agency, role=Role.FOCAL_POINT, is_active=True).exists()
+
+
+@transaction.atomic
+def member_set_role(person, *, role, by):
+    """Give a person another role within their agency.
+
+    A focal point cannot step down, or step another down, when that leaves the agency with no
+    focal point: nobody in it could then invite or manage its people. The secretariat may (it
+    can invite a new focal point), and the view says that the agency has none left.
+    """
+    person = _lock_agency_of(person)
+    _check_role_and_agency(role, person.agency)
+    if role == Role.SECRETARIAT and not by.is_secretariat:
+        raise PermissionDenied
+    if not person.is_active:
+        raise ValidationError(_("Reactivate this person before changing their role."))
+    if (
+        person.role == Role.FOCAL_POINT
+        and role != Role.FOCAL_POINT
+        and not by.is_secretariat
+        and not _other_focal_points(person).exists()
+    ):
+        raise ValidationError(
+            _(
+                "%(name)s is the last focal point of %(agency)s. Make someone else focal point "
+                "first, or ask the secretariat."
+            )
+            % {"name": person.display_name, "agency": person.agency.acronym}
+        )
+    if person.role != role:
+        person.role = role
+        person.save(update_fields=["role"])
+        log.info("person %s is now %s (by person %s)", person.pk, role, by.pk)
+    return person
+
+
+@transaction.atomic
+def member_deactivate(person, *, by):
+    """A colleague left: they can no longer sign in, and every open session of theirs ends.
+
+    Their activities, comments and digests stay, under their name. Nobody deactivates
+    themselves (they would be signed out in the middle of it); someone else does.
+    """
+    person = _lock_agency_of(person)
+    if person.pk == by.pk:
+        raise ValidationError(
+            _("You cannot deactivate your own account: ask a colleague who manages people.")
+        )
+    if not person.is_active:
+        return person
+    person.is_active = False
+    person.deactivated_at = timezone.now()
+    person.deactivated_by = by
+    person.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
+    ended = end_sessions(person)
+    log.info("person %s deactivated by person %s; %s sessions ended", person.pk, by.pk, ended)
+    return person
+
+
+@transaction.atomic
+def member_reactivate(person, *, by):
+    """Let a deactivated person sign in again (with their old password, or by resetting it)."""
+    person = _lock_agency_of(person)
+    if person.is_active:
+        return person
+    person.is_active = True
+    person.deactivated_at = None
+    person.deactivated_by = None
+    person.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
+    log.info("person %s reactivated by person %s", person.pk, by.pk)
+    return person
+
+
+def end_sessions(user):
+    """Delete every stored session of this person; returns how many.
+
+    Why both this and is_active: Django's ModelBackend.get_user() refuses an inactive person
+    on every request, so is_active=False alone signs them out at their next page load. But it
+    leaves their sessions stored, and reactivating them would bring every one of those
+    sessions back to life, on whatever machine it was left open. Deleting the rows ends them
+    for good. (Rotating the password hash, which the session hash is derived from, would end
+    them too, but would also throw away the password of someone reactivated by mistake.)
+
+    Django's database sessions keep the user id inside the signed session data, so the live
+    rows are read and decoded one by one: a session lives DJANGO_SESSION_AGE (12 hours by
+    default), so they are the sign-ins of the last hours, a few hundred rows for the GMG, read
+    in well under a second, and only when someone is deactivated. Cache-only session engines
+    cannot be listed; there is_active alone ends the sessions.
+    """
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not hasattr(store_class, "get_model_class"):
+        return 0
+    decoder = store_class()
+    user_id = str(user.pk)
+    live = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
+    ended = 0
+    for key, data in live.values_list("session_key", "session_data").iterator():
+        if str(decoder.decode(data).get(SESSION_KEY)) == user_id:
+            store_class(session_key=key).delete()  # also drops a cached_db session's cache
+            ended += 1
+    return ended

@@ -3,13 +3,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.views import add_service_errors, paginate
 
 from . import access, services
-from .forms import AcceptInvitationForm, InvitationForm
+from .forms import AcceptInvitationForm, InvitationForm, RoleForm
 
 
 @login_required
@@ -109,3 +110,107 @@ def invitation_accept(request, token):
     return render(
         request, "agencies/invitation_accept.html", {"form": form, "invitation": invitation}
     )
+
+
+# -- people ------------------------------------------------------------------------------
+
+
+@login_required
+def person_list(request, slug):
+    """An agency's people, active and deactivated, with what their manager may do."""
+    agency = access.get_agency_to_manage(request.user, slug)
+    people = (
+        access.people_managed_by(request.user).filter(agency=agency).order_by("full_name", "email")
+    )
+    roles = access.assignable_roles(request.user)
+    active = [
+        (person, RoleForm(person=person, roles=roles)) for person in people if person.is_active
+    ]
+    deactivated = [person for person in people if not person.is_active]
+    return render(
+        request,
+        "agencies/person_list.html",
+        {
+            "agency": agency,
+            "active": active,
+            "deactivated": deactivated,
+            "has_focal_point": services.agency_has_focal_point(agency),
+        },
+    )
+
+
+def _back_to_people(person):
+    if person.agency_id:
+        return redirect("agencies:person-list", slug=person.agency.slug)
+    return redirect("agency-list")
+
+
+@login_required
+@require_POST
+def person_role(request, pk):
+    person = access.get_person_for_user(request.user, pk)
+    form = RoleForm(request.POST, person=person, roles=access.assignable_roles(request.user))
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["role"]))
+        return _back_to_people(person)
+    try:
+        person = services.member_set_role(person, role=form.cleaned_data["role"], by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _back_to_people(person)
+    messages.success(
+        request,
+        _("The role of %(name)s is now “%(role)s”.")
+        % {"name": person.display_name, "role": person.get_role_display()},
+    )
+    if person.agency_id and not services.agency_has_focal_point(person.agency):
+        messages.warning(
+            request,
+            _("%(agency)s has no focal point now: invite one, or make someone focal point.")
+            % {"agency": person.agency.acronym},
+        )
+    if person.pk == request.user.pk and not access.can_manage_people(person, person.agency):
+        # They stepped down: the People page is no longer theirs to see.
+        return redirect(person.agency.get_absolute_url())
+    return _back_to_people(person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_deactivate(request, pk):
+    """GET asks for confirmation; POST deactivates and ends the person's sessions."""
+    person = access.get_person_for_user(request.user, pk)
+    if request.method == "POST":
+        try:
+            person = services.member_deactivate(person, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _("%(name)s was deactivated and signed out everywhere.")
+                % {"name": person.display_name},
+            )
+        return _back_to_people(person)
+    cancel = (
+        reverse("agencies:person-list", args=[person.agency.slug])
+        if person.agency_id
+        else reverse("agency-list")
+    )
+    return render(
+        request,
+        "agencies/person_confirm_deactivate.html",
+        {"person": person, "is_self": person.pk == request.user.pk, "cancel_url": cancel},
+    )
+
+
+@login_required
+@require_POST
+def person_reactivate(request, pk):
+    person = access.get_person_for_user(request.user, pk)
+    person = services.member_reactivate(person, by=request.user)
+    messages.success(
+        request,
+        _("%(name)s can sign in again.") % {"name": person.display_name},
+    )
+    return _back_to_people(person)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -89,6 +89,29 @@ def detail(request, pk):
     return render(request, "digests/detail.html", {"delivery": delivery})
 
 
+def _next_week_for(recipient, preference, now=None):
+    """The ISO week of the next digest this person gets.
+
+    This week's until it has gone out (its send time has passed, or their digest of this
+    week is already sent, empty or failed); then the next week, or for a biweekly subscriber
+    the next even week.
+    """
+    now = now or timezone.now()
+    year, week = weeks.current(now)
+    settled = (
+        DigestDelivery.objects.for_week(year, week)
+        .filter(recipient=recipient)
+        .exclude(status=DigestDelivery.Status.PENDING)
+        .exists()
+    )
+    if settled or now >= services.send_time(year, week):
+        year, week = weeks.following(year, week)
+    # Around a 53-week year two odd weeks (53, then 1) come in a row.
+    while preference.frequency == Frequency.BIWEEKLY and week % 2:
+        year, week = weeks.following(year, week)
+    return year, week
+
+
 @login_required
 def preview(request):
     recipient = request.user
@@ -97,8 +120,8 @@ def preview(request):
         form = PreviewForm(request.GET or None)
         if form.is_valid() and form.cleaned_data["recipient"]:
             recipient = form.cleaned_data["recipient"]
-    year, week = weeks.current()
     preference = _preference_of(recipient)
+    year, week = _next_week_for(recipient, preference)
     digest = build_digest(recipient, year, week)
     with translation.override(preference.language or settings.LANGUAGE_CODE):
         subject, text, html = emails.render("digest", digest.context())

@@ -207,6 +207,9 @@ EMAIL_URL = os.environ.get("EMAIL_URL", "console://")
 globals().update(email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "GMG Portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write when they cannot sign in (no account, no reset email): shown on the
+# sign-in and password-reset pages. A real, read mailbox of the GMG secretariat in production.
+GMG_SUPPORT_EMAIL = os.environ.get("GMG_SUPPORT_EMAIL", "gmg-secretariat@localhost")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]

@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -19,4 +22,12 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links to. Not permanent: the static
+    # file's name carries a content hash in production and changes with the icon. Lazy: the
+    # static files manifest is read per request, not when the URLconf is imported.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=False),
+        name="favicon",
+    ),
 ]

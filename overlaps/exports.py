@@ -1,6 +1,7 @@
 import csv
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common import spreadsheets
 
@@ -15,7 +16,7 @@ def reasons_sentence(reasons):
         parts.append(_("countries: %(list)s") % {"list": " ".join(countries)})
     days = reasons.get("overlap_days")
     parts.append(
-        _("overlap: %(days)s days") % {"days": days}
+        ngettext("overlap: %(days)s day", "overlap: %(days)s days", days) % {"days": days}
         if days is not None
         else _("overlap: open-ended")
     )

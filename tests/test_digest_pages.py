@@ -14,6 +14,8 @@ from digests.models import DigestDelivery, DigestPreference, Frequency
 from .factories import ActivityFactory
 
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
+# Monday of the same week (2026-W48), before the digest goes out at 06:00.
+BEFORE_SEND = datetime.datetime(2026, 11, 23, 5, 0, tzinfo=datetime.UTC)
 
 
 def one_h1(response):
@@ -130,7 +132,7 @@ def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alic
 # -- preview ----------------------------------------------------------------------------
 
 
-@time_machine.travel(NOW, tick=False)
+@time_machine.travel(BEFORE_SEND, tick=False)
 def test_preview_renders_without_sending(client, harry, ilo, iom, mailoutbox):
     ActivityFactory(agency=iom, title="IOM new this week")
     client.force_login(harry)
@@ -150,7 +152,7 @@ def test_preview_says_when_it_would_be_empty(client, bob):
     assert "would be empty" in response.content.decode()
 
 
-@time_machine.travel(NOW, tick=False)
+@time_machine.travel(BEFORE_SEND, tick=False)
 def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, iom):
     ActivityFactory(agency=iom, title="IOM new this week")
     client.force_login(sam)
@@ -162,6 +164,40 @@ def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, io
     client.force_login(alice)
     response = client.get(reverse("digests:preview"), {"recipient": harry.pk})
     assert response.context["recipient"] == alice
+
+
+@time_machine.travel(NOW, tick=False)
+def test_preview_after_this_weeks_digest_went_out_shows_next_weeks(client, harry):
+    # Friday of 2026-W48: the W48 digest went out on Monday; the next one is W49's.
+    client.force_login(harry)
+    response = client.get(reverse("digests:preview"))
+    assert response.context["week_label"] == "2026-W49"
+    assert response.context["digest"].week == 49
+
+
+@time_machine.travel(BEFORE_SEND, tick=False)
+def test_preview_before_the_send_time_shows_this_weeks_unless_already_sent(client, harry):
+    client.force_login(harry)
+    assert client.get(reverse("digests:preview")).context["week_label"] == "2026-W48"
+    # Sent early by hand (manage.py send_digests): the next one is next week's.
+    delivery_for(harry, week=48)
+    assert client.get(reverse("digests:preview")).context["week_label"] == "2026-W49"
+
+
+@pytest.mark.parametrize(
+    "now, expected",
+    [
+        (datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC), "2026-W50"),  # W48 sent
+        (datetime.datetime(2026, 11, 30, 5, 0, tzinfo=datetime.UTC), "2026-W50"),  # W49: odd
+        # 2026 has 53 ISO weeks: after W52, both W53 and 2027-W01 are odd.
+        (datetime.datetime(2026, 12, 22, 12, 0, tzinfo=datetime.UTC), "2027-W02"),
+    ],
+)
+def test_preview_for_a_biweekly_subscriber_shows_the_next_even_week(client, fiona, now, expected):
+    DigestPreference.objects.create(user=fiona, frequency=Frequency.BIWEEKLY)
+    with time_machine.travel(now, tick=False):
+        client.force_login(fiona)
+        assert client.get(reverse("digests:preview")).context["week_label"] == expected
 
 
 # -- unsubscribe ------------------------------------------------------------------------

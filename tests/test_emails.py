@@ -6,15 +6,18 @@ from django.template.loader import render_to_string
 from common import emails
 
 
-def test_send_renders_the_triplet_and_returns_the_message_sent(db, fiona):
-    context = {"invitation": None, "link": "http://x/accept/t/", "inviter": fiona}
+def test_send_renders_the_triplet_and_returns_the_message_sent(db, fiona, iom):
+    from agencies.models import Invitation
+
+    invitation = Invitation(email="new@iom.example", agency=iom, role="staff")
+    context = {"invitation": invitation, "link": "http://x/accept/t/", "inviter": fiona}
     message = emails.send(
         "invitation", "new@iom.example", context, headers={"Auto-Submitted": "auto-generated"}
     )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == message.subject
     assert message.to == ["new@iom.example"]
-    assert message.subject == "You are invited to the GMG Portal"
+    assert message.subject == "You are invited to the GMG Portal as staff of IOM"
     assert "http://x/accept/t/" in message.body
     assert message.alternatives[0][1] == "text/html"
     assert message.message()["Auto-Submitted"] == "auto-generated"

@@ -1,5 +1,6 @@
 """No public sign-up: people join by invitation, then sign in with email + password."""
 
+import datetime
 import email
 import re
 import socket
@@ -10,6 +11,7 @@ from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Invitation, Role, User
 
@@ -23,12 +25,17 @@ def link_from(message):
     return re.search(r"https?://\S+/invitations/accept/\S+/", message.body).group(0)
 
 
-def test_public_signup_is_closed(client, db):
+def test_public_signup_is_closed(client, db, settings):
+    settings.GMG_SUPPORT_EMAIL = "gmg@un.example"
     password = "a-long-pass-phrase-1"
     data = {"email": "x@example.org", "password1": password, "password2": password}
     response = client.post(reverse("account_signup"), data)
     assert response.status_code == 200
-    assert "Sign Up Closed" in response.content.decode()
+    html = response.content.decode()
+    # It says who to ask, rather than "Sign Up Closed".
+    assert "Sign Up Closed" not in html
+    assert "Ask your agency's focal point to invite you" in html
+    assert 'href="mailto:gmg@un.example"' in html
     assert not User.objects.filter(email="x@example.org").exists()
 
 
@@ -345,3 +352,104 @@ def test_only_those_who_manage_an_invitation_can_send_it_again(
     client.logout()
     assert client.post(url).status_code == 302  # to sign in
     assert len(mail.outbox) == 1
+
+
+# -- what the list and the email say ----------------------------------------------------------
+
+
+def test_the_list_shows_when_each_link_expires_and_statuses_as_labels(
+    client, fiona, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="soon@iom.example", role="staff")
+        invite(client, fiona, email="late@iom.example", role="staff")
+    late = Invitation.objects.get(email="late@iom.example")
+    late.expires_at = timezone.now() - datetime.timedelta(days=2)
+    late.save()
+    soon = Invitation.objects.get(email="soon@iom.example")
+
+    html = client.get(reverse("agencies:invitation-list")).content.decode()
+    row = {
+        invitation.email: html[html.index(f"<td>{invitation.email}</td>") :].split("</tr>")[0]
+        for invitation in (soon, late)
+    }
+    assert f'<time datetime="{soon.expires_at.isoformat()}">' in row[soon.email]
+    assert soon.expires_at.strftime("%-d %b %Y") in row[soon.email]
+    assert "<td>Pending</td>" in row[soon.email]
+    assert f"expired on {late.expires_at.strftime('%-d %b %Y')}" in row[late.email]
+    assert "<td>Expired</td>" in row[late.email]
+    # An expired invitation can be sent again, not revoked; a pending one both.
+    assert "Send again" in row[late.email] and "Revoke" not in row[late.email]
+    assert "Send again" in row[soon.email] and "Revoke" in row[soon.email]
+
+
+def test_sending_an_expired_invitation_again_renews_it(
+    client, fiona, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="slow@iom.example", role="staff")
+    invitation = Invitation.objects.get()
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    old = "/" + link_from(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("agencies:invitation-resend", args=[invitation.pk]), follow=True
+        )
+    assert shown_messages(response)[-1] == "An invitation was emailed to slow@iom.example."
+    invitation.refresh_from_db()
+    assert invitation.is_pending
+    assert invitation.expires_at > timezone.now() + datetime.timedelta(days=13)
+    new = "/" + link_from(mail.outbox[1]).split("://", 1)[1].split("/", 1)[1]
+    client.logout()
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
+def test_an_expired_invitation_is_not_renewed_once_a_newer_one_is_pending(
+    client, fiona, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="twice@iom.example", role="staff")
+    first = Invitation.objects.get()
+    Invitation.objects.filter(pk=first.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(days=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="twice@iom.example", role="head")
+        response = client.post(reverse("agencies:invitation-resend", args=[first.pk]), follow=True)
+    assert shown_messages(response)[-1] == "An invitation to this address is already pending."
+    assert Invitation.objects.pending().count() == 1
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.parametrize(
+    "role, headline",
+    [
+        ("staff", "You are invited to the GMG Portal as staff of IOM"),
+        ("focal_point", "You are invited to the GMG Portal as focal point of IOM"),
+        ("head", "You are invited to the GMG Portal as head of IOM"),
+    ],
+)
+def test_the_invitation_email_names_the_agency(
+    client, fiona, role, headline, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="named@iom.example", role=role)
+    [message] = mail.outbox
+    assert message.subject == headline
+    assert "on behalf of International Organization for Migration (IOM)" in message.body
+    html = message.alternatives[0][0]
+    assert f'<h1 style="font-size:20px;margin:0 0 16px;color:#004b87;">{headline}</h1>' in html
+    assert "International Organization for Migration (IOM)" in html
+
+
+def test_an_invitation_to_the_secretariat_says_so(client, sam, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, sam, email="new@gmg.example", role="secretariat")
+    [message] = mail.outbox
+    assert message.subject == (
+        "You are invited to the GMG Portal as a member of the GMG secretariat"
+    )
+    assert "Sam invites you to the GMG Portal as a member of the GMG secretariat." in message.body

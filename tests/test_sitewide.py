@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+import time_machine
 from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -167,6 +168,8 @@ def ours(w):
         ("initiatives:initiative-list", {}, SIGNED_IN, True),
         ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
+        ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
+        ("agencies:person-deactivate", {"pk": w["colleague"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-accept", {"token": w["invitation_token"]}, ROLES, True),
         ("overlaps:flag-list", {}, SIGNED_IN, True),
         ("overlaps:flag-detail", {"pk": flag.pk}, OF_THE_PAIR, True),
@@ -178,6 +181,8 @@ def ours(w):
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
     ]
+    for role in ROLES:
+        yield Visit(role, reverse("favicon"), expect=302)
     for name, kwargs, seen_by, shows in pages:
         url = reverse(name, kwargs=kwargs)
         prober = next(role for role in (SECRETARIAT, STAFF, ANONYMOUS) if role in seen_by)
@@ -251,9 +256,13 @@ def ours(w):
     # Last: these change or remove what the pages above show.
     # Sending again issues a new link, so it uses the invitation about to be revoked.
     resend = reverse("agencies:invitation-resend", args=[w["invitation_to_revoke"].pk])
+    colleague = w["colleague"].pk
     for role in ROLES:
         may = role in (FOCAL_POINT, SECRETARIAT)
         yield Visit(role, resend, "post", {}, expect=302 if may else None)
+        for name, data in (("role", {"role": "head"}), ("deactivate", {}), ("reactivate", {})):
+            url = reverse(f"agencies:person-{name}", args=[colleague])
+            yield Visit(role, url, "post", data, expect=302 if may else None, shows=may)
     revoke = reverse("agencies:invitation-revoke", args=[w["invitation_to_revoke"].pk])
     for role in ROLES:
         may = role in (FOCAL_POINT, SECRETARIAT)
@@ -391,6 +400,9 @@ def build_world():
         )
     UserFactory(
         email="focal@b.example", full_name=hostile("B"), agency=agency_b, role=Role.FOCAL_POINT
+    )
+    w["colleague"] = UserFactory(
+        email="colleague@sweep.example", full_name=hostile("Colleague"), agency=agency_a
     )
     w[ADMIN] = UserFactory(
         email="admin@sweep.example",
@@ -732,9 +744,11 @@ def test_every_form_field_has_a_label(sweep):
 
 
 def test_digest_preview_escapes_the_plain_text_part(client, sam, iom):
-    ActivityFactory(agency=iom, title=f"Survey {HOSTILE}")
-    client.force_login(sam)
-    html = client.get(reverse("digests:preview")).content.decode()
+    # Monday before the digest goes out, so that the week previewed is the one logged in.
+    with time_machine.travel(datetime.datetime(2026, 11, 23, 5, tzinfo=datetime.UTC), tick=False):
+        ActivityFactory(agency=iom, title=f"Survey {HOSTILE}")
+        client.force_login(sam)
+        html = client.get(reverse("digests:preview")).content.decode()
     assert escape(f"Survey {HOSTILE}") in html
     assert not hostile_markup(html)
 

@@ -8,6 +8,12 @@ from common import emails
 from digests import content, services
 from digests import week as weeks
 
+NOT_DELIVERED = (
+    services.Status.FAILED,
+    services.Status.PENDING,
+    services.ERROR,
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -48,8 +54,15 @@ class Command(BaseCommand):
         counts = services.send_week(year, number, recipient=person, report=report)
         summary = ", ".join(f"{count} {name}" for name, count in counts.items() if count)
         self.stdout.write(f"{label}: {summary or 'nobody due'}")
-        if counts.get(services.ERROR) or counts.get("failed"):
-            self.stderr.write("Some digests failed: see the log and the delivery archive.")
+        # Exit non-zero when a digest due was not delivered, so that cron, CI or the person
+        # running this by hand sees it: failed for good, failed to build, or a temporary SMTP
+        # failure left pending (the sweeper retries it, but it has not gone out yet).
+        undelivered = sum(counts.get(outcome, 0) for outcome in NOT_DELIVERED)
+        if undelivered:
+            raise CommandError(
+                f"{label}: {undelivered} digest(s) not delivered: see the log and the delivery "
+                "archive (/digests/)."
+            )
 
     def _dry_run(self, year, week, person):
         label = weeks.label(year, week)
