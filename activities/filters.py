@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -13,7 +12,11 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ActivityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_text",
+        help_text=_("Words to find, in any order. “A phrase” in quotes; -word to leave out."),
+    )
     agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.all(), label=_("Agency"), to_field_name="slug"
     )
@@ -55,14 +58,8 @@ class ActivityFilter(django_filters.FilterSet):
         self.filters["priority"].field.label_from_instance = lambda p: f"({p.code}) {p.short_title}"
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(description__icontains=value)
-            | Q(reference__icontains=value)
-        )
+        # Ranked best first on PostgreSQL.
+        return queryset.search(value) if value.strip() else queryset
 
     def filter_country(self, queryset, name, value):
         return queryset.in_country(value)

@@ -10,9 +10,9 @@ Import upserts on (agency, reference), references compared regardless of capital
 as the register compares them: a row whose agency already has an activity with
 that reference updates it (keeping the stored spelling of the reference), any
 other row creates one. The optional columns are only touched when the header has
-them; an empty cell in one of them clears the value (an empty `kind` keeps the
-current kind, or the default for a new activity, since an activity always has a
-kind).
+them; an empty cell in one of them clears the value (an empty `kind` or
+`language` keeps the current one, or the default for a new activity, since an
+activity always has both).
 
 The whole file is read and checked first (csv_format): a file that cannot be read
 strictly is refused with nothing saved. Each row is then parsed (csv_rows) and
@@ -100,13 +100,17 @@ def export_queryset(queryset=None):
         queryset = Activity.objects.all()
     # The initiative is written by number (titles are not unique), so its
     # row is never needed and no join is spent on it.
-    return queryset.select_related("agency").prefetch_related(
-        Prefetch("countries", queryset=Country.objects.only("iso3").order_by("iso3")),
-        Prefetch("regions", queryset=Region.objects.only("code").order_by("code")),
-        Prefetch("priorities", queryset=Priority.objects.only("code").order_by("code")),
-        Prefetch("partners", queryset=Agency.objects.only("acronym").order_by("acronym")),
-        Prefetch("target_groups", queryset=TargetGroup.objects.only("slug").order_by("slug")),
-        Prefetch("themes", queryset=Theme.objects.only("slug").order_by("slug")),
+    return (
+        queryset.defer("search_vector")
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch("countries", queryset=Country.objects.only("iso3").order_by("iso3")),
+            Prefetch("regions", queryset=Region.objects.only("code").order_by("code")),
+            Prefetch("priorities", queryset=Priority.objects.only("code").order_by("code")),
+            Prefetch("partners", queryset=Agency.objects.only("acronym").order_by("acronym")),
+            Prefetch("target_groups", queryset=TargetGroup.objects.only("slug").order_by("slug")),
+            Prefetch("themes", queryset=Theme.objects.only("slug").order_by("slug")),
+        )
     )
 
 
@@ -132,6 +136,7 @@ def export_row(activity):
         "target_groups": _join(t.slug for t in activity.target_groups.all()),
         "themes": _join(t.slug for t in activity.themes.all()),
         "initiative": str(activity.initiative_id) if activity.initiative_id else "",
+        "language": activity.language,
     }
 
 
