@@ -38,8 +38,11 @@ WHERE c.id = a.id
 def build_search(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FILL)
+    # The index first, then the vectors: built after an UPDATE in the same transaction,
+    # the index would be marked unusable until every transaction older than this one
+    # had ended (pg_index.indcheckxmin), and searches would scan the table meanwhile.
     schema_editor.execute(f"CREATE INDEX {INDEX} ON activities_activity USING gin (search_vector)")
+    schema_editor.execute(FILL)
 
 
 def drop_search_index(apps, schema_editor):
