@@ -270,3 +270,13 @@ def test_the_download_is_for_signed_in_people_only(client):
 def test_an_unknown_format_is_not_found(client, alice):
     client.force_login(alice)
     assert client.get(reverse("activities:export", args=["xlsx"])).status_code == 404
+
+
+def test_a_french_title_is_marked_as_french_for_screen_readers(client, alice, iom):
+    activity = ActivityFactory(agency=iom, title="Traite des personnes", language="fr")
+    (link,) = [a for a in get_page(client, alice).all("a") if a.text == "Traite des personnes"]
+    assert link.attrs["lang"] == "fr"
+    page = Page(client.get(activity.get_absolute_url()).content.decode())
+    assert page.all("h1")[0].attrs["lang"] == "fr"
+    facts = [e.text for e in page.all("dd")]
+    assert "French" in facts
