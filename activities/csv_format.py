@@ -40,7 +40,8 @@ REQUIRED_COLUMNS = (
     "priorities",
     "partners",
 )
-OPTIONAL_COLUMNS = ("kind", "target_groups", "themes", "initiative")
+# Added later, each at the end, so that files written before still import.
+OPTIONAL_COLUMNS = ("kind", "target_groups", "themes", "initiative", "language")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 # The one column whose values may run over several lines.

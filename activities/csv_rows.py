@@ -203,6 +203,15 @@ class RowParser:
                     _('unknown kind "%(value)s" (use one of: %(choices)s)')
                     % {"value": values["kind"], "choices": ", ".join(Activity.Kind.values)}
                 )
+        if "language" in values and values["language"]:
+            language = values["language"].lower()
+            if language in Activity.Language.values:
+                fields["language"] = language
+            else:
+                problems.append(
+                    _('unknown language "%(value)s" (use one of: %(choices)s)')
+                    % {"value": values["language"], "choices": ", ".join(Activity.Language.values)}
+                )
         if "target_groups" in values:
             fields["target_groups"] = self._many(
                 values["target_groups"],

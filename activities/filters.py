@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
@@ -11,9 +12,71 @@ from .models import Activity
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
+# Statuses in the order an activity lives them, for sorting by status.
+STATUS_ORDER = Case(
+    *(When(status=value, then=Value(n)) for n, value in enumerate(Activity.Status.values)),
+    default=Value(len(Activity.Status.values)),
+)
+
+# The columns a list can be sorted by (?sort=key, or -key for descending), and how.
+SORTS = {
+    "title": Lower("title"),
+    "agency": F("agency__acronym"),
+    "start": F("start_date"),
+    "end": F("end_date"),
+    "status": STATUS_ORDER,
+}
+SORT_CHOICES = [
+    ("title", _("Title, A to Z")),
+    ("-title", _("Title, Z to A")),
+    ("agency", _("Agency, A to Z")),
+    ("-agency", _("Agency, Z to A")),
+    ("start", _("Start, earliest first")),
+    ("-start", _("Start, latest first")),
+    ("end", _("End, earliest first")),
+    ("-end", _("End, latest first")),
+    ("status", _("Status, planned first")),
+    ("-status", _("Status, cancelled first")),
+]
+
+
+def sort_order(sort):
+    """The order_by() arguments for a sort key ("title", "-start", ...).
+
+    An open end counts as the latest end. Ties keep the register's usual order, so
+    that pages never shuffle rows between them.
+    """
+    descending = sort.startswith("-")
+    expression = SORTS[sort.removeprefix("-")]
+    first = expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True)
+    return [first, *Activity._meta.ordering]
+
+
+def sort_headers(sort):
+    """For each sortable column, the sort its header link asks for and its aria-sort.
+
+    A header sorts ascending first, and toggles when its column is the sorted one.
+    """
+    column = (sort or "").removeprefix("-")
+    descending = bool(sort) and sort.startswith("-")
+    headers = {}
+    for key in SORTS:
+        if key == column:
+            headers[key] = {
+                "next": key if descending else f"-{key}",
+                "aria_sort": "descending" if descending else "ascending",
+            }
+        else:
+            headers[key] = {"next": key, "aria_sort": ""}
+    return headers
+
 
 class ActivityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_text",
+        help_text=_("Words to find, in any order. “A phrase” in quotes; -word to leave out."),
+    )
     agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.all(), label=_("Agency"), to_field_name="slug"
     )
@@ -45,6 +108,12 @@ class ActivityFilter(django_filters.FilterSet):
     running_to = django_filters.DateFilter(
         label=_("Running until"), method="filter_period", widget=DATE
     )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES,
+        label=_("Sort by"),
+        method="filter_sort",
+        empty_label=_("Best match, or latest change"),
+    )
 
     class Meta:
         model = Activity
@@ -55,14 +124,8 @@ class ActivityFilter(django_filters.FilterSet):
         self.filters["priority"].field.label_from_instance = lambda p: f"({p.code}) {p.short_title}"
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(description__icontains=value)
-            | Q(reference__icontains=value)
-        )
+        # Ranked best first on PostgreSQL; a chosen sort replaces that order in `qs`.
+        return queryset.search(value) if value.strip() else queryset
 
     def filter_country(self, queryset, name, value):
         return queryset.in_country(value)
@@ -74,6 +137,27 @@ class ActivityFilter(django_filters.FilterSet):
         # Both bounds are applied together in `qs` so an open end still counts.
         return queryset
 
+    def filter_sort(self, queryset, name, value):
+        # Applied last, in `qs`: a search orders by rank, and the chosen sort wins.
+        return queryset
+
+    @property
+    def active_count(self):
+        """How many filters are in use (the sort is not a filter)."""
+        return sum(
+            1 for name in self.filters if name != "sort" and str(self.data.get(name, "")).strip()
+        )
+
+    @property
+    def chosen_sort(self):
+        """The chosen sort key, or "" for the default order.
+
+        Like every filter, it holds even when another field of the form is invalid.
+        """
+        if not self.is_bound or self.form.errors.get("sort"):
+            return ""
+        return self.form.cleaned_data.get("sort") or ""
+
     @property
     def qs(self):
         qs = super().qs
@@ -81,4 +165,6 @@ class ActivityFilter(django_filters.FilterSet):
         start, end = data.get("running_from"), data.get("running_to")
         if start or end:
             qs = qs.running_between(start, end)
+        if self.chosen_sort:
+            qs = qs.order_by(*sort_order(self.chosen_sort))
         return qs

@@ -35,6 +35,7 @@ class ActivityForm(forms.ModelForm):
             "reference",
             "title",
             "description",
+            "language",
             "kind",
             "status",
             "start_date",

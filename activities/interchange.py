@@ -10,26 +10,34 @@ Import upserts on (agency, reference), references compared regardless of capital
 as the register compares them: a row whose agency already has an activity with
 that reference updates it (keeping the stored spelling of the reference), any
 other row creates one. The optional columns are only touched when the header has
-them; an empty cell in one of them clears the value (an empty `kind` keeps the
-current kind, or the default for a new activity, since an activity always has a
-kind).
+them; an empty cell in one of them clears the value (an empty `kind` or
+`language` keeps the current one, or the default for a new activity, since an
+activity always has both).
 
 The whole file is read and checked first (csv_format): a file that cannot be read
 strictly is refused with nothing saved. Each row is then parsed (csv_rows) and
 saved through the services, so imports obey the same rules as the forms; a row
 that breaks one is reported with its line and the other rows go on.
 
+Export goes through EXPORT_FORMATS, one writer per file format, each turning the
+rows of export_rows into a stream of text: the portal's download offers every format
+registered there.
+
 Modules: csv_format (columns, strict reading), csv_rows (cells to service
 arguments), this one (export, and the upsert).
 """
 
 import csv
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from agencies.models import Agency
 from common import spreadsheets
@@ -51,6 +59,8 @@ from .services import activity_create, activity_update
 
 __all__ = [
     "COLUMNS",
+    "EXPORT_FORMATS",
+    "ExportFormat",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ImportResult",
@@ -59,6 +69,7 @@ __all__ = [
     "export_row",
     "export_rows",
     "import_csv",
+    "csv_lines",
     "write_csv",
 ]
 
@@ -94,19 +105,34 @@ class _RolledBack(Exception):
 # ---------------------------------------------------------------- export
 
 
+# The multi-valued columns: each relation, and the field its rows are named by in the file.
+RELATION_COLUMNS = {
+    "countries": "iso3",
+    "regions": "code",
+    "priorities": "code",
+    "partners": "acronym",
+    "target_groups": "slug",
+    "themes": "slug",
+}
+
+
 def export_queryset(queryset=None):
-    """Activities with everything the export reads fetched in a fixed number of queries."""
+    """Activities with everything export_row reads fetched in a fixed number of queries."""
     if queryset is None:
         queryset = Activity.objects.all()
     # The initiative is written by number (titles are not unique), so its
     # row is never needed and no join is spent on it.
-    return queryset.select_related("agency").prefetch_related(
-        Prefetch("countries", queryset=Country.objects.only("iso3").order_by("iso3")),
-        Prefetch("regions", queryset=Region.objects.only("code").order_by("code")),
-        Prefetch("priorities", queryset=Priority.objects.only("code").order_by("code")),
-        Prefetch("partners", queryset=Agency.objects.only("acronym").order_by("acronym")),
-        Prefetch("target_groups", queryset=TargetGroup.objects.only("slug").order_by("slug")),
-        Prefetch("themes", queryset=Theme.objects.only("slug").order_by("slug")),
+    return (
+        queryset.defer("search_vector")
+        .select_related("agency")
+        .prefetch_related(
+            Prefetch("countries", queryset=Country.objects.only("iso3").order_by("iso3")),
+            Prefetch("regions", queryset=Region.objects.only("code").order_by("code")),
+            Prefetch("priorities", queryset=Priority.objects.only("code").order_by("code")),
+            Prefetch("partners", queryset=Agency.objects.only("acronym").order_by("acronym")),
+            Prefetch("target_groups", queryset=TargetGroup.objects.only("slug").order_by("slug")),
+            Prefetch("themes", queryset=Theme.objects.only("slug").order_by("slug")),
+        )
     )
 
 
@@ -114,8 +140,17 @@ def _join(values):
     return SEPARATOR.join(values)
 
 
-def export_row(activity):
-    """One activity as a dict keyed by COLUMNS; expects export_queryset()'s prefetching."""
+def export_row(activity, codes=None):
+    """One activity as a dict keyed by COLUMNS.
+
+    `codes` gives, for each column of RELATION_COLUMNS, the codes of its related rows in
+    order; without it they are read from the activity, fetched by export_queryset().
+    """
+    if codes is None:
+        codes = {
+            name: [getattr(item, attr) for item in getattr(activity, name).all()]
+            for name, attr in RELATION_COLUMNS.items()
+        }
     return {
         "reference": activity.reference,
         "agency": activity.agency.acronym,
@@ -124,36 +159,140 @@ def export_row(activity):
         "status": activity.status,
         "start_date": activity.start_date.isoformat(),
         "end_date": activity.end_date.isoformat() if activity.end_date else "",
-        "countries": _join(c.iso3 for c in activity.countries.all()),
-        "regions": _join(r.code for r in activity.regions.all()),
-        "priorities": _join(p.code for p in activity.priorities.all()),
-        "partners": _join(a.acronym for a in activity.partners.all()),
+        "countries": _join(codes["countries"]),
+        "regions": _join(codes["regions"]),
+        "priorities": _join(codes["priorities"]),
+        "partners": _join(codes["partners"]),
         "kind": activity.kind,
-        "target_groups": _join(t.slug for t in activity.target_groups.all()),
-        "themes": _join(t.slug for t in activity.themes.all()),
+        "target_groups": _join(codes["target_groups"]),
+        "themes": _join(codes["themes"]),
         "initiative": str(activity.initiative_id) if activity.initiative_id else "",
+        "language": activity.language,
     }
+
+
+def _codes_by_activity(ids):
+    """{column: {activity id: [codes]}} for the activities `ids`, one query per relation.
+
+    Reads the codes straight from the link tables (a join only where the code is not
+    the related row's key): no model instances, which is most of the cost of a
+    prefetch_related on a large export.
+    """
+    found = {}
+    for name, attr in RELATION_COLUMNS.items():
+        field = Activity._meta.get_field(name)
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        rows = (
+            field.remote_field.through.objects.filter(**{f"{source}__in": ids})
+            .order_by(f"{target}__{attr}")
+            .values_list(source, f"{target}__{attr}")
+        )
+        codes = defaultdict(list)
+        for activity_id, code in rows:
+            codes[activity_id].append(code)
+        found[name] = codes
+    return found
 
 
 def export_rows(queryset=None):
     """Yield one dict per activity, in the queryset's order, reading in chunks.
 
-    The chunked iterator keeps memory flat on large registers while the
-    prefetches still run once per chunk rather than once per activity.
+    The chunked iterator keeps memory flat on large registers (a server-side cursor on
+    PostgreSQL); each chunk's related codes are read once for the chunk, never per
+    activity, so the number of queries grows with the chunks, not the rows.
     """
-    for activity in export_queryset(queryset).iterator(chunk_size=EXPORT_CHUNK_SIZE):
-        yield export_row(activity)
+    if queryset is None:
+        queryset = Activity.objects.all()
+    # Written by number, the initiative's row is never needed; nor is the search vector.
+    activities = (
+        queryset.defer("search_vector").select_related("agency").iterator(EXPORT_CHUNK_SIZE)
+    )
+    while chunk := list(islice(activities, EXPORT_CHUNK_SIZE)):
+        codes = _codes_by_activity([activity.pk for activity in chunk])
+        for activity in chunk:
+            yield export_row(
+                activity, {name: codes[name].get(activity.pk, []) for name in RELATION_COLUMNS}
+            )
+
+
+class _Echo:
+    """A stand-in file for csv.writer: each write hands the line back instead."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(rows):
+    """The header line, then one line per row (dicts from export_rows).
+
+    Cells a spreadsheet would run as a formula are defused (common.spreadsheets).
+    """
+    writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS)
+    yield writer.writeheader()
+    for row in rows:
+        yield writer.writerow({name: spreadsheets.protect(value) for name, value in row.items()})
 
 
 def write_csv(rows, out):
     """Write the header and `rows` (dicts from export_rows) to a text stream; return the count."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    count = 0
-    for row in rows:
-        writer.writerow({name: spreadsheets.protect(value) for name, value in row.items()})
+    count = -1  # the header is a line, not a row
+    for line in csv_lines(rows):
+        out.write(line)
         count += 1
     return count
+
+
+# About the size of a network write: one line per chunk would cost a write per row.
+STREAM_CHUNK_CHARS = 64 * 1024
+
+
+def _in_chunks(lines):
+    buffer, size = [], 0
+    for line in lines:
+        buffer.append(line)
+        size += len(line)
+        if size >= STREAM_CHUNK_CHARS:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def _csv_download(rows):
+    # A byte-order mark, without which Excel reads UTF-8 (accents) as another encoding;
+    # import_csv skips it, so the file still round-trips.
+    yield "\ufeff"
+    yield from _in_chunks(csv_lines(rows))
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """A file format the activities can be downloaded in.
+
+    `stream` turns the rows of export_rows into the file's text, piece by piece, so
+    that the download never holds the whole file.
+    """
+
+    key: str
+    label: str
+    content_type: str
+    extension: str
+    stream: Callable[[Iterable[dict]], Iterator[str]]
+
+
+# Keyed by the name in the download's URL. XLSX and IATI XML are to come as more entries.
+EXPORT_FORMATS = {
+    f.key: f
+    for f in (
+        ExportFormat(
+            key="csv",
+            label=gettext_lazy("CSV"),
+            content_type="text/csv; charset=utf-8",
+            extension="csv",
+            stream=_csv_download,
+        ),
+    )
+}
 
 
 # ---------------------------------------------------------------- import

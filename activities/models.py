@@ -1,11 +1,24 @@
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, router
-from django.db.models import F, Q, Value
-from django.db.models.functions import Lower
+from django.db import connections, models, router
+from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from common.search import filter_words
+
+# The PostgreSQL text-search configuration for each language a record can be written in:
+# its stemmer and stop words. A record's words and a query are stemmed with the same one.
+SEARCH_CONFIGS = {"en": "english", "fr": "french", "es": "spanish"}
 
 
 class ActivityQuerySet(models.QuerySet):
@@ -48,7 +61,58 @@ class ActivityQuerySet(models.QuerySet):
         )
 
     def with_list_relations(self):
-        return self.select_related("agency").prefetch_related("priorities", "countries", "regions")
+        # The search vector is only ever read by the database; a list need not carry it.
+        return (
+            self.defer("search_vector")
+            .select_related("agency")
+            .prefetch_related("priorities", "countries", "regions")
+        )
+
+    def search(self, text):
+        """Activities matching the words of `text`, best first where the database can rank.
+
+        PostgreSQL: full-text search (websearch syntax: "a phrase", -excluded, or).
+        Elsewhere (SQLite for local development): every word, as a substring.
+        """
+        if connections[self.db].vendor == "postgresql":
+            return self.search_fulltext(text)
+        return self.search_words(text)
+
+    def search_fulltext(self, text):
+        """Full-text match on the stored `search_vector`, ranked as `search_rank`.
+
+        Each record is matched by a query stemmed in the record's own language: one
+        condition per language, each of which the GIN index on the vector answers.
+        """
+        matches, ranks = Q(), []
+        for language, config in SEARCH_CONFIGS.items():
+            query = SearchQuery(text, search_type="websearch", config=config)
+            matches |= Q(language=language, search_vector=query)
+            ranks.append(When(language=language, then=SearchRank(F("search_vector"), query)))
+        rank = Case(*ranks, default=Value(0.0), output_field=FloatField())
+        return (
+            self.filter(matches)
+            .annotate(search_rank=rank)
+            .order_by("-search_rank", *self.model._meta.ordering)
+        )
+
+    def search_words(self, text):
+        """Every word of `text` in the title, description, reference or places (substrings).
+
+        The fallback where there is no full-text search; "a phrase" counts as one word and
+        -word excludes, as in the full-text syntax.
+        """
+        return filter_words(self, text, _activity_word)
+
+    def refresh_search_vector(self):
+        """Recompute the stored search vector of these activities, in one UPDATE.
+
+        The services call it for each saved activity; a bulk load calls it once on what
+        it loaded. A no-op where there is no full-text search.
+        """
+        if connections[self.db].vendor != "postgresql":
+            return 0
+        return self.update(search_vector=_search_vector())
 
 
 class Activity(models.Model):
@@ -63,6 +127,11 @@ class Activity(models.Model):
         PROGRAMME = "programme", _("Programme or project")
         ADVOCACY = "advocacy", _("Advocacy")
         OTHER = "other", _("Other")
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        FRENCH = "fr", _("French")
+        SPANISH = "es", _("Spanish")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -83,6 +152,13 @@ class Activity(models.Model):
     )
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text=_("The language the title and description are written in."),
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.PROGRAMME)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNED
@@ -150,6 +226,13 @@ class Activity(models.Model):
         related_name="+",
         editable=False,
     )
+
+    # The words search looks in, stemmed in the record's language: its own texts, its
+    # agency's acronym and the names of its countries and regions. Stored rather than
+    # generated because the place names live in other tables; kept current by the
+    # services (refresh_search_vector). Its GIN index is made by migration 0004 on
+    # PostgreSQL only, and is therefore not among Meta.indexes (SQLite has no GIN).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -223,3 +306,58 @@ class Activity(models.Model):
             constraint.get_violation_error_message(), code=constraint.violation_error_code
         )
         return ValidationError({cls.CONSTRAINT_FIELDS.get(name, NON_FIELD_ERRORS): [error]})
+
+
+def _activity_word(word):
+    """The condition for one search word in the fallback search (see search_words)."""
+    countries = Activity.countries.through.objects.filter(activity=OuterRef("pk"))
+    regions = Activity.regions.through.objects.filter(activity=OuterRef("pk"))
+    return (
+        Q(title__icontains=word)
+        | Q(description__icontains=word)
+        | Q(reference__icontains=word)
+        | Q(agency__acronym__iexact=word)
+        | Exists(
+            countries.filter(
+                Q(country__name__icontains=word)
+                | Q(country__name_fr__icontains=word)
+                | Q(country__name_es__icontains=word)
+            )
+        )
+        | Exists(regions.filter(region__name__icontains=word))
+    )
+
+
+def _search_vector():
+    """An activity's search vector, as an expression for an UPDATE of the activities table.
+
+    An UPDATE cannot join, so the agency and the places come in as subqueries. Weighted
+    so that ranking prefers a word in the title or reference (A) over one in the places
+    or the agency's acronym (B), over one in the description (C).
+    """
+    config = Case(
+        *(When(language=code, then=Value(name)) for code, name in SEARCH_CONFIGS.items()),
+        default=Value(SEARCH_CONFIGS["en"]),
+    )
+    agency = Activity.agency.field.related_model.objects.filter(pk=OuterRef("agency_id"))
+    country_names = Concat(
+        "country__name", Value(" "), "country__name_fr", Value(" "), "country__name_es"
+    )
+    countries = (
+        Activity.countries.through.objects.filter(activity=OuterRef("pk"))
+        .values("activity")
+        .annotate(names=StringAgg(country_names, " "))
+        .values("names")
+    )
+    regions = (
+        Activity.regions.through.objects.filter(activity=OuterRef("pk"))
+        .values("activity")
+        .annotate(names=StringAgg("region__name", " "))
+        .values("names")
+    )
+    places = (Subquery(agency.values("acronym")), Subquery(countries), Subquery(regions))
+    return (
+        SearchVector("title", "reference", weight="A", config=config)
+        + SearchVector(*places, weight="B", config=config)
+        + SearchVector("description", weight="C", config=config)
+    )

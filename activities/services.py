@@ -17,6 +17,7 @@ SCALAR_FIELDS = (
     "reference",
     "title",
     "description",
+    "language",
     "kind",
     "status",
     "start_date",
@@ -79,6 +80,8 @@ def _save(activity, fields, by):
         raise Activity.constraint_error(name) from exc
     for name, values in relations.items():
         getattr(activity, name).set(values)
+    # After the relations: the vector holds the names of the countries and regions.
+    Activity.objects.filter(pk=activity.pk).refresh_search_vector()
     _announce_change(activity.pk)
     return activity
 

@@ -7,15 +7,17 @@ activity register sits below overlap detection and does not import it.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
 
-from . import access, services
-from .filters import ActivityFilter
+from . import access, interchange, services
+from .filters import ActivityFilter, sort_headers
 from .forms import ActivityForm, ConfirmDeleteForm
 from .models import Activity
 
@@ -35,9 +37,34 @@ def activity_list(request):
         {
             "filter": activity_filter,
             "page": paginate(request, activity_filter.qs),
+            "sorting": sort_headers(activity_filter.chosen_sort),
+            "export_formats": interchange.EXPORT_FORMATS.values(),
             "can_log": access.can_log_activities(request.user),
         },
     )
+
+
+@login_required
+@require_GET
+def activity_export(request, format):
+    """The list as the page filters and sorts it, as a file, streamed row by row.
+
+    The rows are read in chunks and written as they come, so a register of any size
+    downloads without being held in memory.
+    """
+    export_format = interchange.EXPORT_FORMATS.get(format)
+    if export_format is None:
+        raise Http404
+    activity_filter = ActivityFilter(
+        request.GET or None, queryset=Activity.objects.visible_to(request.user)
+    )
+    response = StreamingHttpResponse(
+        export_format.stream(interchange.export_rows(activity_filter.qs)),
+        content_type=export_format.content_type,
+    )
+    filename = f"gmg-activities-{timezone.localdate():%Y-%m-%d}.{export_format.extension}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required

@@ -8,6 +8,7 @@ from . import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("search/", views.search, name="search"),
     path("agencies/", views.agency_list, name="agency-list"),
     path("agencies/<slug:slug>/", views.agency_detail, name="agency-detail"),
     path("priorities/", views.priority_list, name="priority-list"),

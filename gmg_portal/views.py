@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +19,8 @@ from activities import access as activity_access
 from activities import selectors
 from activities.models import Activity
 from agencies import access as agency_access
-from agencies.models import Role, User
+from agencies.models import Agency, Role, User
+from common.search import filter_words
 from common.views import paginate
 from initiatives.models import JointInitiative
 from priorities.models import Priority
@@ -127,3 +129,55 @@ def priority_detail(request, code):
             "initiatives": initiatives,
         },
     )
+
+
+# How many of each kind the search page shows before "see all".
+SEARCH_PREVIEW = 5
+# Longer than any search a person types; a bound on the work a query can ask for.
+SEARCH_MAX_LENGTH = 200
+
+
+def _initiative_word(word):
+    return (
+        Q(title__icontains=word)
+        | Q(description__icontains=word)
+        | Q(lead_agency__acronym__iexact=word)
+    )
+
+
+def _agency_word(word):
+    return Q(acronym__icontains=word) | Q(name__icontains=word)
+
+
+@login_required
+def search(request):
+    """The header's search: activities, joint initiatives and agencies matching the words.
+
+    Activities are searched as the activity list searches them (full text on PostgreSQL)
+    and "see all" opens that list; the few initiatives and agencies are matched word by
+    word, and "see all" lists one kind here (?kind=initiatives or agencies), page by page.
+    """
+    q = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    kind = request.GET.get("kind")
+    context = {"q": q, "kind": kind if kind in ("initiatives", "agencies") else None}
+    if q:
+        activities = Activity.objects.visible_to(request.user).search(q).with_list_relations()
+        initiatives = filter_words(
+            JointInitiative.objects.select_related("lead_agency").order_by("title", "pk"),
+            q,
+            _initiative_word,
+        )
+        agencies = filter_words(Agency.objects.order_by("-is_active", "acronym"), q, _agency_word)
+        if context["kind"]:
+            found = initiatives if kind == "initiatives" else agencies
+            context["page"] = paginate(request, found)
+        else:
+            context["results"] = {
+                name: {"count": found.count(), "first": list(found[:SEARCH_PREVIEW])}
+                for name, found in (
+                    ("activities", activities),
+                    ("initiatives", initiatives),
+                    ("agencies", agencies),
+                )
+            }
+    return render(request, "search.html", context)

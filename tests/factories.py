@@ -80,3 +80,10 @@ class ActivityFactory(factory.django.DjangoModelFactory):
             obj.countries.set(
                 extracted if extracted is not None else [Country.objects.get(pk="KEN")]
             )
+
+    @factory.post_generation
+    def search_vector(obj, create, extracted, **kwargs):
+        # As the services do after a save; after the countries, whose names it holds.
+        # A test that sets regions afterwards refreshes it again.
+        if create:
+            Activity.objects.filter(pk=obj.pk).refresh_search_vector()

@@ -19,6 +19,7 @@ def form_data(**overrides):
         "reference": "IOM-2026-777",
         "title": "Labour migration survey in Kenya",
         "description": "A survey.",
+        "language": "en",
         "kind": "research",
         "status": "planned",
         "start_date": "2026-03-01",

@@ -47,6 +47,7 @@ def snapshot():
         (a.agency.acronym, a.reference): {
             "title": a.title,
             "description": a.description,
+            "language": a.language,
             "kind": a.kind,
             "status": a.status,
             "start_date": a.start_date,
@@ -73,6 +74,7 @@ def register(iom, ilo):
         title='Survey, "phase 2"; households',
         description="Line one\nline two, with a comma; and a semicolon",
         kind=Activity.Kind.DATA_COLLECTION,
+        language=Activity.Language.FRENCH,
         end_date=None,
         initiative=initiative,
         priorities=list(Priority.objects.filter(code__in="bdk")),
@@ -207,6 +209,30 @@ def test_optional_columns_by_slug_name_or_number(iom):
     assert sorted(t.slug for t in first.themes.all()) == ["financial-flows", "health"]
     assert first.initiative == initiative
     assert Activity.objects.get(reference="IOM-2").initiative == initiative
+
+
+def test_the_language_column_is_optional_and_an_empty_cell_keeps_the_language(iom):
+    ActivityFactory(agency=iom, reference="IOM-1", language=Activity.Language.FRENCH)
+    header = HEADER + ",language"
+
+    # A file without the column (written before it existed) leaves the language alone.
+    assert import_lines(GOOD).errors == []
+    assert Activity.objects.get(reference="IOM-1").language == "fr"
+    # An empty cell keeps it too; a new activity then gets the default.
+    result = import_lines(GOOD + ",", GOOD.replace("IOM-1", "IOM-2") + ",", header=header)
+    assert result.errors == []
+    assert Activity.objects.get(reference="IOM-1").language == "fr"
+    assert Activity.objects.get(reference="IOM-2").language == "en"
+    # A code sets it, in capitals or not.
+    assert import_lines(GOOD.replace("IOM-1", "IOM-2") + ",ES", header=header).errors == []
+    assert Activity.objects.get(reference="IOM-2").language == "es"
+
+
+def test_an_unknown_language_is_reported(iom):
+    (error,) = import_lines(GOOD + ",Klingon", header=HEADER + ",language").errors
+    assert error.line == 2
+    assert 'unknown language "Klingon" (use one of: en, fr, es)' in error.message
+    assert not Activity.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -188,6 +188,7 @@ def test_entry_form_shows_similar_work_before_saving(client, pair, fiona, ilo):
         "reference": "IOM-2",
         "title": ILO_TEXT[0],
         "description": ILO_TEXT[1],
+        "language": "en",
         "kind": "programme",
         "status": "planned",
         "start_date": "2026-04-01",

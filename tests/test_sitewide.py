@@ -161,6 +161,8 @@ def ours(w):
         ("priority-list", {}, SIGNED_IN, True),
         ("priority-detail", {"code": "b"}, SIGNED_IN, True),
         ("activities:list", {}, SIGNED_IN, True),
+        ("activities:export", {"format": "csv"}, SIGNED_IN, False),
+        ("search", {}, SIGNED_IN, False),
         ("activities:create", {}, (*WRITERS, OUTSIDER), False),
         ("activities:detail", {"pk": a1.pk}, SIGNED_IN, True),
         ("activities:edit", {"pk": a1.pk}, WRITERS, True),
@@ -196,6 +198,12 @@ def ours(w):
                 probe_forms=role == prober,
             )
 
+    # Search results show the typed titles, names and references.
+    for role in ROLES:
+        may = role in SIGNED_IN
+        yield Visit(role, reverse("search") + "?q=survey", expect=200 if may else None, shows=may)
+    yield Visit(STAFF, reverse("search") + "?q=initiative&kind=initiatives", expect=200, shows=True)
+
     # Pages that show the payload for one role in particular.
     yield Visit(SECRETARIAT, reverse("digests:archive"), expect=200, shows=True)
     yield Visit(SECRETARIAT, reverse("digests:preview"), expect=200, shows=True)
@@ -213,6 +221,7 @@ def ours(w):
         "reference": MEDIUM,
         "title": hostile("Draft"),
         "description": hostile("Draft description"),
+        "language": Activity.Language.ENGLISH,
         "kind": Activity.Kind.RESEARCH,
         "status": Activity.Status.PLANNED,
         "start_date": "2026-03-01",
