@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    # For its static files only: Tom Select, for the country and region pickers.
+    "django_tomselect",
     "allauth",
     "allauth.account",
     "gmg_portal",
