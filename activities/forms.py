@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from common.widgets import SearchableSelectMultiple
 from geo.models import Country, Region
 
 from .models import Activity
@@ -54,8 +55,10 @@ class ActivityForm(forms.ModelForm):
             "start_date": DateInput(),
             "end_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 6}),
-            "countries": forms.SelectMultiple(attrs={"size": 10}),
-            "regions": forms.SelectMultiple(attrs={"size": 8}),
+            # Searchable, with the chosen places as removable chips; a plain list box
+            # (hence the Ctrl hint below) where the script does not run.
+            "countries": SearchableSelectMultiple(attrs={"size": 10}),
+            "regions": SearchableSelectMultiple(attrs={"size": 8}),
             "priorities": forms.CheckboxSelectMultiple,
             "target_groups": forms.CheckboxSelectMultiple,
             "themes": forms.CheckboxSelectMultiple,

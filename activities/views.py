@@ -80,9 +80,16 @@ def activity_detail(request, pk):
     )
 
 
-def _wants_check(request, form):
-    # "Check for similar activities first": show the form again with similar work, save nothing.
-    return request.POST.get("action") == "check" and form.is_valid()
+def _wants_check(request):
+    # "Check for similar activities first": show the form again with similar work, save
+    # nothing. It checks whatever is filled in so far, so the form is not validated.
+    return request.method == "POST" and request.POST.get("action") == "check"
+
+
+def _as_typed(form):
+    """What the person typed, as the initial values of a form shown again after a check:
+    an unbound form shows it without "required" errors for the fields not reached yet."""
+    return {field.name: field.value() for field in form}
 
 
 @login_required
@@ -91,14 +98,16 @@ def activity_create(request):
     agencies = access.agencies_user_can_log_for(request.user)
     if not agencies.exists():
         raise PermissionDenied
-    form = ActivityForm(
-        request.POST if request.method == "POST" else None,
-        agencies=agencies,
-        initiatives=linkable_initiatives(request.user, agencies[0] if len(agencies) == 1 else None),
-    )
+    form_kwargs = {
+        "agencies": agencies,
+        "initiatives": linkable_initiatives(
+            request.user, agencies[0] if len(agencies) == 1 else None
+        ),
+    }
+    form = ActivityForm(request.POST if request.method == "POST" else None, **form_kwargs)
     context = {"form": form, "activity": None}
-    if request.method == "POST" and _wants_check(request, form):
-        context["checked"] = True
+    if _wants_check(request):
+        context["form"] = ActivityForm(initial=_as_typed(form), **form_kwargs)
     elif request.method == "POST" and form.is_valid():
         try:
             activity = services.activity_create(
@@ -116,17 +125,17 @@ def activity_create(request):
 @require_http_methods(["GET", "POST"])
 def activity_edit(request, pk):
     activity = access.get_activity_for_user(request.user, pk, write=True)
-    form = ActivityForm(
-        request.POST if request.method == "POST" else None,
-        instance=activity,
-        agencies=access.agencies_user_can_log_for(request.user),
-        initiatives=linkable_initiatives(
+    form_kwargs = {
+        "instance": activity,
+        "agencies": access.agencies_user_can_log_for(request.user),
+        "initiatives": linkable_initiatives(
             request.user, activity.agency, current=activity.initiative_id
         ),
-    )
+    }
+    form = ActivityForm(request.POST if request.method == "POST" else None, **form_kwargs)
     context = {"form": form, "activity": activity}
-    if request.method == "POST" and _wants_check(request, form):
-        context["checked"] = True
+    if _wants_check(request):
+        context["form"] = ActivityForm(initial=_as_typed(form), **form_kwargs)
     elif request.method == "POST" and form.is_valid():
         try:
             services.activity_update(

@@ -115,6 +115,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    # For their static files (Tom Select for the place pickers; htmx and its
+    # {% htmx_script %} tag for the similar-work panel): no models, no URLs.
+    "django_tomselect",
+    "django_htmx",
     "allauth",
     "allauth.account",
     "gmg_portal",
@@ -138,6 +142,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: tells a panel refresh from a page load.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

@@ -280,7 +280,17 @@ def similar_for_draft(
     Scored as the check on save will score the saved activity: the same text model (the
     engine's per-process cache, fitted on every activity; the first check in a process
     builds it, as a scan would), the same weights and threshold.
+
+    A draft is often half filled in. Without a title or description there is nothing to
+    compare, and without a place no activity can overlap it: both give no answer. Without
+    a start date the draft is taken to start today (or on its end date, if that is
+    earlier): it meets the work running now or planned, where duplication can still be
+    avoided.
     """
+    if not (title or "").strip() and not (description or "").strip():
+        return []
+    if start_date is None:
+        start_date = min(timezone.localdate(), end_date or datetime.date.max)
     draft = engine.draft_profile(
         agency_id=agency.pk if agency else None,
         title=title,
@@ -294,7 +304,7 @@ def similar_for_draft(
         partner_ids=[a.pk for a in partners],
         initiative_id=initiative.pk if initiative else None,
     )
-    if not draft.countries or not start_date:
+    if not draft.countries:
         return []
     candidates = (
         Activity.objects.exclude(status=Activity.Status.CANCELLED)

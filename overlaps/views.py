@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -9,12 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from activities import access as activity_access
+from activities.forms import ActivityForm
 from activities.models import Activity
 from common.views import add_service_errors, paginate
 from geo.models import Country
+from initiatives.access import linkable_initiatives
 from priorities.models import Priority, TargetGroup
 
-from . import access, services
+from . import access, drafts, services
 from .exports import write_flags_csv
 from .filters import FlagFilter
 from .forms import CommentForm, DecisionForm, InitiativeForm
@@ -295,4 +298,39 @@ def activity_cluster(request, pk):
             "flags": flags,
             "truncated": len(activity_ids) >= CLUSTER_LIMIT,
         },
+    )
+
+
+@require_POST
+def similar_to_draft(request, pk=None):
+    """The similar-work panel of the activity entry form, for what the form holds so far.
+
+    The entry page asks for it as the person types (htmx), sending the form's fields and
+    its CSRF token; `pk` is the activity being edited. The answer is the panel alone and
+    nothing is saved. Who may ask: whoever may fill in that form.
+    """
+    if not request.user.is_authenticated:
+        if request.htmx:
+            # A sign-in page swapped into the panel would help nobody; the form and what
+            # was typed in it stay as they are.
+            raise PermissionDenied
+        return redirect_to_login(request.get_full_path())
+    agencies = activity_access.agencies_user_can_log_for(request.user)
+    activity = None
+    if pk is not None:
+        activity = activity_access.get_activity_for_user(request.user, pk, write=True)
+        initiatives = linkable_initiatives(
+            request.user, activity.agency, current=activity.initiative_id
+        )
+    elif agencies.exists():
+        initiatives = linkable_initiatives(
+            request.user, agencies[0] if len(agencies) == 1 else None
+        )
+    else:
+        raise PermissionDenied
+    form = ActivityForm(request.POST, instance=activity, agencies=agencies, initiatives=initiatives)
+    return render(
+        request,
+        "includes/similar_activities.html",
+        drafts.similar_panel(form, exclude_id=pk),
     )

@@ -122,6 +122,7 @@ class Visit:
     expect: int | None = None  # the first response's status, when this role must get it
     shows: bool = False  # the typed text must be in the final page's content
     probe_forms: bool = False  # then GET the page again with its GET forms' fields hostile
+    fragment: bool = False  # a part of a page (for htmx), not a page
 
 
 @dataclass
@@ -237,6 +238,25 @@ def ours(w):
     yield Visit(STAFF, create, "post", activity, expect=302, shows=True)
     edit = reverse("activities:edit", args=[a1.pk])
     yield Visit(STAFF, edit, "post", {**invalid, "version": a1.version}, expect=200, shows=True)
+    yield Visit(STAFF, edit, "post", {**invalid, "action": "check"}, expect=200, shows=True)
+
+    # The entry form's similar-work panel (a fragment), for a draft like the other agency's
+    # activities: it lists them, with their typed titles.
+    draft = {
+        **activity,
+        "title": hostile("B1 labour migration survey"),
+        "description": hostile("B1 household survey of remittances"),
+    }
+    panel_for = {
+        reverse("overlaps:similar-to-draft"): (*WRITERS, OUTSIDER),
+        reverse("overlaps:similar-to-draft", args=[a1.pk]): WRITERS,
+    }
+    for url, may in panel_for.items():
+        for role in ROLES:
+            expect = 200 if role in may else 302 if role == ANONYMOUS else 403
+            yield Visit(
+                role, url, "post", draft, expect=expect, shows=role in may, fragment=role in may
+            )
 
     invitations = reverse("agencies:invitation-list")
     invitation = {"email": "not an address", "full_name": hostile("Invitee"), "role": "staff"}
@@ -663,13 +683,16 @@ def test_no_page_carries_typed_markup_unescaped(sweep):
     assert not problems, "\n".join(problems)
 
 
-def shows_typed_text(html):
+def shows_typed_text(html, fragment=False):
     """The payload is in the page's content, read as text (escaped in the HTML source).
 
     The header is left out: it shows the signed-in person's own (hostile) name everywhere.
+    A fragment has no header: all of it is content.
     """
     typed = "<script>alert(1)</script>"
     page = Page(html)
+    if fragment:
+        return any(typed in element.text for element in page.elements)
     in_text = any(typed in main.text for main in page.all("main"))
     in_values = any(
         typed in value
@@ -685,7 +708,7 @@ def test_typed_text_reaches_the_pages(sweep):
     missing = [
         str(result)
         for result in sweep.results
-        if result.visit.shows and not shows_typed_text(result.html)
+        if result.visit.shows and not shows_typed_text(result.html, result.visit.fragment)
     ]
     assert not missing, "\n".join(missing)
 
@@ -719,7 +742,11 @@ def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
 
 def our_pages(sweep):
     """HTML pages drawn with the portal's templates (the Django admin has its own)."""
-    return [result for result in sweep.results if result.is_html and not result.is_admin]
+    return [
+        result
+        for result in sweep.results
+        if result.is_html and not result.is_admin and not result.visit.fragment
+    ]
 
 
 def test_every_page_has_one_h1_a_language_and_a_skip_link(sweep):

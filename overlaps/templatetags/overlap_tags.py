@@ -8,7 +8,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .. import access, services
+from .. import access, drafts, services
 from ..exports import reasons_sentence as _reasons_sentence
 
 register = template.Library()
@@ -82,6 +82,8 @@ def activity_overlaps(context, activity, show_similar=False):
         .with_pair()
         .order_by("-score", "pk"),
         "show_similar": show_similar,
+        # After saving: the words of the similar-work panel fit a logged activity.
+        "moment": "saved",
     }
     if show_similar:
         # Right after saving, and whenever they come back, the people who own the
@@ -92,23 +94,11 @@ def activity_overlaps(context, activity, show_similar=False):
 
 @register.inclusion_tag("includes/similar_activities.html")
 def similar_to_draft(form, exclude_id=None):
-    """Similar work by other agencies for the data in a valid activity form, saving nothing."""
-    data = form.cleaned_data
-    similar, focal_points = services.similar_with_focal_points(
-        agency=form.owning_agency,
-        title=data["title"],
-        description=data.get("description", ""),
-        countries=data.get("countries") or [],
-        regions=data.get("regions") or [],
-        start_date=data["start_date"],
-        end_date=data.get("end_date"),
-        priorities=data.get("priorities") or [],
-        target_groups=data.get("target_groups") or [],
-        partners=data.get("partners") or [],
-        initiative=data.get("initiative"),
-        exclude_id=exclude_id,
-    )
-    return {"similar": similar, "focal_points": focal_points}
+    """Similar work by other agencies for what an activity form holds so far, saving nothing.
+
+    The form need not be valid, nor even bound: see overlaps.drafts.
+    """
+    return drafts.similar_panel(form, exclude_id=exclude_id)
 
 
 @register.simple_tag
