@@ -10,5 +10,6 @@ urlpatterns = [
     path("overlaps/<int:pk>/decide/", views.flag_decide, name="flag-decide"),
     path("overlaps/<int:pk>/comment/", views.flag_comment, name="flag-comment"),
     path("overlaps/<int:pk>/initiative/", views.flag_initiative, name="flag-initiative"),
+    path("overlaps/notifications/", views.notification_settings, name="notification-settings"),
     path("overlaps/activities/<int:pk>/cluster/", views.activity_cluster, name="activity-cluster"),
 ]

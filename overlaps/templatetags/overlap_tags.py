@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from .. import access, services
 from ..exports import reasons_sentence as _reasons_sentence
+from ..forms import PairNotificationsForm
 
 register = template.Library()
 
@@ -64,7 +65,12 @@ def percent(value):
 
 @register.filter
 def reasons_sentence(reasons):
-    return _reasons_sentence(reasons or {})
+    """A flag's reasons in words: a flag described in bulk (`reasons.describe_flags`, as the
+    queue and the pair page do), or a reasons dict (whose names are read for it alone)."""
+    described = getattr(reasons, "described", None)
+    if described is not None:
+        return described.sentence()
+    return _reasons_sentence(getattr(reasons, "reasons", reasons) or {})
 
 
 # The activity pages belong to the register, which sits below overlap detection; these
@@ -109,6 +115,17 @@ def similar_to_draft(form, exclude_id=None):
         exclude_id=exclude_id,
     )
     return {"similar": similar, "focal_points": focal_points}
+
+
+@register.inclusion_tag("overlaps/includes/pair_notifications_form.html", takes_context=True)
+def pair_notifications_form(context, next_url=""):
+    """The choice between emails at once and the digest only, for pages of other apps."""
+    user = context["request"].user
+    return {
+        "form": PairNotificationsForm(initial={"pair_notifications": user.pair_notifications}),
+        "next_url": next_url,
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.simple_tag
