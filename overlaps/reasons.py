@@ -40,6 +40,7 @@ class Described:
     area: list = field(default_factory=list)  # "World", region names, then country names
     more_countries: int = 0  # countries in the shared area not named in `area`
     shared_codes: set = field(default_factory=set)  # ISO codes of the common countries
+    overlap_known: bool = False  # the engine always says; hand-made reasons may not
     overlap_days: int | None = None
     priorities: list = field(default_factory=list)  # "(b) Short title"
     target_groups: list = field(default_factory=list)
@@ -65,7 +66,8 @@ class Described:
         parts = []
         if self.area or self.more_countries:
             parts.append(_("shared area: %(area)s") % {"area": self.area_text})
-        parts.append(_("overlap in time: %(overlap)s") % {"overlap": self.overlap_text})
+        if self.overlap_known:
+            parts.append(_("overlap in time: %(overlap)s") % {"overlap": self.overlap_text})
         if self.priorities:
             parts.append(_("shared priorities: %(list)s") % {"list": ", ".join(self.priorities)})
         if self.target_groups:
@@ -110,9 +112,8 @@ def shared_words(terms, texts_words):
         for words in texts_words:
             for key in {stem(fold(term)), term}:
                 for word in words.get(key, ()):
-                    folded = word.casefold()
-                    if folded not in spellings or word.islower():
-                        spellings[folded] = word
+                    # "Household" opening a sentence is the word "household"; "UNHCR" stays.
+                    spellings.setdefault(word.casefold(), word.lower() if word.istitle() else word)
         found = list(spellings.values()) or [term]
         labels.append(" / ".join(found))
         marked.extend(found)
@@ -264,6 +265,7 @@ def describe(reasons, *, score=None, texts=(), places=(None, None), names=None):
         described.area, described.more_countries, described.shared_codes = _area(
             reasons, places, names
         )
+    described.overlap_known = "overlap_days" in reasons
     described.overlap_days = reasons.get("overlap_days")
     described.priorities = names.priorities([str(c) for c in reasons.get("priorities") or []])
     described.target_groups = names.target_groups(

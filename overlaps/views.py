@@ -128,7 +128,8 @@ def _render_detail(request, flag, decision_form=None, comment_form=None, status=
             "can_make_initiative": can_review
             and services.can_become_initiative(flag)
             and shared_initiative is None,
-            "initiative_form": InitiativeForm(flag=flag),
+            # Its own ids: the decision form on the same page has a "version" too.
+            "initiative_form": InitiativeForm(flag=flag, auto_id="initiative_%s"),
             "decision_form": decision_form,
             "comment_form": comment_form,
         },
