@@ -336,3 +336,16 @@ def test_the_pair_page_reads_names_in_bulk(client, sam, worded, django_assert_ma
     names = [q["sql"] for q in few.captured_queries if '"geo_country"' in q["sql"]]
     # The activities' countries (prefetched for the page) and the names: no query per code.
     assert len(names) <= 2
+
+
+def test_reasons_in_words_reads_names_once_for_a_whole_template(
+    worded, django_assert_max_num_queries
+):
+    from django.template import Context, Template
+
+    template = Template(
+        "{% load overlap_tags %}{% for r in rows %}{% reasons_in_words r %}|{% endfor %}"
+    )
+    with django_assert_max_num_queries(3):  # countries, priorities, target groups
+        html = template.render(Context({"rows": [worded.reasons] * 10}))
+    assert html.count("shared area: Kenya, Uganda") == 10

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from .. import access, services
 from ..exports import reasons_sentence as _reasons_sentence
 from ..forms import PairNotificationsForm
+from ..reasons import Names, describe
 
 register = template.Library()
 
@@ -75,6 +76,14 @@ def reasons_sentence(reasons):
 
 # The activity pages belong to the register, which sits below overlap detection; these
 # tags let its templates show overlap information without the register importing it.
+
+
+@register.simple_tag(takes_context=True)
+def reasons_in_words(context, reasons, score=None):
+    """A reasons dict in words, with names read once per kind for the whole page (the
+    filter above reads them for each call): for lists of reasons that are not flags."""
+    names = context.render_context.setdefault("overlap_reason_names", Names())
+    return describe(reasons or {}, score=score, names=names).sentence()
 
 
 @register.inclusion_tag("overlaps/includes/activity_overlaps.html", takes_context=True)
