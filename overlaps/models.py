@@ -259,7 +259,9 @@ class PairNotification(models.Model):
 
     The unique key is what makes the task idempotent: a redelivered task finds the row
     and sends nothing twice. A row is claimed (pending -> sending) by a conditional
-    UPDATE before the email goes, so two deliveries running at once send it once.
+    UPDATE before the email goes, so two deliveries running at once send it once; a row
+    left "sending" by a worker that died is not sent again (one missed email rather than
+    a risk of two), and its event stays in the person's digest (`for_digest`).
     """
 
     class Status(models.TextChoices):

@@ -349,3 +349,44 @@ def test_reasons_in_words_reads_names_once_for_a_whole_template(
     with django_assert_max_num_queries(3):  # countries, priorities, target groups
         html = template.render(Context({"rows": [worded.reasons] * 10}))
     assert html.count("shared area: Kenya, Uganda") == 10
+
+
+# One pair, one joint initiative
+
+
+def test_an_undecided_pair_is_not_made_a_joint_initiative(sam, iom, unhcr):
+    from django.core.exceptions import ValidationError
+
+    from initiatives.models import JointInitiative
+
+    flag = make_flag(ActivityFactory(agency=iom), ActivityFactory(agency=unhcr))
+    with pytest.raises(ValidationError):
+        services.initiative_from_flag(flag, by=sam, expected_version=flag.version)
+    labelled = make_flag(
+        ActivityFactory(agency=iom), ActivityFactory(agency=unhcr), status=Status.JOINT
+    )
+    with pytest.raises(ValidationError):  # a scan's label is not a decision
+        services.initiative_from_flag(labelled, by=sam, expected_version=labelled.version)
+    assert not JointInitiative.objects.exists()
+
+
+def test_activities_already_in_one_initiative_make_no_other(sam, iom, ilo, unhcr):
+    from initiatives.models import JointInitiative
+
+    from .factories import JointInitiativeFactory
+
+    existing = JointInitiativeFactory(lead_agency=iom)
+    a = ActivityFactory(agency=iom, initiative=existing)
+    b = ActivityFactory(agency=unhcr, initiative=existing)
+    c = ActivityFactory(agency=ilo, initiative=existing)
+    first = services.decide(make_flag(a, b), by=sam, status=Status.JOINT)
+    second = services.decide(make_flag(a, c), by=sam, status=Status.JOINT)
+
+    assert services.initiative_from_flag(first, by=sam) == (existing, False)
+    first.refresh_from_db()
+    assert first.initiative == existing
+    # An initiative is one pair's source at most; the other pair finds it all the same.
+    assert services.initiative_from_flag(second, by=sam) == (existing, False)
+    second.refresh_from_db()
+    assert second.initiative is None
+    assert JointInitiative.objects.count() == 1
