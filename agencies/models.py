@@ -64,6 +64,13 @@ class Role(models.TextChoices):
     SECRETARIAT = "secretariat", _("Secretariat")
 
 
+class PairNotifications(models.TextChoices):
+    """How a person hears of decisions and comments on overlap pairs that concern them."""
+
+    IMMEDIATE = "immediate", _("At once, by email")
+    DIGEST = "digest", _("In my digest only")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -114,6 +121,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    # Read by overlap review (an app above this one) when it tells people about a pair.
+    pair_notifications = models.CharField(
+        _("news about possible duplication"),
+        max_length=10,
+        choices=PairNotifications.choices,
+        default=PairNotifications.IMMEDIATE,
     )
 
     objects = UserManager()

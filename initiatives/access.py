@@ -1,10 +1,22 @@
-"""The access gate for joint initiatives. Every view calls it."""
+"""The access gate for joint initiatives. Every view calls it.
+
+Everyone signed in reads every joint initiative. The focal points of its lead agency and the
+secretariat edit and delete it; everyone else signed in is refused (403). A visitor who is not
+signed in is told it does not exist.
+"""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from agencies.models import Role
+
 from .models import JointInitiative
+
+
+def _signed_in(user):
+    return user.is_authenticated and user.is_active
 
 
 def linkable_initiatives(user, agency, current=None):
@@ -21,7 +33,21 @@ def linkable_initiatives(user, agency, current=None):
     return JointInitiative.objects.filter(allowed).distinct()
 
 
-def get_initiative_for_user(user, pk):
-    if not user.is_authenticated:
+def can_edit(user, initiative):
+    """The lead agency's focal points and the secretariat edit and delete an initiative."""
+    if not _signed_in(user):
+        return False
+    if user.is_secretariat:
+        return True
+    return user.role == Role.FOCAL_POINT and user.agency_id == initiative.lead_agency_id
+
+
+def get_initiative_for_user(user, pk, write=False):
+    """The initiative `pk`; 404 for a visitor not signed in; with write=True, 403 unless
+    this person may edit it."""
+    if not _signed_in(user):
+        raise Http404
+    initiative = get_object_or_404(JointInitiative.objects.select_related("lead_agency"), pk=pk)
+    if write and not can_edit(user, initiative):
         raise PermissionDenied
-    return get_object_or_404(JointInitiative.objects.select_related("lead_agency"), pk=pk)
+    return initiative

@@ -50,6 +50,9 @@ class JointInitiative(models.Model):
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    # Raised by every edit; the edit form carries it, so a stale form cannot overwrite a
+    # colleague's changes (the lead's focal point and the secretariat both edit).
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

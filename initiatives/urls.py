@@ -7,4 +7,6 @@ app_name = "initiatives"
 urlpatterns = [
     path("initiatives/", views.initiative_list, name="initiative-list"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="detail"),
+    path("initiatives/<int:pk>/edit/", views.initiative_edit, name="edit"),
+    path("initiatives/<int:pk>/delete/", views.initiative_delete, name="delete"),
 ]

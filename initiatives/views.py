@@ -1,10 +1,21 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods
 
-from common.views import paginate
+from common.views import add_service_errors, paginate
 
-from . import access
+from . import access, services
+from .forms import ConfirmDeleteForm, InitiativeForm
 from .models import JointInitiative
+
+STALE_MESSAGE = gettext_lazy(
+    "Someone else saved this initiative since you opened it. Your changes were not saved: "
+    "open it again to see theirs, then redo yours."
+)
 
 
 @login_required
@@ -38,5 +49,63 @@ def initiative_detail(request, pk):
             "activities": activities,
             "participants": initiative.participating_agencies.all(),
             "priorities": initiative.priorities.all(),
+            "can_edit": access.can_edit(request.user, initiative),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_edit(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    form = InitiativeForm(request.POST if request.method == "POST" else None, instance=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.initiative_update(
+                initiative,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.service_fields(),
+            )
+        except services.StaleInitiativeError:
+            form.add_error(None, STALE_MESSAGE)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(initiative)
+    return render(
+        request, "initiatives/initiative_form.html", {"form": form, "initiative": initiative}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_delete(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    form = ConfirmDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        unlinked = services.initiative_delete(initiative, by=request.user)
+        if not unlinked:
+            message = _(
+                "The joint initiative “%(title)s” was deleted; no activity was linked to it."
+            )
+        else:
+            message = ngettext(
+                "The joint initiative “%(title)s” was deleted; %(count)d activity is no "
+                "longer linked to it and stays in the register.",
+                "The joint initiative “%(title)s” was deleted; %(count)d activities are no "
+                "longer linked to it and stay in the register.",
+                unlinked,
+            )
+        messages.success(request, message % {"title": initiative.title, "count": unlinked})
+        return redirect("initiatives:initiative-list")
+    return render(
+        request,
+        "initiatives/initiative_confirm_delete.html",
+        {
+            "form": form,
+            "initiative": initiative,
+            "activity_count": initiative.activities.count(),
         },
     )

@@ -1,50 +1,39 @@
 import csv
-
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from itertools import islice
 
 from common import spreadsheets
 
-HEADER = ["reference_a", "agency_a", "reference_b", "agency_b", "score", "status", "reasons"]
+from .reasons import Names, describe, describe_flags
+
+HEADER = ["reference_a", "agency_a", "reference_b", "agency_b", "similarity", "status", "reasons"]
+
+# Rows described together: names are read once per export, places once per chunk.
+CHUNK = 2000
 
 
-def reasons_sentence(reasons):
-    """The reasons of a flag as one line a person can check."""
-    parts = []
-    countries = reasons.get("countries") or []
-    if countries:
-        parts.append(_("countries: %(list)s") % {"list": " ".join(countries)})
-    days = reasons.get("overlap_days")
-    parts.append(
-        ngettext("overlap: %(days)s day", "overlap: %(days)s days", days) % {"days": days}
-        if days is not None
-        else _("overlap: open-ended")
-    )
-    if reasons.get("priorities"):
-        parts.append(_("priorities: %(list)s") % {"list": " ".join(reasons["priorities"])})
-    if reasons.get("target_groups"):
-        parts.append(_("target groups: %(list)s") % {"list": ", ".join(reasons["target_groups"])})
-    if "text_similarity" in reasons:
-        parts.append(_("text similarity: %(value).2f") % {"value": reasons["text_similarity"]})
-    if reasons.get("shared_terms"):
-        parts.append(_("shared terms: %(list)s") % {"list": ", ".join(reasons["shared_terms"])})
-    return "; ".join(parts)
+def reasons_sentence(reasons, score=None):
+    """The reasons of one flag as one line a person can check (names read for it alone;
+    for many flags, `reasons.describe_flags` reads them in bulk)."""
+    return describe(reasons or {}, score=score).sentence()
 
 
 def write_flags_csv(flags, out):
     writer = csv.writer(out)
     writer.writerow(HEADER)
     count = 0
-    for flag in flags.iterator(chunk_size=2000):
-        cells = [
-            flag.activity_a.reference,
-            flag.activity_a.agency.acronym,
-            flag.activity_b.reference,
-            flag.activity_b.agency.acronym,
-            f"{flag.score:.4f}",
-            flag.status,
-            reasons_sentence(flag.reasons),
-        ]
-        writer.writerow([spreadsheets.protect(cell) for cell in cells])
-        count += 1
+    names = Names()
+    rows = flags.iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        for flag in describe_flags(chunk, names=names):
+            cells = [
+                flag.activity_a.reference,
+                flag.activity_a.agency.acronym,
+                flag.activity_b.reference,
+                flag.activity_b.agency.acronym,
+                f"{flag.similarity}%",
+                flag.status,
+                flag.described.sentence(),
+            ]
+            writer.writerow([spreadsheets.protect(cell) for cell in cells])
+            count += 1
     return count

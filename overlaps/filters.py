@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,23 @@ def _either_side(activities):
     return Q(activity_a__in=activities) | Q(activity_b__in=activities)
 
 
+Status = OverlapFlag.Status
+
+# The queue's tabs: every flag is in exactly one. Pairs labelled joint work (partners,
+# one initiative: the strongest pairs) have their own tab rather than hiding among the
+# decided ones, and a pair the secretariat decides as joint work joins them.
+TABS = {
+    "open": (_("To review"), Q(status=Status.OPEN)),
+    "joint": (_("Joint work"), Q(status=Status.JOINT)),
+    "decided": (_("Decided"), Q(status__in=OverlapFlag.DECIDED_APART)),
+}
+DEFAULT_TAB = "open"
+STATUS_CHOICES = [
+    *((key, label) for key, (label, _condition) in TABS.items()),
+    *((status.value, status.label) for status in OverlapFlag.DECIDED_APART),
+]
+
+
 class FlagFilter(django_filters.FilterSet):
     agency = django_filters.ModelChoiceFilter(
         queryset=Agency.objects.all(),
@@ -41,17 +58,20 @@ class FlagFilter(django_filters.FilterSet):
     country = django_filters.ModelChoiceFilter(
         queryset=Country.objects.all(), label=_("Country"), method="filter_country"
     )
-    min_score = django_filters.NumberFilter(
-        field_name="score", lookup_expr="gte", label=_("Minimum score")
+    min_similarity = django_filters.NumberFilter(
+        label=_("Minimum similarity (%)"), method="filter_min_similarity"
     )
     status = django_filters.ChoiceFilter(
-        choices=OverlapFlag.Status.choices, label=_("Status"), empty_label=_("Any status")
+        choices=STATUS_CHOICES,
+        label=_("Status"),
+        empty_label=_("Any status"),
+        method="filter_status",
     )
     ordering = StableOrderingFilter(
         fields=(("score", "score"), ("created_at", "date")),
-        field_labels={"score": _("Score"), "created_at": _("Date flagged")},
+        field_labels={"score": _("Similarity"), "created_at": _("Date flagged")},
         label=_("Sort by"),
-        empty_label=_("Highest score first"),
+        empty_label=_("Most similar first"),
     )
 
     class Meta:
@@ -59,13 +79,42 @@ class FlagFilter(django_filters.FilterSet):
         fields = []
 
     def __init__(self, data=None, *args, **kwargs):
-        # The queue shows open flags unless another status (or "any") is chosen.
+        # The queue shows the pairs to review unless another status (or "any") is chosen.
         data = data.copy() if data is not None else QueryDict(mutable=True)
         if "status" not in data:
-            data["status"] = OverlapFlag.Status.OPEN
+            data["status"] = DEFAULT_TAB
         super().__init__(data, *args, **kwargs)
         self.filters["priority"].field.label_from_instance = lambda p: f"({p.code}) {p.short_title}"
-        self.filters["min_score"].field.widget.attrs.update(step="0.01", min="0")
+        self.filters["min_similarity"].field.widget.attrs.update(step="1", min="0", max="100")
+
+    @property
+    def tab(self):
+        """The tab the chosen status is, or None (a single decision, or any status)."""
+        status = self.data.get("status")
+        return status if status in TABS else None
+
+    def tab_counts(self):
+        """{tab: number of flags} under the other filters, in one query."""
+        return self.without_status().aggregate(
+            **{key: Count("pk", filter=condition) for key, (_label, condition) in TABS.items()}
+        )
+
+    def without_status(self):
+        """The flags the other filters (agency, priority, ...) select, whatever their status."""
+        data = self.data.copy()
+        data["status"] = ""
+        other = type(self)(data, queryset=self.queryset)
+        return other.qs if other.is_valid() else self.queryset.none()
+
+    def filter_status(self, queryset, name, value):
+        if value in TABS:
+            return queryset.filter(TABS[value][1])
+        return queryset.filter(status=value)
+
+    def filter_min_similarity(self, queryset, name, value):
+        # People see (and type) whole percentages; flags keep the score between 0 and 1.
+        # A pair shown as 73% (a score from 0.725) is at least 73%.
+        return queryset.filter(score__gte=(float(value) - 0.5) / 100)
 
     def filter_agency(self, queryset, name, value):
         return queryset.involving_agency(value)

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from agencies.models import PairNotifications
+
 from .models import OverlapFlag
 
 OUT_OF_DATE = _("This page is out of date. Open the pair again and try once more.")
@@ -41,6 +43,18 @@ class DecisionForm(FlagVersionForm):
 
 class InitiativeForm(FlagVersionForm):
     """The one-click joint initiative: nothing to fill in but the version it was shown with."""
+
+
+class PairNotificationsForm(forms.Form):
+    pair_notifications = forms.ChoiceField(
+        label=_("When a pair of activities that concerns you is decided or commented on"),
+        choices=PairNotifications.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "You hear of a pair as a focal point of one of its agencies or as the contact "
+            "of one of its activities."
+        ),
+    )
 
 
 class CommentForm(forms.Form):

@@ -17,17 +17,32 @@ class FlagQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status=OverlapFlag.Status.OPEN)
 
+    def joint_work(self):
+        """Joint work: labelled so by a scan (partners, one initiative) or decided so."""
+        return self.filter(status=OverlapFlag.Status.JOINT)
+
+    def decided_apart(self):
+        """Decided as anything but joint work: the queue's "Decided" tab."""
+        return self.filter(status__in=OverlapFlag.DECIDED_APART)
+
     def decided(self):
-        return self.exclude(status__in=[OverlapFlag.Status.OPEN, OverlapFlag.Status.JOINT])
+        """Every pair the secretariat decided, joint work included (not a scan's label)."""
+        return self.exclude(status=OverlapFlag.Status.OPEN).exclude(
+            status=OverlapFlag.Status.JOINT, decided_at__isnull=True
+        )
 
     def exportable(self, threshold):
         """Pairs at or above `threshold` (the calibration's), plus every decided pair."""
         return self.filter(
-            Q(score__gte=threshold) | Q(status__in=[s.value for s in OverlapFlag.DECISIONS])
+            Q(score__gte=threshold)
+            | Q(status__in=OverlapFlag.DECIDED_APART)
+            | Q(status=OverlapFlag.Status.JOINT, decided_at__isnull=False)
         )
 
     def with_pair(self):
-        return self.select_related("activity_a__agency", "activity_b__agency", "decided_by")
+        return self.select_related(
+            "activity_a__agency", "activity_b__agency", "decided_by", "initiative"
+        )
 
 
 class OverlapFlag(models.Model):
@@ -38,7 +53,13 @@ class OverlapFlag(models.Model):
         NOT_RELATED = "not_related", _("Not related")
         JOINT = "joint", _("Joint work")
 
-    DECISIONS = (Status.CONFIRMED, Status.COMPLEMENTARY, Status.NOT_RELATED)
+    # What the secretariat may decide. "Joint work" is also the label a scan gives to
+    # partners' work and to one initiative's activities; only a decision (decided_at set)
+    # makes it survive re-scans.
+    DECISIONS = (Status.CONFIRMED, Status.COMPLEMENTARY, Status.NOT_RELATED, Status.JOINT)
+    DECIDED_APART = (Status.CONFIRMED, Status.COMPLEMENTARY, Status.NOT_RELATED)
+    # A joint initiative is made only from a pair decided as one of these.
+    MAKE_INITIATIVE = (Status.CONFIRMED, Status.JOINT)
 
     # Stored once per pair, with the lower activity id first.
     activity_a = models.ForeignKey(
@@ -60,6 +81,18 @@ class OverlapFlag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The joint initiative made from this pair. One column, so a pair has at most one; the
+    # service sets it only while it is empty (a conditional UPDATE under the row lock), so
+    # a second click or a concurrent request finds it and makes no other. Unique: an
+    # initiative comes from one pair. Deleting the initiative empties it.
+    initiative = models.OneToOneField(
+        "initiatives.JointInitiative",
+        verbose_name=_("joint initiative"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="source_flag",
+    )
     # Raised by every change to the decision (a decision, a joint initiative, a re-scan that
     # reopens the pair or turns it into joint work), so that a decision taken on a page
     # loaded before it is refused instead of silently replacing it. Comments leave it alone.
@@ -86,6 +119,18 @@ class OverlapFlag(models.Model):
 
     def get_absolute_url(self):
         return reverse("overlaps:flag-detail", args=[self.pk])
+
+    @property
+    def is_decided(self):
+        """Decided by the secretariat (a scan's "joint work" label is not a decision)."""
+        if self.status == self.Status.OPEN:
+            return False
+        return self.status != self.Status.JOINT or self.decided_at is not None
+
+    @property
+    def similarity(self):
+        """The one similarity figure people see: the score as a whole percentage."""
+        return round(self.score * 100)
 
 
 class FlagComment(models.Model):
@@ -126,3 +171,129 @@ class ScoreCalibration(models.Model):
 
     def __str__(self):
         return f"{self.fitted_at:%Y-%m-%d %H:%M} (threshold {self.threshold:.2f})"
+
+
+class PairEventQuerySet(models.QuerySet):
+    def concerning(self, user):
+        """Events about pairs this person hears of: as a focal point of either agency, or
+        as the contact of either activity (the rule `notifications.recipients` follows)."""
+        from agencies.models import Role
+
+        about = Q(flag__activity_a__contact_email__iexact=user.email) | Q(
+            flag__activity_b__contact_email__iexact=user.email
+        )
+        if user.role == Role.FOCAL_POINT and user.agency_id:
+            about |= Q(flag__activity_a__agency_id=user.agency_id) | Q(
+                flag__activity_b__agency_id=user.agency_id
+            )
+        return self.filter(about).exclude(actor=user)
+
+    def not_emailed_to(self, user):
+        """Events no email was sent for to this person at once ("in my digest only", or
+        a send that failed): what a digest should tell them."""
+        emailed = PairNotification.objects.filter(
+            email__iexact=user.email, status=PairNotification.Status.SENT
+        ).values("event_id")
+        return self.exclude(pk__in=emailed)
+
+    def for_digest(self, user, start=None, end=None):
+        """The hook for the digest: events of [start, end) this person was not emailed."""
+        events = self.concerning(user).not_emailed_to(user)
+        if start is not None:
+            events = events.filter(created_at__gte=start)
+        if end is not None:
+            events = events.filter(created_at__lt=end)
+        return events.select_related(
+            "flag__activity_a__agency", "flag__activity_b__agency", "actor", "comment"
+        ).order_by("created_at", "pk")
+
+
+class PairEvent(models.Model):
+    """Something the people of a pair are told about: a decision, a comment, an initiative.
+
+    Written in the transaction of the change; the email goes out from the worker
+    (`overlaps.tasks.notify_pair_event`, through the outbox) after commit.
+    """
+
+    class Kind(models.TextChoices):
+        DECISION = "decision", _("Decision")
+        COMMENT = "comment", _("Comment")
+        INITIATIVE = "initiative", _("Joint initiative")
+
+    flag = models.ForeignKey(OverlapFlag, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        FlagComment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The decision as it was when it was taken: a later one must not rewrite this email.
+    status = models.CharField(
+        _("decision"), max_length=20, choices=OverlapFlag.Status.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    initiative = models.ForeignKey(
+        "initiatives.JointInitiative",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PairEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("pair event")
+        verbose_name_plural = _("pair events")
+        indexes = [models.Index(fields=["created_at"], name="pair_event_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.flag_id}"
+
+
+class PairNotification(models.Model):
+    """One email about one event to one address.
+
+    The unique key is what makes the task idempotent: a redelivered task finds the row
+    and sends nothing twice. A row is claimed (pending -> sending) by a conditional
+    UPDATE before the email goes, so two deliveries running at once send it once; a row
+    left "sending" by a worker that died is not sent again (one missed email rather than
+    a risk of two), and its event stays in the person's digest (`for_digest`).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(PairEvent, on_delete=models.CASCADE, related_name="notifications")
+    email = models.EmailField(_("email address"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("pair notification")
+        verbose_name_plural = _("pair notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "email"], name="pair_notification_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.email}: {self.get_status_display()}"

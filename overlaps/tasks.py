@@ -11,6 +11,25 @@ def rescore_activity(activity_id):
     services.rescore_activity(activity_id)
 
 
+# A transient SMTP failure (4xx, the server unreachable) leaves the address pending and
+# the task tries again after NOTIFY_RETRY_DELAY * 2**retries seconds.
+NOTIFY_RETRIES = 5
+NOTIFY_RETRY_DELAY = 60
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=NOTIFY_RETRIES)
+def notify_pair_event(self, event_id):
+    """Email the people of a pair about a decision, comment or joint initiative.
+
+    Published through the outbox when the change commits. Each address has its own row,
+    claimed before sending: a task delivered twice, or retried, sends nothing twice.
+    """
+    counts = services.notify_pair_event(event_id)
+    if counts["retry"]:
+        raise self.retry(countdown=NOTIFY_RETRY_DELAY * 2**self.request.retries)
+    return counts
+
+
 @shared_task(acks_late=True)
 def scan_block(block_ids, weights=None, threshold=None):
     """Score the pairs owned by one block; returns them for the chord's callback.

@@ -6,21 +6,20 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import access as activity_access
 from activities.forms import ActivityForm
 from activities.models import Activity
 from common.views import add_service_errors, paginate
-from geo.models import Country
 from initiatives.access import linkable_initiatives
-from priorities.models import Priority, TargetGroup
 
-from . import access, drafts, services
+from . import access, drafts, reasons, services
 from .exports import write_flags_csv
-from .filters import FlagFilter
-from .forms import CommentForm, DecisionForm, InitiativeForm
+from .filters import TABS, FlagFilter
+from .forms import CommentForm, DecisionForm, InitiativeForm, PairNotificationsForm
 from .models import OverlapFlag
 
 # A cluster is for reading: past this many activities it is no longer a cluster.
@@ -44,12 +43,19 @@ def flag_list(request):
 
     page = paginate(request, flags)
     _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
+    reasons.describe_flags(page.object_list)
+    counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
     return render(
         request,
         "overlaps/flag_list.html",
         {
             "filter": flag_filter,
             "page": page,
+            "tabs": [
+                {"key": key, "label": label, "count": counts.get(key, 0)}
+                for key, (label, _condition) in TABS.items()
+            ],
+            "current_tab": flag_filter.tab,
             "can_review": access.can_review(request.user),
         },
     )
@@ -90,22 +96,22 @@ def _pair_activities(flag):
 def _render_detail(request, flag, decision_form=None, comment_form=None, status=200):
     user = request.user
     activity_a, activity_b = _pair_activities(flag)
-    reasons = flag.reasons or {}
     can_review = access.can_review(user)
     can_comment = access.can_comment(user, flag)
     if can_review and decision_form is None:
         initial = {"note": flag.decision_note}
-        if flag.status in OverlapFlag.DECISIONS:
+        if flag.is_decided:
             initial["status"] = flag.status
         decision_form = DecisionForm(initial=initial, flag=flag)
     if can_comment and comment_form is None:
         comment_form = CommentForm()
-    shared_countries = list(Country.objects.filter(pk__in=reasons.get("countries") or []))
-    shared_priorities = list(Priority.objects.filter(code__in=reasons.get("priorities") or []))
-    group_keys = [str(key) for key in reasons.get("target_groups") or []]
-    shared_groups = (
-        list(TargetGroup.objects.filter(Q(slug__in=group_keys) | Q(name__in=group_keys)))
-        or group_keys
+    # The pair's activities as loaded here (with their texts and places), for the reasons.
+    flag.activity_a, flag.activity_b = activity_a, activity_b
+    described = reasons.describe_flags([flag])[0].described
+    shared_initiative = (
+        activity_a.initiative
+        if activity_a.initiative_id and activity_a.initiative_id == activity_b.initiative_id
+        else None
     )
     return render(
         request,
@@ -115,18 +121,18 @@ def _render_detail(request, flag, decision_form=None, comment_form=None, status=
             "activity_a": activity_a,
             "activity_b": activity_b,
             "pair": [activity_a, activity_b],
-            "reasons": reasons,
-            "shared_terms": reasons.get("shared_terms") or [],
-            "shared_countries": shared_countries,
-            "shared_country_codes": {country.pk for country in shared_countries},
-            "shared_priorities": shared_priorities,
-            "shared_priority_codes": {priority.code for priority in shared_priorities},
-            "shared_groups": shared_groups,
+            "described": described,
+            "shared_country_codes": described.shared_codes,
+            "shared_priority_codes": {str(c) for c in (flag.reasons or {}).get("priorities", [])},
             "comments": flag.comments.select_related("author"),
             "can_review": can_review,
             "can_comment": can_comment,
-            "can_make_initiative": can_review and flag.status in services.REVIEWABLE_FOR_INITIATIVE,
-            "initiative_form": InitiativeForm(flag=flag),
+            "pair_initiative": flag.initiative or shared_initiative,
+            "can_make_initiative": can_review
+            and services.can_become_initiative(flag)
+            and shared_initiative is None,
+            # Its own ids: the decision form on the same page has a "version" too.
+            "initiative_form": InitiativeForm(flag=flag, auto_id="initiative_%s"),
             "decision_form": decision_form,
             "comment_form": comment_form,
         },
@@ -220,46 +226,64 @@ def flag_initiative(request, pk):
             messages.error(request, message)
         return redirect(flag)
     try:
-        initiative = services.initiative_from_flag(
+        initiative, created = services.initiative_from_flag(
             flag, by=request.user, expected_version=form.cleaned_data["version"]
         )
     except services.StaleFlagError:
-        # Read again: 404 if a re-scan removed the pair.
-        return _stale_initiative(request, access.get_flag_for_user(request.user, pk, write=True))
+        access.get_flag_for_user(request.user, pk, write=True)  # 404 if a re-scan removed it
+        messages.error(
+            request,
+            _(
+                "This pair changed since you opened it, so no joint initiative was created. "
+                "Look at it again below before you try again."
+            ),
+        )
+        return redirect(flag)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
         return redirect(flag)
-    messages.success(
-        request,
-        _("The joint initiative “%(title)s” was created from both activities.")
-        % {"title": initiative.title},
-    )
+    if created:
+        messages.success(
+            request,
+            _("The joint initiative “%(title)s” was created from both activities.")
+            % {"title": initiative.title},
+        )
+    else:
+        # Most often the second click of a double click, or a colleague who was quicker:
+        # the pair's initiative is what the person wanted to see.
+        messages.info(
+            request,
+            _("This pair already has its joint initiative, “%(title)s”: no other was created.")
+            % {"title": initiative.title},
+        )
     return redirect(initiative)
 
 
-def _stale_initiative(request, flag):
-    # Most often the second click of a double click: the first has just linked both
-    # activities to a new initiative, which is what the person wanted to see.
-    a, b = flag.activity_a, flag.activity_b
-    if a.initiative_id is not None and a.initiative_id == b.initiative_id:
-        messages.info(
-            request,
-            _(
-                "Both activities already belong to the joint initiative “%(title)s”: "
-                "no other was created."
-            )
-            % {"title": a.initiative.title},
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request):
+    """How this person hears of decisions and comments on pairs: at once or in the digest."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if request.method == "POST":
+        form = PairNotificationsForm(request.POST)
+        if form.is_valid():
+            services.pair_notifications_set(request.user, form.cleaned_data["pair_notifications"])
+            messages.success(request, _("Your choice for news about pairs was saved."))
+            return redirect(next_url or "overlaps:notification-settings")
+    else:
+        form = PairNotificationsForm(
+            initial={"pair_notifications": request.user.pair_notifications}
         )
-        return redirect(a.initiative)
-    messages.error(
+    return render(
         request,
-        _(
-            "This pair changed since you opened it, so no joint initiative was created. "
-            "Look at it again below before you try again."
-        ),
+        "overlaps/notification_settings.html",
+        {"form": form, "next_url": next_url},
     )
-    return redirect(flag)
 
 
 def cluster_of(activity, flags):
@@ -288,7 +312,7 @@ def activity_cluster(request, pk):
         .with_list_relations()
         .order_by("agency__acronym", "reference")
     )
-    flags = OverlapFlag.objects.filter(pk__in=flag_ids).with_pair()
+    flags = reasons.describe_flags(OverlapFlag.objects.filter(pk__in=flag_ids).with_pair())
     return render(
         request,
         "overlaps/activity_cluster.html",

@@ -100,7 +100,55 @@ def test_of_many_people_deciding_one_pair_at_once_exactly_one_wins(flag, secreta
     assert flag.decision_note == f"Decided by member {winners[0]}"
 
 
+def creating_at_once(flag, secretariat):
+    """Every member clicks "Create joint initiative" on the same page at the same moment."""
+    flag = services.decide(flag, by=secretariat[0], status=OverlapFlag.Status.CONFIRMED)
+    loaded = flag.version
+    return run_together(
+        [
+            lambda n=n: services.initiative_from_flag(
+                flag, by=secretariat[n], expected_version=loaded
+            )
+            for n in range(THREADS)
+        ]
+    )
+
+
+def assert_one_initiative(flag, outcomes):
+    assert all(isinstance(outcome, tuple) for outcome in outcomes), outcomes
+    initiative = JointInitiative.objects.get()
+    # Everyone lands on the same initiative; exactly one request made it.
+    assert {outcome[0] for outcome in outcomes} == {initiative}
+    assert sum(created for _initiative, created in outcomes) == 1, outcomes
+    flag.refresh_from_db()
+    assert flag.initiative == initiative
+    assert set(initiative.activities.all()) == {flag.activity_a, flag.activity_b}
+
+
 def test_many_clicks_on_create_joint_initiative_at_once_create_one(flag, secretariat):
+    assert_one_initiative(flag, creating_at_once(flag, secretariat))
+
+
+def test_the_database_keeps_one_initiative_per_pair_even_without_the_row_lock(
+    flag, secretariat, monkeypatch
+):
+    # Without the lock every request reads "no initiative yet" and makes one; the link is
+    # written only while it is empty, so all but one roll theirs back.
+    def read_without_locking(flag, expected_version):
+        return OverlapFlag.objects.get(pk=flag.pk)
+
+    flag = services.decide(flag, by=secretariat[0], status=OverlapFlag.Status.CONFIRMED)
+    monkeypatch.setattr(services, "_lock", read_without_locking)
+    started = threading.Barrier(THREADS)
+    real_create = services.initiative_services.initiative_create
+
+    def create_after_everyone_has_read(**fields):
+        started.wait(timeout=30)  # every request has read the empty link by now
+        return real_create(**fields)
+
+    monkeypatch.setattr(
+        services.initiative_services, "initiative_create", create_after_everyone_has_read
+    )
     loaded = flag.version
     outcomes = run_together(
         [
@@ -110,11 +158,24 @@ def test_many_clicks_on_create_joint_initiative_at_once_create_one(flag, secreta
             for n in range(THREADS)
         ]
     )
-    created = [outcome for outcome in outcomes if isinstance(outcome, JointInitiative)]
-    assert len(created) == 1, outcomes
-    assert sum(isinstance(o, services.StaleFlagError) for o in outcomes) == THREADS - 1, outcomes
-    assert JointInitiative.objects.get() == created[0]
-    assert set(created[0].activities.all()) == {flag.activity_a, flag.activity_b}
+    assert_one_initiative(flag, outcomes)
+
+
+def test_one_initiative_is_the_source_of_one_pair_at_most(flag, iom, ilo):
+    from django.db import IntegrityError, transaction
+
+    from .factories import JointInitiativeFactory
+
+    initiative = JointInitiativeFactory(lead_agency=iom)
+    other = OverlapFlag.objects.create(
+        activity_a=ActivityFactory(agency=iom),
+        activity_b=ActivityFactory(agency=ilo),
+        score=0.7,
+        reasons={},
+    )
+    OverlapFlag.objects.filter(pk=flag.pk).update(initiative=initiative)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OverlapFlag.objects.filter(pk=other.pk).update(initiative=initiative)
 
 
 def test_the_same_comment_sent_many_times_at_once_is_added_once(flag, secretariat):

@@ -138,13 +138,15 @@ def test_partners_are_joint_work_not_duplication(
 
 
 def test_confirmed_pair_becomes_a_joint_initiative(pair, sam, iom, ilo):
-    flag = OverlapFlag.objects.get()
-    initiative = services.initiative_from_flag(flag, by=sam)
+    flag = services.decide(OverlapFlag.objects.get(), by=sam, status=OverlapFlag.Status.CONFIRMED)
+    initiative, created = services.initiative_from_flag(flag, by=sam)
+    assert created
     assert initiative.lead_agency in (iom, ilo)
     assert set(initiative.participating_agencies.all()) == {iom, ilo}
     assert set(initiative.activities.all()) == set(pair)
     flag.refresh_from_db()
     assert flag.status == OverlapFlag.Status.CONFIRMED
+    assert flag.initiative == initiative
 
 
 def test_deleting_an_activity_removes_its_flags(pair, alice):
@@ -160,9 +162,9 @@ def test_detect_and_export_commands(pair, sam):
     out = io.StringIO()
     call_command("export_overlaps", stdout=out)
     lines = out.getvalue().strip().splitlines()
-    assert lines[0] == "reference_a,agency_a,reference_b,agency_b,score,status,reasons"
+    assert lines[0] == "reference_a,agency_a,reference_b,agency_b,similarity,status,reasons"
     assert len(lines) == 2
-    assert "IOM-1" in lines[1] and "ILO-1" in lines[1] and "KEN" in lines[1]
+    assert "IOM-1" in lines[1] and "ILO-1" in lines[1] and "shared area: Kenya" in lines[1]
 
 
 def test_similar_activities_for_a_draft(pair, iom):

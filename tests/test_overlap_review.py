@@ -132,7 +132,29 @@ def test_secretariat_sees_the_decision_form(client, sam, iom_flag):
     client.force_login(sam)
     content = client.get(iom_flag.get_absolute_url()).content.decode()
     assert reverse("overlaps:flag-decide", args=[iom_flag.pk]) in content
+    # An undecided pair is not offered as a joint initiative yet.
+    assert reverse("overlaps:flag-initiative", args=[iom_flag.pk]) not in content
+    assert "Decide the pair as a confirmed duplication or as joint work" in content
+
+
+@pytest.mark.parametrize("status", [OverlapFlag.Status.CONFIRMED, OverlapFlag.Status.JOINT])
+def test_a_pair_decided_as_duplication_or_joint_work_offers_a_joint_initiative(
+    client, sam, iom_flag, status
+):
+    services.decide(iom_flag, by=sam, status=status)
+    client.force_login(sam)
+    content = client.get(iom_flag.get_absolute_url()).content.decode()
     assert reverse("overlaps:flag-initiative", args=[iom_flag.pk]) in content
+
+
+@pytest.mark.parametrize(
+    "status", [OverlapFlag.Status.COMPLEMENTARY, OverlapFlag.Status.NOT_RELATED]
+)
+def test_a_pair_decided_apart_offers_no_joint_initiative(client, sam, iom_flag, status):
+    services.decide(iom_flag, by=sam, status=status)
+    client.force_login(sam)
+    content = client.get(iom_flag.get_absolute_url()).content.decode()
+    assert reverse("overlaps:flag-initiative", args=[iom_flag.pk]) not in content
 
 
 # Decisions
@@ -179,9 +201,12 @@ def test_only_the_secretariat_decides(client, request, iom_flag, person):
     assert iom_flag.decided_by is None
 
 
-def test_decision_must_be_one_of_the_three(client, sam, iom_flag):
+def test_decision_must_be_one_of_the_four(client, sam, iom_flag):
     client.force_login(sam)
-    response = client.post(reverse("overlaps:flag-decide", args=[iom_flag.pk]), {"status": "joint"})
+    response = client.post(
+        reverse("overlaps:flag-decide", args=[iom_flag.pk]),
+        {"status": "open", "version": iom_flag.version},
+    )
     assert response.status_code == 200
     assert response.context["decision_form"].errors["status"]
     iom_flag.refresh_from_db()
@@ -346,7 +371,7 @@ def test_csv_download_uses_the_filters(client, sam, iom_flag, ilo_flag):
         "agency_a",
         "reference_b",
         "agency_b",
-        "score",
+        "similarity",
         "status",
         "reasons",
     ]
@@ -356,10 +381,10 @@ def test_csv_download_uses_the_filters(client, sam, iom_flag, ilo_flag):
     assert row["agency_a"] == "IOM"
     assert row["reference_b"] == "UNHCR-2026-001"
     assert row["agency_b"] == "UNHCR"
-    assert float(row["score"]) == pytest.approx(0.81)
+    assert row["similarity"] == "81%"
     assert row["status"] == "open"
-    assert "KEN" in row["reasons"]
-    assert "remittances" in row["reasons"]
+    assert "shared area: Kenya" in row["reasons"]
+    assert "KEN" not in row["reasons"]
 
 
 def test_csv_download_is_limited_to_own_agency(client, alice, iom_flag, ilo_flag):
@@ -380,6 +405,7 @@ def test_queue_page_links_to_the_csv(client, sam, iom_flag):
 def test_secretariat_turns_a_flag_into_a_joint_initiative(
     client, sam, iom, unhcr, iom_flag, iom_activity, unhcr_activity
 ):
+    services.decide(iom_flag, by=sam, status=OverlapFlag.Status.CONFIRMED)
     client.force_login(sam)
     response = client.post(
         reverse("overlaps:flag-initiative", args=[iom_flag.pk]),
@@ -395,10 +421,9 @@ def test_secretariat_turns_a_flag_into_a_joint_initiative(
     assert iom_flag.status == OverlapFlag.Status.CONFIRMED
 
 
-@pytest.mark.parametrize("status", [OverlapFlag.Status.OPEN, OverlapFlag.Status.CONFIRMED])
+@pytest.mark.parametrize("status", [OverlapFlag.Status.CONFIRMED, OverlapFlag.Status.JOINT])
 def test_a_double_click_on_create_joint_initiative_creates_one(client, sam, iom_flag, status):
-    iom_flag.status = status
-    iom_flag.save()
+    services.decide(iom_flag, by=sam, status=status)
     client.force_login(sam)
     url = reverse("overlaps:flag-initiative", args=[iom_flag.pk])
     data = {"version": loaded_version(client, iom_flag, "initiative_form")}
@@ -419,6 +444,7 @@ def test_a_double_click_on_create_joint_initiative_creates_one(client, sam, iom_
 def test_create_joint_initiative_from_a_page_older_than_a_decision_creates_nothing(
     client, sam, sara, iom_flag
 ):
+    iom_flag = services.decide(iom_flag, by=sam, status="confirmed")
     client.force_login(sam)
     loaded = loaded_version(client, iom_flag, "initiative_form")
     iom_flag = services.decide(iom_flag, by=sara, status="complementary", note="Not the same.")
@@ -477,10 +503,13 @@ def test_status_defaults_to_open(client, sam, iom_flag, ilo_flag):
     assert queue_ids(client.get(list_url(status=""))) == {iom_flag.pk, ilo_flag.pk}
 
 
-def test_filter_by_min_score(client, sam, iom_flag, ilo_flag):
+def test_filter_by_min_similarity_in_percent(client, sam, iom_flag, ilo_flag):
     client.force_login(sam)
-    assert queue_ids(client.get(list_url(min_score="0.7"))) == {iom_flag.pk}
-    assert queue_ids(client.get(list_url(min_score="0.5"))) == {iom_flag.pk, ilo_flag.pk}
+    assert queue_ids(client.get(list_url(min_similarity="70"))) == {iom_flag.pk}
+    assert queue_ids(client.get(list_url(min_similarity="50"))) == {iom_flag.pk, ilo_flag.pk}
+    # Shown as 81%, so at least 81%.
+    assert queue_ids(client.get(list_url(min_similarity="81"))) == {iom_flag.pk}
+    assert queue_ids(client.get(list_url(min_similarity="82"))) == set()
 
 
 def test_filter_by_priority_and_country(client, sam, iom_flag, ilo_flag, ilo_activity):
@@ -510,7 +539,9 @@ def test_queue_queries_do_not_grow_with_rows(
     first = ActivityFactory(agency=iom)
     make_flag(first, ActivityFactory(agency=unhcr))
     client.get(list_url())  # warm up the session and caches
-    with django_assert_max_num_queries(8) as one_row:
+    # Session, person, count, page, clusters, tab counts; names of the reasons: activities'
+    # regions, countries, priorities (one query per kind, not per row).
+    with django_assert_max_num_queries(12) as one_row:
         client.get(list_url())
     for _ in range(15):
         make_flag(first, ActivityFactory(agency=unhcr))
@@ -536,7 +567,7 @@ def test_pair_page_escapes_descriptions_and_marks_shared_terms(client, sam, iom,
     assert "<mark>Remittances</mark>" in content
     assert "<mark>households</mark>" in content
     assert "&amp; more" in content
-    assert "62%" in content
+    assert "80% similar" in content
     assert "365 days" in content
 
 

@@ -41,6 +41,7 @@ from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
 from initiatives.models import JointInitiative
+from overlaps import services as overlap_services
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
 
@@ -170,6 +171,8 @@ def ours(w):
         ("activities:delete", {"pk": a1.pk}, WRITERS, True),
         ("initiatives:initiative-list", {}, SIGNED_IN, True),
         ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
+        ("initiatives:edit", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:delete", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:person-deactivate", {"pk": w["colleague"].pk}, (FOCAL_POINT, SECRETARIAT), True),
@@ -177,6 +180,7 @@ def ours(w):
         ("overlaps:flag-list", {}, SIGNED_IN, True),
         ("overlaps:flag-detail", {"pk": flag.pk}, OF_THE_PAIR, True),
         ("overlaps:activity-cluster", {"pk": a1.pk}, SIGNED_IN, True),
+        ("overlaps:notification-settings", {}, SIGNED_IN, False),
         ("digests:archive", {}, SIGNED_IN, False),
         ("digests:preferences", {}, SIGNED_IN, False),
         ("digests:preview", {}, SIGNED_IN, False),
@@ -266,6 +270,31 @@ def ours(w):
     yield Visit(ANONYMOUS, accept, "post", mismatch, expect=200, shows=True)
     preferences = reverse("digests:preferences")
     yield Visit(STAFF, preferences, "post", {"frequency": HOSTILE, "language": HOSTILE}, expect=200)
+    pair_news = reverse("overlaps:notification-settings")
+    yield Visit(STAFF, pair_news, "post", {"pair_notifications": HOSTILE}, expect=200)
+    yield Visit(
+        STAFF, pair_news, "post", {"pair_notifications": "digest", "next": preferences}, expect=302
+    )
+    edit_initiative = reverse("initiatives:edit", args=[w["initiative"].pk])
+    invalid_initiative = {
+        "title": hostile("Edited initiative"),
+        "description": hostile("Edited description"),
+        "status": HOSTILE,
+        "lead_agency": w["agency_a"].pk,
+        "start_date": "2026-06-01",
+        "end_date": "2026-01-01",
+        "version": w["initiative"].version,
+    }
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(
+            role,
+            edit_initiative,
+            "post",
+            invalid_initiative,
+            expect=200 if may else None,
+            shows=may,
+        )
 
     decide = reverse("overlaps:flag-decide", args=[flag.pk])
     comment = reverse("overlaps:flag-comment", args=[flag.pk])
@@ -299,6 +328,10 @@ def ours(w):
     spare = reverse("overlaps:flag-initiative", args=[w["flag_spare"].pk])
     yield Visit(STAFF, spare, "post", {})
     yield Visit(SECRETARIAT, spare, "post", {}, expect=302, shows=True)
+    initiative_gone = reverse("initiatives:delete", args=[w["initiative_gone"].pk])
+    for role in (STAFF, HEAD, OUTSIDER, ANONYMOUS):
+        yield Visit(role, initiative_gone, "post", {"confirm": "on"})
+    yield Visit(FOCAL_POINT, initiative_gone, "post", {"confirm": "on"}, expect=302, shows=True)
     gone = reverse("activities:delete", args=[w["a_gone"].pk])
     yield Visit(HEAD, gone, "post", {"confirm": "on"})
     yield Visit(STAFF, gone, "post", {"confirm": "on"}, expect=302, shows=True)
@@ -450,6 +483,9 @@ def build_world():
         start_date=timezone.now().date() + datetime.timedelta(days=10),
     )
     initiative.participating_agencies.set([agency_a, agency_b])
+    w["initiative_gone"] = JointInitiativeFactory(
+        title=hostile("Initiative to delete"), lead_agency=agency_a, priorities=[priority]
+    )
 
     def activity(agency, label, **fields):
         made = ActivityFactory(
@@ -490,7 +526,7 @@ def build_world():
 
     flag_open = flag(a1, b1)
     FlagComment.objects.create(flag=flag_open, author=w[STAFF], text=hostile("Comment"))
-    flag(
+    w["flag_decided"] = flag(
         a2,
         b2,
         status=OverlapFlag.Status.CONFIRMED,
@@ -572,6 +608,18 @@ def send_every_email(w, sweep):
         else:
             sweep.emails.append(("invitation", message))
             w["invitation_token"] = re.search(r"/invitations/accept/([^/\s]+)/", message.body)[1]
+
+    # A decision and a comment on a pair email both agencies' focal points and contacts.
+    decided = w["flag_decided"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        decided = overlap_services.decide(
+            decided, by=w[SECRETARIAT], status="joint", note=hostile("Decision note")
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        overlap_services.comment(decided, by=w[STAFF], text=hostile("Pair comment"))
+    assert len(mail.outbox) >= 2
+    sweep.emails += [("pair event", message) for message in mail.outbox]
+    del mail.outbox[:]
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         Client().post(reverse("account_reset_password"), {"email": w[STAFF].email})
@@ -723,7 +771,12 @@ def test_each_role_reaches_the_pages_it_may_see(sweep):
 
 
 def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
-    assert {kind for kind, _message in sweep.emails} == {"digest", "invitation", "password reset"}
+    assert {kind for kind, _message in sweep.emails} == {
+        "digest",
+        "invitation",
+        "password reset",
+        "pair event",
+    }
     assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
     problems = []
     for kind, message in sweep.emails:

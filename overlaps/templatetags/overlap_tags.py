@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 from .. import access, drafts, services
 from ..exports import reasons_sentence as _reasons_sentence
+from ..forms import PairNotificationsForm
+from ..reasons import Names, describe
 
 register = template.Library()
 
@@ -64,11 +66,24 @@ def percent(value):
 
 @register.filter
 def reasons_sentence(reasons):
-    return _reasons_sentence(reasons or {})
+    """A flag's reasons in words: a flag described in bulk (`reasons.describe_flags`, as the
+    queue and the pair page do), or a reasons dict (whose names are read for it alone)."""
+    described = getattr(reasons, "described", None)
+    if described is not None:
+        return described.sentence()
+    return _reasons_sentence(getattr(reasons, "reasons", reasons) or {})
 
 
 # The activity pages belong to the register, which sits below overlap detection; these
 # tags let its templates show overlap information without the register importing it.
+
+
+@register.simple_tag(takes_context=True)
+def reasons_in_words(context, reasons, score=None):
+    """A reasons dict in words, with names read once per kind for the whole page (the
+    filter above reads them for each call): for lists of reasons that are not flags."""
+    names = context.render_context.setdefault("overlap_reason_names", Names())
+    return describe(reasons or {}, score=score, names=names).sentence()
 
 
 @register.inclusion_tag("overlaps/includes/activity_overlaps.html", takes_context=True)
@@ -99,6 +114,17 @@ def similar_to_draft(form, exclude_id=None):
     The form need not be valid, nor even bound: see overlaps.drafts.
     """
     return drafts.similar_panel(form, exclude_id=exclude_id)
+
+
+@register.inclusion_tag("overlaps/includes/pair_notifications_form.html", takes_context=True)
+def pair_notifications_form(context, next_url=""):
+    """The choice between emails at once and the digest only, for pages of other apps."""
+    user = context["request"].user
+    return {
+        "form": PairNotificationsForm(initial={"pair_notifications": user.pair_notifications}),
+        "next_url": next_url,
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
 @register.simple_tag

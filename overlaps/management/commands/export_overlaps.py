@@ -8,7 +8,8 @@ from overlaps.models import OverlapFlag
 class Command(BaseCommand):
     help = (
         "Write the flagged pairs (score at or above the threshold, plus every decided pair) as "
-        "CSV: reference_a,agency_a,reference_b,agency_b,score,status,reasons."
+        "CSV: reference_a,agency_a,reference_b,agency_b,similarity,status,reasons "
+        "(similarity in percent, reasons in words)."
     )
 
     def add_arguments(self, parser):
