@@ -24,6 +24,6 @@ def test_priority_list_counts_in_the_singular_and_the_plural(client, alice, iom,
 
 
 def test_overlap_reasons_count_days_right():
-    assert "overlap: 1 day" in reasons_sentence({"overlap_days": 1})
-    assert "overlap: 1 days" not in reasons_sentence({"overlap_days": 1})
-    assert "overlap: 30 days" in reasons_sentence({"overlap_days": 30})
+    assert "overlap in time: 1 day" in reasons_sentence({"overlap_days": 1})
+    assert "1 days" not in reasons_sentence({"overlap_days": 1})
+    assert "overlap in time: 30 days" in reasons_sentence({"overlap_days": 30})
