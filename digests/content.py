@@ -149,76 +149,10 @@ class Digest:
             params = {k: v for k, v in params.items() if v}
             return f"{url}?{urlencode(params)}" if params else url
 
-        flags_url = absolute(reverse("overlaps:flag-list"))
+        def group(items, name, title, more_url, intro=""):
+            return _group(self, name, title, items, more_url, intro)
 
-        def flag_list_url(**params):
-            params = {"agency": agency_slug, **params}
-            params = {k: v for k, v in params.items() if v}
-            return f"{flags_url}?{urlencode(params)}" if params else flags_url
-
-        def group(items, name, title, more_url, intro="", source=None):
-            source = source or self.attention
-            if not items:
-                return None
-            return {
-                "key": name,
-                "title": title,
-                "intro": intro,
-                "items": items,
-                "total": source.total(name),
-                "more": source.more(name),
-                "more_url": more_url,
-            }
-
-        att = self.attention
-        attention = [
-            group(
-                [self._pair_item(f, absolute, decided=True) for f in att.confirmed],
-                "confirmed",
-                _("Confirmed duplications this week"),
-                flag_list_url(status=OverlapFlag.Status.CONFIRMED),
-            ),
-            # Complementary or not related: nothing to act on, so a count and a link.
-            {
-                "key": "decisions",
-                "title": _("Other decisions this week"),
-                "line": ngettext(
-                    "Also decided this week: %(count)s pair complementary or not related.",
-                    "Also decided this week: %(count)s pairs complementary or not related.",
-                    att.total("decisions"),
-                )
-                % {"count": att.total("decisions")},
-                "items": [],
-                "total": att.total("decisions"),
-                "more": 0,
-                "more_url": flag_list_url(),
-            }
-            if att.total("decisions")
-            else None,
-            group(
-                [self._pair_item(f, absolute, since=True) for f in att.overdue],
-                "overdue",
-                _("Decisions due"),
-                flag_list_url(status=OverlapFlag.Status.OPEN, ordering="date"),
-                _("Open for more than %(days)s days, oldest first.") % {"days": DECISIONS_DUE_DAYS},
-            ),
-            group(
-                [self._pair_item(f, absolute) for f in att.open_pairs],
-                "open_pairs",
-                _("Pairs to review"),
-                flag_list_url(status=OverlapFlag.Status.OPEN),
-                _("Possible duplications, most alike first."),
-            ),
-            group(
-                [self._initiative_item(i, absolute) for i in att.initiatives],
-                "initiatives",
-                _("Joint initiatives awaiting your answer"),
-                absolute(reverse("initiatives:initiative-list"))
-                + "?"
-                + urlencode({"status": JointInitiative.Status.PROPOSED}),
-            ),
-        ]
-        attention = [g for g in attention if g]
+        attention = attention_groups(self.attention, absolute=absolute)
 
         sections = [
             group(
@@ -229,7 +163,6 @@ class Digest:
                 _("Where %(acronym)s works, most relevant first.") % {"acronym": agency.acronym}
                 if agency
                 else _("Started or changed this week, latest first."),
-                source=self,
             ),
             group(
                 [
@@ -248,7 +181,6 @@ class Digest:
                 "initiatives",
                 _("Joint initiatives"),
                 absolute(reverse("initiatives:initiative-list")),
-                source=self,
             ),
         ]
         sections = [s for s in sections if s]
@@ -293,7 +225,7 @@ class Digest:
         summary = self.summary()
         if summary:
             preheader = _("Needs your attention: %(summary)s.") % {
-                "summary": ", ".join(att.summary())
+                "summary": ", ".join(self.attention.summary())
             }
         else:
             preheader = _("Nothing needs your attention this week.")
@@ -383,39 +315,140 @@ class Digest:
             "note": note,
         }
 
-    def _pair_item(self, flag, absolute, decided=False, since=False):
-        a, b = flag.activity_a, flag.activity_b
-        if self.agency is not None and b.agency_id == self.agency.pk != a.agency_id:
-            a, b = b, a  # the reader's own activity first
 
-        def short(title):
-            return Truncator(title).words(PAIR_TITLE_WORDS)
+# -- the blocks, for the email and the home pages --------------------------------------
 
-        if decided:
-            # Listed under its decision's heading: the secretariat's note is what is new.
-            note = Truncator(flag.decision_note).words(NOTE_WORDS)
-            meta = ""
-        else:
-            note = ""
-            meta = _("Score %(score)s%%") % {"score": round(flag.score * 100)}
-            if since:
-                meta = _("Flagged on %(date)s") % {"date": date_format(flag.created_at, "j F Y")}
-        title = f"{a.agency.acronym} “{short(a.title)}” ↔ {b.agency.acronym} “{short(b.title)}”"
-        return {
-            "title": title,
-            "url": absolute(flag.get_absolute_url()),
-            "meta": meta,
-            "note": note,
+
+def _group(source, name, title, items, more_url, intro=""):
+    """A titled list of items with its total and a link to the rest; None when empty."""
+    if not items:
+        return None
+    return {
+        "key": name,
+        "title": title,
+        "intro": intro,
+        "items": items,
+        "total": source.total(name),
+        "more": source.more(name),
+        "more_url": more_url,
+    }
+
+
+def attention_groups(attention, *, absolute=str, this_week=True):
+    """The "Needs your attention" block: the email's (absolute links, the digest's week) and
+    the home page's (relative links, the last seven days) from the same `Attention`.
+
+    Each group is {key, title, intro, items: [{title, url, meta, note}], total, more,
+    more_url}; the decisions that ask nothing of anyone are one `line` instead of items.
+    """
+    agency = attention.agency
+    slug = agency.slug if agency else ""
+    flags_url = absolute(reverse("overlaps:flag-list"))
+
+    def flag_list_url(**params):
+        params = {k: v for k, v in {"agency": slug, **params}.items() if v}
+        return f"{flags_url}?{urlencode(params)}" if params else flags_url
+
+    def pairs(flags, **kwargs):
+        return [_pair_item(f, absolute, agency, **kwargs) for f in flags]
+
+    decisions = attention.total("decisions")
+    if this_week:
+        confirmed_title = _("Confirmed duplications this week")
+        decisions_line = ngettext(
+            "Also decided this week: %(count)s pair complementary or not related.",
+            "Also decided this week: %(count)s pairs complementary or not related.",
+            decisions,
+        )
+    else:
+        confirmed_title = _("Confirmed duplications in the last 7 days")
+        decisions_line = ngettext(
+            "Also decided in the last 7 days: %(count)s pair complementary or not related.",
+            "Also decided in the last 7 days: %(count)s pairs complementary or not related.",
+            decisions,
+        )
+    groups = [
+        _group(
+            attention,
+            "confirmed",
+            confirmed_title,
+            pairs(attention.confirmed, decided=True),
+            flag_list_url(status=OverlapFlag.Status.CONFIRMED),
+        ),
+        # Complementary or not related: nothing to act on, so a count and a link.
+        {
+            "key": "decisions",
+            "title": _("Other decisions"),
+            "line": decisions_line % {"count": decisions},
+            "items": [],
+            "total": decisions,
+            "more": 0,
+            "more_url": flag_list_url(),
         }
+        if decisions
+        else None,
+        _group(
+            attention,
+            "overdue",
+            _("Decisions due"),
+            pairs(attention.overdue, since=True),
+            flag_list_url(status=OverlapFlag.Status.OPEN, ordering="date"),
+            _("Open for more than %(days)s days, oldest first.") % {"days": DECISIONS_DUE_DAYS},
+        ),
+        _group(
+            attention,
+            "open_pairs",
+            _("Pairs to review"),
+            pairs(attention.open_pairs),
+            flag_list_url(status=OverlapFlag.Status.OPEN),
+            _("Possible duplications, most alike first."),
+        ),
+        _group(
+            attention,
+            "initiatives",
+            _("Joint initiatives awaiting your answer"),
+            [_initiative_item(i, absolute) for i in attention.initiatives],
+            absolute(reverse("initiatives:initiative-list"))
+            + "?"
+            + urlencode({"status": JointInitiative.Status.PROPOSED}),
+        ),
+    ]
+    return [g for g in groups if g]
 
-    @staticmethod
-    def _initiative_item(initiative, absolute):
-        return {
-            "title": initiative.title,
-            "url": absolute(initiative.get_absolute_url()),
-            "meta": _("Led by %(acronym)s") % {"acronym": initiative.lead_agency.acronym},
-            "note": "",
-        }
+
+def _pair_item(flag, absolute, agency, decided=False, since=False):
+    a, b = flag.activity_a, flag.activity_b
+    if agency is not None and b.agency_id == agency.pk != a.agency_id:
+        a, b = b, a  # the reader's own activity first
+
+    def short(title):
+        return Truncator(title).words(PAIR_TITLE_WORDS)
+
+    if decided:
+        # Listed under its decision's heading: the secretariat's note is what is new.
+        note = Truncator(flag.decision_note).words(NOTE_WORDS)
+        meta = ""
+    else:
+        note = ""
+        meta = _("Score %(score)s%%") % {"score": round(flag.score * 100)}
+        if since:
+            meta = _("Flagged on %(date)s") % {"date": date_format(flag.created_at, "j F Y")}
+    title = f"{a.agency.acronym} “{short(a.title)}” ↔ {b.agency.acronym} “{short(b.title)}”"
+    return {
+        "title": title,
+        "url": absolute(flag.get_absolute_url()),
+        "meta": meta,
+        "note": note,
+    }
+
+
+def _initiative_item(initiative, absolute):
+    return {
+        "title": initiative.title,
+        "url": absolute(initiative.get_absolute_url()),
+        "meta": _("Led by %(acronym)s") % {"acronym": initiative.lead_agency.acronym},
+        "note": "",
+    }
 
 
 # -- building ----------------------------------------------------------------------------
@@ -674,4 +707,4 @@ def _gaps(covering, today, priority_ids=()):
     return gaps, regions
 
 
-__all__ = ["OTHERS_CAP", "Digest", "build_digest", "priority_name"]
+__all__ = ["OTHERS_CAP", "Digest", "attention_groups", "build_digest", "priority_name"]
