@@ -118,8 +118,9 @@ def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alic
         assert response.status_code == 200 and one_h1(response)
         html = response.content.decode()
         assert delivery.subject in html
-        # The stored email sits in a sandboxed iframe, attribute-escaped.
-        assert 'sandbox=""' in html
+        # The stored email sits in a sandboxed iframe, attribute-escaped; a click on one of
+        # its links may take the whole window there, nothing else.
+        assert 'sandbox="allow-top-navigation-by-user-activation"' in html
         assert 'srcdoc="&lt;html&gt;&lt;body&gt;&lt;h1&gt;Digest' in html
         assert "&quot;quoted&quot;" in html
         assert "Digest in plain text" in html
@@ -147,7 +148,9 @@ def test_preview_renders_without_sending(client, harry, ilo, iom, mailoutbox):
     html = response.content.decode()
     assert "2026-W48" in html and "IOM new this week" in html
     assert "GMG weekly: 1 pair to review — 23–29 November 2026" in html
-    assert 'sandbox=""' in html and "would be empty" not in html
+    assert 'sandbox="allow-top-navigation-by-user-activation"' in html
+    assert "would be empty" not in html
+    assert "&lt;base target=&quot;_top&quot;&gt;" in html
     assert mailoutbox == [] and not DigestDelivery.objects.exists()
 
 
