@@ -169,11 +169,13 @@ class Digest:
                     {
                         "title": initiative.title,
                         "url": absolute(initiative.get_absolute_url()),
-                        "meta": _("Led by %(acronym)s, %(status)s")
-                        % {
-                            "acronym": initiative.lead_agency.acronym,
-                            "status": initiative.get_status_display().lower(),
-                        },
+                        "meta": " · ".join(
+                            [
+                                _("Led by %(acronym)s")
+                                % {"acronym": initiative.lead_agency.acronym},
+                                initiative.get_status_display(),
+                            ]
+                        ),
                         "note": note,
                     }
                     for initiative, note in self.initiatives
@@ -229,12 +231,19 @@ class Digest:
             }
         else:
             preheader = _("Nothing needs your attention this week.")
-        if self.total("others"):
+        others = self.total("others")
+        if others and agency:
             preheader += " " + ngettext(
                 "%(count)s piece of other agencies' work.",
                 "%(count)s pieces of other agencies' work.",
-                self.total("others"),
-            ) % {"count": self.total("others")}
+                others,
+            ) % {"count": others}
+        elif others:
+            preheader += " " + ngettext(
+                "%(count)s activity started or changed.",
+                "%(count)s activities started or changed.",
+                others,
+            ) % {"count": others}
         return {
             "digest": self,
             "recipient": user,
@@ -261,18 +270,19 @@ class Digest:
         if not self.gaps:
             return ""
 
-        def named(things, name):
+        def named(things, name, separator):
             shown = [name(t) for t in things[:GAP_NAMES]]
             if len(things) > GAP_NAMES:
                 shown.append(
                     ngettext("%(count)s other", "%(count)s others", len(things) - GAP_NAMES)
                     % {"count": len(things) - GAP_NAMES}
                 )
-            return ", ".join(shown)
+            return separator.join(shown)
 
         return _("No agency has live work under %(priorities)s in %(regions)s.") % {
-            "priorities": named(self.gaps, priority_name),
-            "regions": named(self.gap_regions, str),
+            # Priority names have commas of their own.
+            "priorities": named(self.gaps, priority_name, "; "),
+            "regions": named(self.gap_regions, str, ", "),
         }
 
     @staticmethod

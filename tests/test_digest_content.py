@@ -315,7 +315,7 @@ def test_initiative_news_and_milestones(harry, iom, ilo):
     assert set(notes) == {"Fair recruitment", "Returns study"}
     assert notes["Fair recruitment"] == "Updated this week."
     section = next(s for s in digest.context()["sections"] if s["key"] == "initiatives")
-    assert section["items"][0]["meta"] == "Led by ILO, active"
+    assert section["items"][0]["meta"] == "Led by ILO · Active"
     assert "15 December 2026" in notes["Returns study"]
 
 
@@ -422,8 +422,8 @@ def test_gaps_line_names_priorities_missing_in_the_sub_regions(harry, iom, ilo, 
     line = digest.context()["gaps_line"]
     gaps = len(codes)
     assert line == (
-        "No agency has live work under Information exchange, synergies, no duplication (a), "
-        f"Human and labour rights of migrants (d), {gaps - 2} others in Sub-Saharan Africa."
+        "No agency has live work under Information exchange, synergies, no duplication (a); "
+        f"Human and labour rights of migrants (d); {gaps - 2} others in Sub-Saharan Africa."
     )
     assert "\n" not in line and words(line) < 30
 
@@ -434,7 +434,7 @@ def test_gaps_the_agency_worked_on_come_first(harry, iom, ilo, iom_base):
     digest = build_digest(harry, YEAR, WEEK)
     assert digest.gaps[0].code == "k"
     assert digest.context()["gaps_line"].startswith(
-        "No agency has live work under Support to States and regional processes (k), "
+        "No agency has live work under Support to States and regional processes (k); "
     )
 
 
@@ -483,6 +483,10 @@ def test_secretariat_gets_the_portal_wide_version(sam, iom, ilo, iom_base):
     assert digest.own == {} and digest.gaps == []
     subject, text, html = _render(digest)
     assert subject.startswith("GMG weekly: 1 decision due, 2 pairs to review — ")
+    assert digest.context()["preheader"] == (
+        "Needs your attention: 1 decision due, 2 pairs to review. "
+        "2 activities started or changed."
+    )
     assert "Portal-wide" in html and "Decisions due" in text
 
 
