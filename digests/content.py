@@ -31,7 +31,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -484,29 +484,34 @@ def _ranked_for(agency, candidates, priority_ids, country_ids, region_ids):
     (named countries and covering regions, at most 3 counted) and OVERLAP_WEIGHT times the best
     overlap score between it and one of the agency's own activities (pairs judged not related
     left out). Each term is a correlated subquery on an indexed table, evaluated only for the
-    week's candidates.
+    week's candidates; the agency's own activities are read once (a hashed subplan). Only
+    the score is selected: the counts serve the order alone.
     """
-    pairs = OverlapFlag.objects.filter(
-        Q(activity_a=OuterRef("pk"), activity_b__agency=agency)
-        | Q(activity_b=OuterRef("pk"), activity_a__agency=agency)
-    ).exclude(status=OverlapFlag.Status.NOT_RELATED)
-    places = _count_of(
+    mine = Activity.objects.filter(agency=agency).values("pk")
+    flags = OverlapFlag.objects.exclude(status=OverlapFlag.Status.NOT_RELATED).order_by("-score")
+
+    def best(flags):
+        return Coalesce(Subquery(flags.values("score")[:1]), Value(0.0))
+
+    shared_places = _count_of(
         ActivityCountry.objects.filter(activity_id=OuterRef("pk"), country_id__in=country_ids)
     ) + _count_of(
         ActivityRegion.objects.filter(activity_id=OuterRef("pk"), region_id__in=region_ids)
     )
+    shared_priorities = _count_of(
+        ActivityPriority.objects.filter(activity_id=OuterRef("pk"), priority_id__in=priority_ids)
+    )
     return candidates.annotate(
-        shared_priorities=_count_of(
-            ActivityPriority.objects.filter(
-                activity_id=OuterRef("pk"), priority_id__in=priority_ids
-            )
+        # A pair is stored once, either way round: the agency's activity on either side.
+        best_score=Greatest(
+            best(flags.filter(activity_a=OuterRef("pk"), activity_b__in=mine)),
+            best(flags.filter(activity_b=OuterRef("pk"), activity_a__in=mine)),
         ),
-        shared_places=places,
-        best_score=Subquery(pairs.order_by("-score").values("score")[:1]),
+    ).alias(
         relevance=ExpressionWrapper(
-            F("shared_priorities")
-            + Least(F("shared_places"), Value(3))
-            + Value(float(OVERLAP_WEIGHT)) * Coalesce(F("best_score"), Value(0.0)),
+            shared_priorities
+            + Least(shared_places, Value(3))
+            + Value(float(OVERLAP_WEIGHT)) * F("best_score"),
             output_field=FloatField(),
         ),
     )
