@@ -385,18 +385,6 @@ def attention_groups(attention, *, absolute=str, this_week=True):
             pairs(attention.confirmed, decided=True),
             flag_list_url(status=OverlapFlag.Status.CONFIRMED),
         ),
-        # Complementary or not related: nothing to act on, so a count and a link.
-        {
-            "key": "decisions",
-            "title": _("Other decisions"),
-            "line": decisions_line % {"count": decisions},
-            "items": [],
-            "total": decisions,
-            "more": 0,
-            "more_url": flag_list_url(),
-        }
-        if decisions
-        else None,
         _group(
             attention,
             "overdue",
@@ -422,6 +410,18 @@ def attention_groups(attention, *, absolute=str, this_week=True):
             + "?"
             + urlencode({"status": JointInitiative.Status.PROPOSED}),
         ),
+        # Complementary or not related: nothing to act on, so a count and a link, last.
+        {
+            "key": "decisions",
+            "title": _("Other decisions"),
+            "line": decisions_line % {"count": decisions},
+            "items": [],
+            "total": decisions,
+            "more": 0,
+            "more_url": flag_list_url(),
+        }
+        if decisions
+        else None,
     ]
     return [g for g in groups if g]
 

@@ -279,7 +279,7 @@ def test_decisions_and_proposed_initiatives_need_attention(harry, sam, iom, ilo,
     assert digest.attention.open_pairs == [open_flag]
     assert digest.attention.initiatives == [proposed]
     groups = {g["key"]: g for g in digest.context()["attention"]}
-    assert list(groups) == ["decisions", "open_pairs", "initiatives"]
+    assert list(groups) == ["open_pairs", "initiatives", "decisions"]
     # Nothing to act on in a complementary pair: a count and a link, not a list.
     assert groups["decisions"]["line"] == (
         "Also decided this week: 1 pair complementary or not related."
@@ -484,8 +484,7 @@ def test_secretariat_gets_the_portal_wide_version(sam, iom, ilo, iom_base):
     subject, text, html = _render(digest)
     assert subject.startswith("GMG weekly: 1 decision due, 2 pairs to review — ")
     assert digest.context()["preheader"] == (
-        "Needs your attention: 1 decision due, 2 pairs to review. "
-        "2 activities started or changed."
+        "Needs your attention: 1 decision due, 2 pairs to review. 2 activities started or changed."
     )
     assert "Portal-wide" in html and "Decisions due" in text
 
