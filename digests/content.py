@@ -56,6 +56,8 @@ SOON_DAYS = 30
 STALE_DAYS = 183  # about six months
 # Other agencies' work that ended longer ago than this is history, not news.
 FINISHED_DAYS = 90
+# Priorities named on an item of other agencies' work (names are long; the rest counted).
+ITEM_PRIORITIES = 1
 # Gap priorities and regions named in the one gap line.
 GAP_NAMES = 2
 # Words of an activity title in a pair ("IOM “…” ↔ ILO “…”") and of a decision note.
@@ -305,8 +307,9 @@ class Digest:
             for p in activity.priorities.all()
             if not self.priority_ids or p.pk in self.priority_ids
         ]
-        if len(priorities) > 2:
-            priorities = priorities[:2] + [_("%(count)s more") % {"count": len(priorities) - 2}]
+        if len(priorities) > ITEM_PRIORITIES:
+            rest = len(priorities) - ITEM_PRIORITIES
+            priorities = priorities[:ITEM_PRIORITIES] + [_("%(count)s more") % {"count": rest}]
         if priorities:
             # Priority names have commas of their own.
             meta.append("; ".join(priorities))
