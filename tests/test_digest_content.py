@@ -587,10 +587,10 @@ def test_fixed_number_of_queries_whatever_the_size(
     user = request.getfixturevalue(who)
     user = type(user).objects.select_related("agency").get(pk=user.pk)
 
-    def count():
-        from django.db import connection
-        from django.test.utils import CaptureQueriesContext
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
+    def count():
         with CaptureQueriesContext(connection) as queries:
             digest = build_digest(user, YEAR, WEEK)
         return len(queries), digest
@@ -598,8 +598,10 @@ def test_fixed_number_of_queries_whatever_the_size(
     _populate(iom, ilo, sam, 2)
     small, digest = count()
     assert not digest.is_empty
-    # The head's digest: 14 queries; the secretariat's: 9 (no footprint, gaps or own lines).
-    assert small == (14 if who == "harry" else 9)
+    # The head's digest: 14 queries; the secretariat's: 9 (no footprint, gaps or own lines);
+    # and on PostgreSQL the SET LOCAL that turns JIT off, inside a savepoint in a test.
+    extra = 3 if connection.vendor == "postgresql" else 0
+    assert small == (14 if who == "harry" else 9) + extra
     _populate(iom, ilo, sam, 30)  # past every cap
     with django_assert_num_queries(small):
         digest = build_digest(user, YEAR, WEEK)
