@@ -599,7 +599,7 @@ def test_fixed_number_of_queries_whatever_the_size(
     small, digest = count()
     assert not digest.is_empty
     # The head's digest: 14 queries; the secretariat's: 9 (no footprint, gaps or own lines);
-    # and on PostgreSQL the SET LOCAL that turns JIT off, inside a savepoint in a test.
+    # on PostgreSQL 3 more: the SET LOCAL that turns JIT off and the transaction around it.
     extra = 3 if connection.vendor == "postgresql" else 0
     assert small == (14 if who == "harry" else 9) + extra
     _populate(iom, ilo, sam, 30)  # past every cap
