@@ -1,6 +1,6 @@
 """How long the weekly digests take to build and render (nothing is sent).
 
-    python benchmarks/digests.py [--activities 100000] [--heads 30] [--no-baseline]
+    python benchmarks/digests.py [--activities 100000] [--heads 30] [--no-baseline] [--words]
 
 Uses a fresh SQLite file under /tmp unless DATABASE_URL is set (then that database is
 used and its activities, flags, initiatives and benchmark people are deleted: never point
@@ -10,6 +10,11 @@ For every head: build_digest (the sections, fixed queries), digest.context() and
 subject/text/HTML render, timed together. The baseline is the same content built without
 select_related/prefetch, so each item's agency, priorities and places are read lazily
 while rendering: the N+1 the fixed-query builder avoids.
+
+--words reports how long the heads' digests are to read: the words of the plain-text part
+(whitespace-separated runs with a letter or digit, so "·" and "↔" are not words and a link
+is one; the footer included) over the heads' non-empty digests, median and max, and prints
+the median one.
 """
 
 import argparse
@@ -254,6 +259,10 @@ def populate(n_activities, n_heads, rng):
     return time.perf_counter() - t0, len(flags), len(initiatives)
 
 
+def count_words(text):
+    return len([w for w in text.split() if any(c.isalnum() for c in w)])
+
+
 def run(users, year, week, naive=False):
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
@@ -267,18 +276,20 @@ def run(users, year, week, naive=False):
         content.prefetch_related_objects = lambda *args, **kwargs: None
         FlagQuerySet.with_pair = lambda self: self
     try:
-        times, queries, items, empty = [], [], [], 0
+        times, queries, texts, empty = [], [], [], 0
         t_all = time.perf_counter()
         for user in users:
             reset_queries()
             with CaptureQueriesContext(connection) as captured:
                 t0 = time.perf_counter()
                 digest = content.build_digest(user, year, week)
-                emails.render("digest", digest.context())
+                subject, text, _html = emails.render("digest", digest.context())
                 times.append(time.perf_counter() - t0)
             queries.append(len(captured))
-            items.append(digest.item_count)
-            empty += digest.is_empty
+            if digest.is_empty:
+                empty += 1
+            else:
+                texts.append((count_words(text), subject, text))
         total = time.perf_counter() - t_all
     finally:
         content.prefetch_related_objects, FlagQuerySet.with_pair = saved
@@ -288,7 +299,8 @@ def run(users, year, week, naive=False):
         "p95": sorted(times)[max(int(round(0.95 * len(times))) - 1, 0)],
         "q_min": min(queries),
         "q_max": max(queries),
-        "items": statistics.median(items),
+        "words": statistics.median(n for n, _s, _t in texts) if texts else 0,
+        "texts": sorted(texts, key=lambda t: t[0]),
         "empty": empty,
     }
 
@@ -299,6 +311,9 @@ def main():
     parser.add_argument("--heads", type=int, default=30)
     parser.add_argument("--seed", type=int, default=48)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--words", action="store_true", help="report the words of the digests' text part"
+    )
     args = parser.parse_args()
 
     setup()
@@ -332,8 +347,21 @@ def main():
         print(
             f"{name}: {len(heads)} digests in {r['total']:.2f} s; per digest p50 "
             f"{r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms; queries per digest "
-            f"{r['q_min']}-{r['q_max']}; median items {r['items']}; empty {r['empty']}"
+            f"{r['q_min']}-{r['q_max']}; median words {r['words']}; empty {r['empty']}"
         )
+    if args.words:
+        texts = results["fixed queries"]["texts"]
+        if not texts:
+            print("words: every digest was empty")
+            return
+        counts = [n for n, _subject, _text in texts]
+        median_words, median_subject, median_text = texts[(len(texts) - 1) // 2]
+        print(
+            f"words of the text part over {len(texts)} non-empty digests: median "
+            f"{statistics.median(counts):g}, min {counts[0]}, max {counts[-1]}"
+        )
+        print(f"subject of the median digest ({median_words} words): {median_subject}")
+        print(median_text)
 
 
 if __name__ == "__main__":

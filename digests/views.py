@@ -20,6 +20,17 @@ from .forms import ArchiveFilterForm, PreferenceForm, PreviewForm, default_frequ
 from .models import DigestDelivery, DigestPreference, Frequency
 
 
+def framed(html):
+    """An email's HTML for the sandboxed iframe of our pages: its links open in the window.
+
+    Clicked in the frame, a link would load the portal inside it, which the portal refuses
+    (X-Frame-Options: DENY): the reader would be stuck. With `<base target="_top">` and the
+    sandbox's allow-top-navigation-by-user-activation, a click (only a click) takes the
+    whole window there; scripts, forms and popups stay blocked.
+    """
+    return html.replace("<head>", '<head>\n<base target="_top">', 1)
+
+
 def _preference_of(user):
     preference = DigestPreference.objects.filter(user=user).first()
     if preference is None:
@@ -86,7 +97,11 @@ def archive(request):
 @login_required
 def detail(request, pk):
     delivery = access.get_delivery_for_user(request.user, pk)
-    return render(request, "digests/detail.html", {"delivery": delivery})
+    return render(
+        request,
+        "digests/detail.html",
+        {"delivery": delivery, "framed_html": framed(delivery.html_body)},
+    )
 
 
 def _next_week_for(recipient, preference, now=None):
@@ -135,7 +150,7 @@ def preview(request):
             "digest": digest,
             "subject": subject,
             "text_body": text,
-            "html_body": html,
+            "html_body": framed(html),
             "week_label": weeks.label(year, week),
         },
     )

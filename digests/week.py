@@ -4,7 +4,9 @@ import datetime
 import re
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -46,6 +48,30 @@ def parse(text, now=None):
 
 def label(year, week):
     return f"{year}-W{week:02d}"
+
+
+def dates(year, week):
+    """The week as people say it: "23–29 November 2026", "30 November – 6 December 2026",
+    "28 December 2026 – 3 January 2027". Month names and the order of day, month and year
+    follow the active language (the formats are translatable strings)."""
+    start, end = bounds(year, week)
+    first, last = start.date(), (end - datetime.timedelta(days=1)).date()
+    full = pgettext("date format: day, month and year", "j F Y")
+    if first.year != last.year:
+        begin = date_format(first, full)
+    elif first.month != last.month:
+        begin = date_format(first, pgettext("date format: day and month", "j F"))
+    else:
+        # Translators: the days of one week within one month, e.g. "23–29 November 2026".
+        return pgettext("week within a month", "%(first_day)s–%(last_date)s") % {
+            "first_day": date_format(first, pgettext("date format: day", "j")),
+            "last_date": date_format(last, full),
+        }
+    # Translators: a week across two months or years, e.g. "30 November – 6 December 2026".
+    return pgettext("week across months", "%(first_date)s – %(last_date)s") % {
+        "first_date": begin,
+        "last_date": date_format(last, full),
+    }
 
 
 def following(year, week):

@@ -3,6 +3,7 @@
 They sit in the top layer so that every app below stays free of imports from above.
 """
 
+import datetime
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
@@ -22,6 +24,10 @@ from agencies import access as agency_access
 from agencies.models import Agency, Role, User
 from common.search import filter_words
 from common.views import paginate
+from digests import content as digest_content
+from digests import selectors as digest_selectors
+from digests import week as weeks
+from digests.attention import DECISIONS_DUE_DAYS, needs_attention
 from initiatives.models import JointInitiative
 from priorities.models import Priority
 
@@ -53,20 +59,38 @@ def admin_login(request):
 
 @login_required
 def dashboard(request):
+    """Home: what needs attention first, then what each role looks at most.
+
+    The attention list is the digest's selector over the last seven days. A head sees where
+    the agency works; staff and focal points their agency's latest activities; the
+    secretariat the review backlog and this week's digest deliveries.
+    """
     user = request.user
+    now = timezone.now()
+    agency = None if user.is_secretariat or not user.agency_id else user.agency
+    attention = needs_attention(agency, since=now - datetime.timedelta(days=7), until=now, now=now)
     activities = Activity.objects.visible_to(user).with_list_relations()
-    mine = activities.of_agency(user.agency)[:8] if user.agency_id else []
-    counts = selectors.priority_counts(agency_id=user.agency_id)
-    return render(
-        request,
-        "dashboard.html",
-        {
-            "my_activities": mine,
-            "latest": activities[:10],
-            "priority_counts": counts,
-            "can_log": activity_access.can_log_activities(user),
-        },
-    )
+    context = {
+        "attention": attention,
+        "attention_groups": digest_content.attention_groups(attention, this_week=False),
+        "latest": activities[:10],
+        "can_log": activity_access.can_log_activities(user),
+    }
+    if user.is_secretariat:
+        year, week = weeks.current(now)
+        context.update(
+            deliveries=digest_selectors.week_deliveries(year, week),
+            week_dates=weeks.dates(year, week),
+            decisions_due_days=DECISIONS_DUE_DAYS,
+            priority_counts=selectors.priority_counts(),
+        )
+    elif agency is not None and user.role == Role.HEAD:
+        context["footprint"] = digest_selectors.agency_footprint(agency)
+        context["my_activities"] = activities.of_agency(agency)[:5]
+    else:
+        context["my_activities"] = activities.of_agency(agency)[:8] if agency else []
+        context["priority_counts"] = selectors.priority_counts(agency_id=user.agency_id)
+    return render(request, "dashboard.html", context)
 
 
 @login_required

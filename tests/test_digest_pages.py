@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from digests import tokens
 from digests.models import DigestDelivery, DigestPreference, Frequency
+from overlaps.models import OverlapFlag
 
 from .factories import ActivityFactory
 
@@ -119,8 +120,9 @@ def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alic
         assert response.status_code == 200 and one_h1(response)
         html = response.content.decode()
         assert delivery.subject in html
-        # The stored email sits in a sandboxed iframe, attribute-escaped.
-        assert 'sandbox=""' in html
+        # The stored email sits in a sandboxed iframe, attribute-escaped; a click on one of
+        # its links may take the whole window there, nothing else.
+        assert 'sandbox="allow-top-navigation-by-user-activation"' in html
         assert 'srcdoc="&lt;html&gt;&lt;body&gt;&lt;h1&gt;Digest' in html
         assert "&quot;quoted&quot;" in html
         assert "Digest in plain text" in html
@@ -132,15 +134,25 @@ def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alic
 # -- preview ----------------------------------------------------------------------------
 
 
+def flag_pair(iom, ilo):
+    """An open pair between IOM's new activity and ILO's: something for IOM's head to review."""
+    a = ActivityFactory(agency=iom, title="IOM new this week")
+    b = ActivityFactory(agency=ilo, title="ILO new this week")
+    return OverlapFlag.objects.create(activity_a=a, activity_b=b, score=0.8)
+
+
 @time_machine.travel(BEFORE_SEND, tick=False)
 def test_preview_renders_without_sending(client, harry, ilo, iom, mailoutbox):
-    ActivityFactory(agency=iom, title="IOM new this week")
+    flag_pair(iom, ilo)
     client.force_login(harry)
     response = client.get(reverse("digests:preview"))
     assert response.status_code == 200 and one_h1(response)
     html = response.content.decode()
     assert "2026-W48" in html and "IOM new this week" in html
-    assert 'sandbox=""' in html and "would be empty" not in html
+    assert "GMG weekly: 1 pair to review — 23–29 November 2026" in html
+    assert 'sandbox="allow-top-navigation-by-user-activation"' in html
+    assert "would be empty" not in html
+    assert "&lt;base target=&quot;_top&quot;&gt;" in html
     assert mailoutbox == [] and not DigestDelivery.objects.exists()
 
 
@@ -153,8 +165,8 @@ def test_preview_says_when_it_would_be_empty(client, bob):
 
 
 @time_machine.travel(BEFORE_SEND, tick=False)
-def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, iom):
-    ActivityFactory(agency=iom, title="IOM new this week")
+def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, iom, ilo):
+    flag_pair(iom, ilo)
     client.force_login(sam)
     response = client.get(reverse("digests:preview"), {"recipient": harry.pk})
     assert response.context["recipient"] == harry

@@ -51,3 +51,23 @@ def test_tampered_unsubscribe_token_reads_as_nobody(alice):
     assert tokens.read(token) == alice.pk
     assert tokens.read(token[:-2] + "xx") is None
     assert tokens.read("garbage") is None
+
+
+@pytest.mark.parametrize(
+    "year,number,expected",
+    [
+        (2026, 48, "23–29 November 2026"),
+        (2026, 49, "30 November – 6 December 2026"),
+        (2026, 53, "28 December 2026 – 3 January 2027"),
+        (2027, 1, "4–10 January 2027"),
+    ],
+)
+def test_a_week_reads_as_dates(year, number, expected):
+    assert week.dates(year, number) == expected
+
+
+def test_week_dates_follow_the_language():
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert week.dates(2026, 49) == "30 novembre – 6 décembre 2026"

@@ -36,6 +36,6 @@ def test_a_subject_is_plain_text_not_html():
     # A subject is never HTML: "&" must reach the inbox as "&", not "&amp;".
     subject = render_to_string(
         "emails/digest_subject.txt",
-        {"agency": {"acronym": "R&D <Unit>"}, "week_label": "2026-W48", "item_count": 2},
+        {"summary": "1 pair <to> review & more", "week_dates": "23–29 November 2026"},
     )
-    assert "R&D <Unit>" in subject
+    assert "1 pair <to> review & more" in subject

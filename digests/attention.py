@@ -1,0 +1,120 @@
+"""What needs a person's attention: one selector for the digest and the home pages.
+
+`needs_attention` is the one computation behind the digest's first block and the home pages'
+"Needs your attention" list, so the email and the portal never disagree. It runs a fixed
+number of queries (each list is its first few rows plus, through a window count, its total),
+whatever the number of rows.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Window
+from django.utils import timezone
+from django.utils.translation import ngettext
+
+from initiatives.models import JointInitiative
+from overlaps.models import OverlapFlag
+
+# Rows shown per attention list; the rest is a count and a link.
+ATTENTION_CAP = 3
+# An open pair older than this is a decision due (the secretariat's backlog).
+DECISIONS_DUE_DAYS = 14
+
+InitiativeAgency = JointInitiative.participating_agencies.through
+
+
+def first_rows(queryset, order, cap=ATTENTION_CAP):
+    """The first `cap` rows and how many there are in all, in one query (a window count)."""
+    rows = list(queryset.annotate(_total=Window(Count("pk"))).order_by(*order)[:cap])
+    return rows, (rows[0]._total if rows else 0)
+
+
+@dataclass
+class Attention:
+    """What a person should act on, for one agency or (agency None) portal-wide."""
+
+    agency: object = None
+    confirmed: list = field(default_factory=list)  # duplications confirmed in the period
+    decisions: list = field(default_factory=list)  # the other decisions of the period
+    open_pairs: list = field(default_factory=list)  # highest score first
+    overdue: list = field(default_factory=list)  # open pairs waiting too long (portal-wide)
+    initiatives: list = field(default_factory=list)  # awaiting the agency's answer
+    totals: dict = field(default_factory=dict)
+
+    LISTS = ("confirmed", "decisions", "open_pairs", "overdue", "initiatives")
+
+    def total(self, name):
+        return self.totals.get(name, len(getattr(self, name)))
+
+    def more(self, name):
+        return max(self.total(name) - len(getattr(self, name)), 0)
+
+    @property
+    def is_empty(self):
+        return not any(self.total(name) for name in self.LISTS)
+
+    def summary(self):
+        """Short phrases for a subject line, most pressing first: ["1 confirmed duplication"]."""
+        phrases = []
+
+        def add(name, singular, plural):
+            count = self.total(name)
+            if count:
+                phrases.append(ngettext(singular, plural, count) % {"count": count})
+
+        add("confirmed", "%(count)s confirmed duplication", "%(count)s confirmed duplications")
+        add("overdue", "%(count)s decision due", "%(count)s decisions due")
+        add("open_pairs", "%(count)s pair to review", "%(count)s pairs to review")
+        add(
+            "initiatives",
+            "%(count)s initiative awaiting your answer",
+            "%(count)s initiatives awaiting your answer",
+        )
+        add("decisions", "%(count)s other decision", "%(count)s other decisions")
+        return phrases
+
+
+def awaiting_answer(agency):
+    """Joint initiatives waiting for `agency` to answer.
+
+    For now: the proposed ones it leads or takes part in. The joint-initiative lifecycle
+    (its own issue) will record each agency's answer; this is the one place to narrow then.
+    """
+    involved = Q(lead_agency=agency) | Q(
+        pk__in=InitiativeAgency.objects.filter(agency_id=agency.pk).values("jointinitiative_id")
+    )
+    return JointInitiative.objects.filter(involved, status=JointInitiative.Status.PROPOSED)
+
+
+def needs_attention(agency, *, since, until, now=None):
+    """What needs attention for `agency` (None: the secretariat, portal-wide).
+
+    Decisions are those taken in [since, until): the digest passes its ISO week, the home
+    page the last seven days. Open pairs and initiatives are as they stand. 4 queries.
+    """
+    now = now or timezone.now()
+    out = Attention(agency=agency)
+    flags = OverlapFlag.objects.with_pair()
+    if agency is not None:
+        flags = flags.involving_agency(agency)
+    decided = flags.decided().filter(decided_at__gte=since, decided_at__lt=until)
+    recent = ("-decided_at", "pk")
+    confirmed = OverlapFlag.Status.CONFIRMED
+    out.confirmed, out.totals["confirmed"] = first_rows(decided.filter(status=confirmed), recent)
+    out.decisions, out.totals["decisions"] = first_rows(decided.exclude(status=confirmed), recent)
+    out.open_pairs, out.totals["open_pairs"] = first_rows(flags.open(), ("-score", "pk"))
+    if agency is None:
+        # Initiatives wait for agencies, not for the secretariat; its backlog is its own.
+        due = now - datetime.timedelta(days=DECISIONS_DUE_DAYS)
+        out.overdue, out.totals["overdue"] = first_rows(
+            flags.open().filter(created_at__lt=due), ("created_at", "pk")
+        )
+    else:
+        out.initiatives, out.totals["initiatives"] = first_rows(
+            awaiting_answer(agency).select_related("lead_agency"), ("-updated_at", "pk")
+        )
+    return out
+
+
+__all__ = ["ATTENTION_CAP", "DECISIONS_DUE_DAYS", "Attention", "awaiting_answer", "needs_attention"]
