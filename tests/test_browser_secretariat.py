@@ -1,8 +1,8 @@
 """In headless Chromium, the secretariat's journey: decide a flagged pair, make it a joint
-initiative (a second submit finds the first one), and both agencies' focal points are told."""
+initiative (a second submit finds the first one), and both agencies' focal points are told
+by email, received by a real SMTP listener."""
 
 import pytest
-from django.core import mail
 from playwright.sync_api import expect
 
 from agencies.models import Role
@@ -11,6 +11,7 @@ from overlaps.models import OverlapFlag
 
 from .factories import UserFactory
 from .test_browser import sign_in
+from .test_digest_delivery import smtp, smtp_server  # noqa: F401 - fixtures
 from .test_overlap_flow import ILO_TEXT, IOM_TEXT, log
 
 pytestmark = [
@@ -35,7 +36,14 @@ def ivo(ilo):
 
 
 def test_secretariat_decides_makes_one_joint_initiative_and_focal_points_hear_of_it(
-    page, live_server, flagged, sam, fiona, ivo, password
+    page,
+    live_server,
+    flagged,
+    sam,
+    fiona,
+    ivo,
+    password,
+    smtp,  # noqa: F811 - the fixture
 ):
     sign_in(page, live_server, sam.email, password)
     page.get_by_role("navigation", name="Main").get_by_role(
@@ -58,12 +66,15 @@ def test_secretariat_decides_makes_one_joint_initiative_and_focal_points_hear_of
     assert (flag.status, flag.decided_by) == (OverlapFlag.Status.CONFIRMED, sam)
 
     # Both agencies' focal points were told, not the person who decided.
-    decision_mail = [m for m in mail.outbox if m.subject.startswith("Decided:")]
-    assert sorted(address for m in decision_mail for address in m.to) == [
+    decision_mail = [
+        (rcpts, m) for rcpts, m in smtp.messages if str(m["Subject"]).strip().startswith("Decided:")
+    ]
+    assert sorted(address for rcpts, _m in decision_mail for address in rcpts) == [
         "fiona@iom.example",
         "ivo@ilo.example",
     ]
-    assert "Same returnees, same counties" in decision_mail[0].body
+    body = decision_mail[0][1].get_body(preferencelist=("plain",)).get_content()
+    assert "Same returnees, same counties" in body
 
     # The same pair page, open in a second tab since before the first click.
     second = page.context.new_page()
