@@ -1,6 +1,6 @@
 """Who is told about a pair's decision, comment or joint initiative, and what the email says.
 
-Pure reads: `services.notify_pair_event` sends. The people of a pair are the focal points of
+Pure reads: `review.notify_pair_event` sends. The people of a pair are the focal points of
 both agencies and the contacts named on both activities (`contact_email`); the person who
 acted is not told what they just did, and those who chose "in my digest only" are left to
 their digest (`PairEvent.objects.for_digest`).

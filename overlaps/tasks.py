@@ -3,7 +3,7 @@
 from celery import chord, shared_task
 from django.conf import settings
 
-from . import calibration, engine, services
+from . import calibration, engine, review, services
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -24,7 +24,7 @@ def notify_pair_event(self, event_id):
     Published through the outbox when the change commits. Each address has its own row,
     claimed before sending: a task delivered twice, or retried, sends nothing twice.
     """
-    counts = services.notify_pair_event(event_id)
+    counts = review.notify_pair_event(event_id)
     if counts["retry"]:
         raise self.retry(countdown=NOTIFY_RETRY_DELAY * 2**self.request.retries)
     return counts

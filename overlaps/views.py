@@ -16,7 +16,7 @@ from activities.models import Activity
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
 
-from . import access, drafts, reasons, services
+from . import access, drafts, reasons, review
 from .exports import write_flags_csv
 from .filters import TABS, FlagFilter
 from .forms import CommentForm, DecisionForm, InitiativeForm, PairNotificationsForm
@@ -129,7 +129,7 @@ def _render_detail(request, flag, decision_form=None, comment_form=None, status=
             "can_comment": can_comment,
             "pair_initiative": flag.initiative or shared_initiative,
             "can_make_initiative": can_review
-            and services.can_become_initiative(flag)
+            and review.can_become_initiative(flag)
             and shared_initiative is None,
             # Its own ids: the decision form on the same page has a "version" too.
             "initiative_form": InitiativeForm(flag=flag, auto_id="initiative_%s"),
@@ -174,14 +174,14 @@ def flag_decide(request, pk):
     form = DecisionForm(request.POST, flag=flag)
     if form.is_valid():
         try:
-            flag = services.decide(
+            flag = review.decide(
                 flag,
                 by=request.user,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
                 expected_version=form.cleaned_data["version"],
             )
-        except services.StaleFlagError:
+        except review.StaleFlagError:
             # Read again: the page shows what changed (a 404 if a re-scan removed the pair).
             flag = access.get_flag_for_user(request.user, pk, write=True)
             form = _stale_decision_form(request, flag)
@@ -205,8 +205,8 @@ def flag_comment(request, pk):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.comment(flag, by=request.user, text=form.cleaned_data["text"])
-        except services.StaleFlagError:
+            review.comment(flag, by=request.user, text=form.cleaned_data["text"])
+        except review.StaleFlagError:
             raise Http404 from None  # a re-scan removed the pair since the page was loaded
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -226,10 +226,10 @@ def flag_initiative(request, pk):
             messages.error(request, message)
         return redirect(flag)
     try:
-        initiative, created = services.initiative_from_flag(
+        initiative, created = review.initiative_from_flag(
             flag, by=request.user, expected_version=form.cleaned_data["version"]
         )
-    except services.StaleFlagError:
+    except review.StaleFlagError:
         access.get_flag_for_user(request.user, pk, write=True)  # 404 if a re-scan removed it
         messages.error(
             request,
@@ -272,7 +272,7 @@ def notification_settings(request):
     if request.method == "POST":
         form = PairNotificationsForm(request.POST)
         if form.is_valid():
-            services.pair_notifications_set(request.user, form.cleaned_data["pair_notifications"])
+            review.pair_notifications_set(request.user, form.cleaned_data["pair_notifications"])
             messages.success(request, _("Your choice for news about pairs was saved."))
             return redirect(next_url or "overlaps:notification-settings")
     else:

@@ -214,21 +214,21 @@ def test_deleting_needs_the_box_ticked(client, sam, initiative):
 def test_deleting_the_initiative_of_a_pair_lets_the_pair_have_a_new_one(
     client, sam, fiona, iom, unhcr
 ):
-    from overlaps import services as overlap_services
+    from overlaps import review as overlap_review
 
     a = ActivityFactory(agency=iom)
     b = ActivityFactory(agency=unhcr)
     first, second = sorted((a, b), key=lambda activity: activity.pk)
     flag = OverlapFlag.objects.create(activity_a=first, activity_b=second, score=0.8, reasons={})
-    flag = overlap_services.decide(flag, by=sam, status=OverlapFlag.Status.CONFIRMED)
-    made, created = overlap_services.initiative_from_flag(flag, by=sam)
+    flag = overlap_review.decide(flag, by=sam, status=OverlapFlag.Status.CONFIRMED)
+    made, created = overlap_review.initiative_from_flag(flag, by=sam)
     assert created
     client.force_login(fiona)
     assert client.post(delete_url(made), {"confirm": "on"}).status_code == 302
     flag.refresh_from_db()
     assert flag.initiative is None
 
-    again, created = overlap_services.initiative_from_flag(flag, by=sam)
+    again, created = overlap_review.initiative_from_flag(flag, by=sam)
     assert created and again.pk != made.pk
 
 

@@ -12,7 +12,7 @@ from django.db import connection, connections
 
 from agencies.models import Role
 from initiatives.models import JointInitiative
-from overlaps import services
+from overlaps import review, services
 from overlaps.models import FlagComment, OverlapFlag
 
 from .factories import ActivityFactory, UserFactory
@@ -76,7 +76,7 @@ def test_of_many_people_deciding_one_pair_at_once_exactly_one_wins(flag, secreta
     ]
 
     def deciding(n):
-        return lambda: services.decide(
+        return lambda: review.decide(
             flag,
             by=secretariat[n],
             status=decisions[n % 3],
@@ -89,7 +89,7 @@ def test_of_many_people_deciding_one_pair_at_once_exactly_one_wins(flag, secreta
     winners = [n for n, outcome in enumerate(outcomes) if isinstance(outcome, OverlapFlag)]
     assert len(winners) == 1, outcomes
     assert all(
-        isinstance(outcome, services.StaleFlagError)
+        isinstance(outcome, review.StaleFlagError)
         for n, outcome in enumerate(outcomes)
         if n != winners[0]
     ), outcomes
@@ -102,11 +102,11 @@ def test_of_many_people_deciding_one_pair_at_once_exactly_one_wins(flag, secreta
 
 def creating_at_once(flag, secretariat):
     """Every member clicks "Create joint initiative" on the same page at the same moment."""
-    flag = services.decide(flag, by=secretariat[0], status=OverlapFlag.Status.CONFIRMED)
+    flag = review.decide(flag, by=secretariat[0], status=OverlapFlag.Status.CONFIRMED)
     loaded = flag.version
     return run_together(
         [
-            lambda n=n: services.initiative_from_flag(
+            lambda n=n: review.initiative_from_flag(
                 flag, by=secretariat[n], expected_version=loaded
             )
             for n in range(THREADS)
@@ -137,22 +137,22 @@ def test_the_database_keeps_one_initiative_per_pair_even_without_the_row_lock(
     def read_without_locking(flag, expected_version):
         return OverlapFlag.objects.get(pk=flag.pk)
 
-    flag = services.decide(flag, by=secretariat[0], status=OverlapFlag.Status.CONFIRMED)
-    monkeypatch.setattr(services, "_lock", read_without_locking)
+    flag = review.decide(flag, by=secretariat[0], status=OverlapFlag.Status.CONFIRMED)
+    monkeypatch.setattr(review, "_lock", read_without_locking)
     started = threading.Barrier(THREADS)
-    real_create = services.initiative_services.initiative_create
+    real_create = review.initiative_services.initiative_create
 
     def create_after_everyone_has_read(**fields):
         started.wait(timeout=30)  # every request has read the empty link by now
         return real_create(**fields)
 
     monkeypatch.setattr(
-        services.initiative_services, "initiative_create", create_after_everyone_has_read
+        review.initiative_services, "initiative_create", create_after_everyone_has_read
     )
     loaded = flag.version
     outcomes = run_together(
         [
-            lambda n=n: services.initiative_from_flag(
+            lambda n=n: review.initiative_from_flag(
                 flag, by=secretariat[n], expected_version=loaded
             )
             for n in range(THREADS)
@@ -181,7 +181,7 @@ def test_one_initiative_is_the_source_of_one_pair_at_most(flag, iom, ilo):
 def test_the_same_comment_sent_many_times_at_once_is_added_once(flag, secretariat):
     outcomes = run_together(
         [
-            lambda: services.comment(flag, by=secretariat[0], text="Ask IOM first.")
+            lambda: review.comment(flag, by=secretariat[0], text="Ask IOM first.")
             for _ in range(THREADS)
         ]
     )
@@ -209,7 +209,7 @@ def test_a_decision_taken_while_a_rescan_runs_is_not_lost(flag, secretariat, mon
 
     def decide_meanwhile():
         try:
-            outcome["flag"] = services.decide(
+            outcome["flag"] = review.decide(
                 flag, by=secretariat[0], status="not_related", expected_version=loaded
             )
         except Exception as exc:  # noqa: BLE001 - asserted below

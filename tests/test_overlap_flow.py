@@ -9,7 +9,7 @@ from django.core.management import call_command
 from activities import services as activity_services
 from activities.models import Activity
 from geo.models import Country
-from overlaps import services
+from overlaps import review, services
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
@@ -69,7 +69,7 @@ def test_a_decision_survives_rescans_until_a_material_change(
     pair, sam, alice, django_capture_on_commit_callbacks
 ):
     flag = OverlapFlag.objects.get()
-    services.decide(flag, by=sam, status=OverlapFlag.Status.NOT_RELATED, note="Different scope")
+    review.decide(flag, by=sam, status=OverlapFlag.Status.NOT_RELATED, note="Different scope")
     services.full_scan()
     flag.refresh_from_db()
     assert flag.status == OverlapFlag.Status.NOT_RELATED
@@ -94,7 +94,7 @@ def test_a_rescan_that_reopens_a_pair_makes_decisions_loaded_before_it_stale(
     pair, sam, alice, django_capture_on_commit_callbacks
 ):
     flag = OverlapFlag.objects.get()
-    decided = services.decide(
+    decided = review.decide(
         flag, by=sam, status=OverlapFlag.Status.NOT_RELATED, expected_version=flag.version
     )
     assert decided.version == flag.version + 1
@@ -108,8 +108,8 @@ def test_a_rescan_that_reopens_a_pair_makes_decisions_loaded_before_it_stale(
     reopened = OverlapFlag.objects.get()
     assert reopened.status == OverlapFlag.Status.OPEN
     assert reopened.version > decided.version
-    with pytest.raises(services.StaleFlagError):
-        services.decide(
+    with pytest.raises(review.StaleFlagError):
+        review.decide(
             flag, by=sam, status=OverlapFlag.Status.CONFIRMED, expected_version=decided.version
         )
     assert OverlapFlag.objects.get().status == OverlapFlag.Status.OPEN
@@ -124,8 +124,8 @@ def test_a_pair_that_becomes_joint_work_makes_open_decision_forms_stale(
     joint = OverlapFlag.objects.get()
     assert joint.status == OverlapFlag.Status.JOINT
     assert joint.version == flag.version + 1
-    with pytest.raises(services.StaleFlagError):
-        services.initiative_from_flag(flag, by=sam, expected_version=flag.version)
+    with pytest.raises(review.StaleFlagError):
+        review.initiative_from_flag(flag, by=sam, expected_version=flag.version)
 
 
 def test_partners_are_joint_work_not_duplication(
@@ -138,8 +138,8 @@ def test_partners_are_joint_work_not_duplication(
 
 
 def test_confirmed_pair_becomes_a_joint_initiative(pair, sam, iom, ilo):
-    flag = services.decide(OverlapFlag.objects.get(), by=sam, status=OverlapFlag.Status.CONFIRMED)
-    initiative, created = services.initiative_from_flag(flag, by=sam)
+    flag = review.decide(OverlapFlag.objects.get(), by=sam, status=OverlapFlag.Status.CONFIRMED)
+    initiative, created = review.initiative_from_flag(flag, by=sam)
     assert created
     assert initiative.lead_agency in (iom, ilo)
     assert set(initiative.participating_agencies.all()) == {iom, ilo}

@@ -10,7 +10,7 @@ from django.urls import reverse
 from activities.models import Activity
 from agencies.models import Agency, Role
 from initiatives.models import JointInitiative
-from overlaps import services
+from overlaps import review
 from overlaps.models import FlagComment, OverlapFlag
 from overlaps.templatetags.overlap_tags import mark_terms
 
@@ -141,7 +141,7 @@ def test_secretariat_sees_the_decision_form(client, sam, iom_flag):
 def test_a_pair_decided_as_duplication_or_joint_work_offers_a_joint_initiative(
     client, sam, iom_flag, status
 ):
-    services.decide(iom_flag, by=sam, status=status)
+    review.decide(iom_flag, by=sam, status=status)
     client.force_login(sam)
     content = client.get(iom_flag.get_absolute_url()).content.decode()
     assert reverse("overlaps:flag-initiative", args=[iom_flag.pk]) in content
@@ -151,7 +151,7 @@ def test_a_pair_decided_as_duplication_or_joint_work_offers_a_joint_initiative(
     "status", [OverlapFlag.Status.COMPLEMENTARY, OverlapFlag.Status.NOT_RELATED]
 )
 def test_a_pair_decided_apart_offers_no_joint_initiative(client, sam, iom_flag, status):
-    services.decide(iom_flag, by=sam, status=status)
+    review.decide(iom_flag, by=sam, status=status)
     client.force_login(sam)
     content = client.get(iom_flag.get_absolute_url()).content.decode()
     assert reverse("overlaps:flag-initiative", args=[iom_flag.pk]) not in content
@@ -405,7 +405,7 @@ def test_queue_page_links_to_the_csv(client, sam, iom_flag):
 def test_secretariat_turns_a_flag_into_a_joint_initiative(
     client, sam, iom, unhcr, iom_flag, iom_activity, unhcr_activity
 ):
-    services.decide(iom_flag, by=sam, status=OverlapFlag.Status.CONFIRMED)
+    review.decide(iom_flag, by=sam, status=OverlapFlag.Status.CONFIRMED)
     client.force_login(sam)
     response = client.post(
         reverse("overlaps:flag-initiative", args=[iom_flag.pk]),
@@ -423,7 +423,7 @@ def test_secretariat_turns_a_flag_into_a_joint_initiative(
 
 @pytest.mark.parametrize("status", [OverlapFlag.Status.CONFIRMED, OverlapFlag.Status.JOINT])
 def test_a_double_click_on_create_joint_initiative_creates_one(client, sam, iom_flag, status):
-    services.decide(iom_flag, by=sam, status=status)
+    review.decide(iom_flag, by=sam, status=status)
     client.force_login(sam)
     url = reverse("overlaps:flag-initiative", args=[iom_flag.pk])
     data = {"version": loaded_version(client, iom_flag, "initiative_form")}
@@ -444,10 +444,10 @@ def test_a_double_click_on_create_joint_initiative_creates_one(client, sam, iom_
 def test_create_joint_initiative_from_a_page_older_than_a_decision_creates_nothing(
     client, sam, sara, iom_flag
 ):
-    iom_flag = services.decide(iom_flag, by=sam, status="confirmed")
+    iom_flag = review.decide(iom_flag, by=sam, status="confirmed")
     client.force_login(sam)
     loaded = loaded_version(client, iom_flag, "initiative_form")
-    iom_flag = services.decide(iom_flag, by=sara, status="complementary", note="Not the same.")
+    iom_flag = review.decide(iom_flag, by=sara, status="complementary", note="Not the same.")
     response = client.post(
         reverse("overlaps:flag-initiative", args=[iom_flag.pk]), {"version": loaded}, follow=True
     )

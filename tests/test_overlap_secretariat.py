@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from agencies.models import Agency
 from geo.models import Country, Region
-from overlaps import reasons, services
+from overlaps import reasons, review, services
 from overlaps.engine import Score
 from overlaps.filters import FlagFilter
 from overlaps.models import OverlapFlag
@@ -66,7 +66,7 @@ def test_the_secretariat_decides_a_pair_as_joint_work(client, sam, iom, unhcr):
 
 def test_a_joint_work_decision_survives_rescans(pair, sam):
     flag = OverlapFlag.objects.get()
-    services.decide(flag, by=sam, status=Status.JOINT, note="Partners in all but name.")
+    review.decide(flag, by=sam, status=Status.JOINT, note="Partners in all but name.")
     services.full_scan()
     flag.refresh_from_db()
     assert (flag.status, flag.decided_by) == (Status.JOINT, sam)
@@ -114,8 +114,8 @@ def every_kind(sam, iom, ilo, unhcr):
         "decided_joint": make_flag(ActivityFactory(agency=ilo), ActivityFactory(agency=unhcr)),
         "confirmed": make_flag(ActivityFactory(agency=ilo), ActivityFactory(agency=unhcr)),
     }
-    services.decide(flags["decided_joint"], by=sam, status=Status.JOINT)
-    services.decide(flags["confirmed"], by=sam, status=Status.CONFIRMED)
+    review.decide(flags["decided_joint"], by=sam, status=Status.JOINT)
+    review.decide(flags["confirmed"], by=sam, status=Status.CONFIRMED)
     return flags
 
 
@@ -361,12 +361,12 @@ def test_an_undecided_pair_is_not_made_a_joint_initiative(sam, iom, unhcr):
 
     flag = make_flag(ActivityFactory(agency=iom), ActivityFactory(agency=unhcr))
     with pytest.raises(ValidationError):
-        services.initiative_from_flag(flag, by=sam, expected_version=flag.version)
+        review.initiative_from_flag(flag, by=sam, expected_version=flag.version)
     labelled = make_flag(
         ActivityFactory(agency=iom), ActivityFactory(agency=unhcr), status=Status.JOINT
     )
     with pytest.raises(ValidationError):  # a scan's label is not a decision
-        services.initiative_from_flag(labelled, by=sam, expected_version=labelled.version)
+        review.initiative_from_flag(labelled, by=sam, expected_version=labelled.version)
     assert not JointInitiative.objects.exists()
 
 
@@ -379,14 +379,14 @@ def test_activities_already_in_one_initiative_make_no_other(sam, iom, ilo, unhcr
     a = ActivityFactory(agency=iom, initiative=existing)
     b = ActivityFactory(agency=unhcr, initiative=existing)
     c = ActivityFactory(agency=ilo, initiative=existing)
-    first = services.decide(make_flag(a, b), by=sam, status=Status.JOINT)
-    second = services.decide(make_flag(a, c), by=sam, status=Status.JOINT)
+    first = review.decide(make_flag(a, b), by=sam, status=Status.JOINT)
+    second = review.decide(make_flag(a, c), by=sam, status=Status.JOINT)
 
-    assert services.initiative_from_flag(first, by=sam) == (existing, False)
+    assert review.initiative_from_flag(first, by=sam) == (existing, False)
     first.refresh_from_db()
     assert first.initiative == existing
     # An initiative is one pair's source at most; the other pair finds it all the same.
-    assert services.initiative_from_flag(second, by=sam) == (existing, False)
+    assert review.initiative_from_flag(second, by=sam) == (existing, False)
     second.refresh_from_db()
     assert second.initiative is None
     assert JointInitiative.objects.count() == 1

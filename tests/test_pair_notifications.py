@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from agencies.models import Agency, PairNotifications, Role
 from common.models import OutboxMessage
-from overlaps import services, tasks
+from overlaps import review, tasks
 from overlaps.models import OverlapFlag, PairEvent, PairNotification
 
 from .factories import ActivityFactory, UserFactory
@@ -72,7 +72,7 @@ def recipients():
 
 def deciding(flag, by, capture, **fields):
     with capture(execute=True):
-        return services.decide(flag, by=by, status=fields.pop("status", "confirmed"), **fields)
+        return review.decide(flag, by=by, status=fields.pop("status", "confirmed"), **fields)
 
 
 # Who is told
@@ -103,7 +103,7 @@ def test_a_decision_emails_both_focal_points_and_both_contacts_once_each(
 
 def test_the_person_who_comments_is_not_emailed(flag, fiona, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment(flag, by=fiona, text="We met UNHCR <b>twice</b>.")
+        review.comment(flag, by=fiona, text="We met UNHCR <b>twice</b>.")
     assert recipients() == ["carla@partner.org", "una@unhcr.example"]
     message = mail.outbox[0]
     assert "We met UNHCR <b>twice</b>." in message.body  # plain text, as typed
@@ -116,7 +116,7 @@ def test_a_contact_who_acted_is_not_emailed_whatever_the_spelling(
     flag, una, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment(flag, by=una, text="Noted.")
+        review.comment(flag, by=una, text="Noted.")
     assert recipients() == ["carla@partner.org", "fiona@iom.example"]
 
 
@@ -142,7 +142,7 @@ def test_a_joint_initiative_is_announced(flag, sam, django_capture_on_commit_cal
     flag = deciding(flag, sam, django_capture_on_commit_callbacks, status=Status.JOINT)
     del mail.outbox[:]
     with django_capture_on_commit_callbacks(execute=True):
-        initiative, created = services.initiative_from_flag(flag, by=sam)
+        initiative, created = review.initiative_from_flag(flag, by=sam)
     assert created
     assert recipients() == ["carla@partner.org", "fiona@iom.example", "una@unhcr.example"]
     assert initiative.get_absolute_url() in mail.outbox[0].body
@@ -156,7 +156,7 @@ def test_digest_only_people_are_left_to_their_digest(
 ):
     deciding(flag, sam, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.comment(flag, by=fiona, text="Agreed.")
+        review.comment(flag, by=fiona, text="Agreed.")
     assert "ulf@unhcr.example" not in recipients()
     # The hook the digest reads: what concerns Ulf and was not emailed to him.
     assert [e.kind for e in PairEvent.objects.for_digest(ulf)] == ["decision", "comment"]
@@ -201,7 +201,7 @@ def test_the_choice_page_needs_signing_in(client):
 
 
 def test_the_email_is_queued_in_the_outbox_until_the_commit(flag, sam):
-    services.decide(flag, by=sam, status="confirmed")
+    review.decide(flag, by=sam, status="confirmed")
     # Not committed yet (the test's transaction): nothing sent, the task is in the outbox.
     assert mail.outbox == []
     assert OutboxMessage.objects.filter(task="overlaps.tasks.notify_pair_event").count() == 1
@@ -223,12 +223,12 @@ def test_a_redelivered_task_sends_nothing_twice(flag, sam, django_capture_on_com
 
 
 def test_an_address_another_delivery_holds_is_left_to_it(flag, sam):
-    services.decide(flag, by=sam, status="confirmed")  # the task has not run: not committed
+    review.decide(flag, by=sam, status="confirmed")  # the task has not run: not committed
     event = PairEvent.objects.get()
     PairNotification.objects.create(
         event=event, email="fiona@iom.example", status=PairNotification.Status.SENDING
     )
-    services.notify_pair_event(event.pk)
+    review.notify_pair_event(event.pk)
     assert recipients() == ["carla@partner.org", "una@unhcr.example"]
 
 
@@ -252,9 +252,9 @@ def refusing(monkeypatch):
 
 def test_a_refused_address_is_not_retried_and_a_busy_one_is(flag, sam, refusing):
     refusing.update({"carla@partner.org": 550, "una@unhcr.example": 451})
-    services.decide(flag, by=sam, status="confirmed")
+    review.decide(flag, by=sam, status="confirmed")
     event = PairEvent.objects.get()
-    assert services.notify_pair_event(event.pk) == {"sent": 1, "failed": 1, "retry": 1}
+    assert review.notify_pair_event(event.pk) == {"sent": 1, "failed": 1, "retry": 1}
     statuses = dict(PairNotification.objects.values_list("email", "status"))
     assert statuses == {
         "carla@partner.org": "failed",
@@ -262,7 +262,7 @@ def test_a_refused_address_is_not_retried_and_a_busy_one_is(flag, sam, refusing)
         "una@unhcr.example": "pending",
     }
     refusing.clear()
-    assert services.notify_pair_event(event.pk) == {"sent": 1, "failed": 0, "retry": 0}
+    assert review.notify_pair_event(event.pk) == {"sent": 1, "failed": 0, "retry": 0}
     assert recipients() == ["fiona@iom.example", "una@unhcr.example"]
     assert PairNotification.objects.get(email="una@unhcr.example").attempts == 2
 
@@ -271,17 +271,17 @@ def test_the_task_retries_while_an_address_is_busy(flag, sam, refusing):
     from celery.exceptions import Retry
 
     refusing.update({"una@unhcr.example": 451})
-    services.decide(flag, by=sam, status="confirmed")
+    review.decide(flag, by=sam, status="confirmed")
     event = PairEvent.objects.get()
     with pytest.raises(Retry):
         tasks.notify_pair_event.run(event.pk)
 
 
 def test_an_event_whose_pair_went_away_sends_nothing(flag, sam):
-    services.decide(flag, by=sam, status="confirmed")
+    review.decide(flag, by=sam, status="confirmed")
     event_id = PairEvent.objects.get().pk
     flag.activity_a.delete()
-    assert services.notify_pair_event(event_id) == {"sent": 0, "failed": 0, "retry": 0}
+    assert review.notify_pair_event(event_id) == {"sent": 0, "failed": 0, "retry": 0}
     assert mail.outbox == []
 
 
@@ -296,7 +296,7 @@ def test_a_decision_reaches_the_focal_points_through_the_worker_by_smtp(
     settings,
 ):
     with celery_worker(REDIS_URL, settings, EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}"):
-        services.decide(flag, by=sam, status="confirmed", note="Work together.")
+        review.decide(flag, by=sam, status="confirmed", note="Work together.")
         expected = ["carla@partner.org", "fiona@iom.example", "una@unhcr.example"]
         assert wait_for(lambda: len(smtp_server.messages) >= 3), (
             "the worker sent no email",

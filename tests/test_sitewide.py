@@ -41,7 +41,7 @@ from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
 from initiatives.models import JointInitiative
-from overlaps import services as overlap_services
+from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
 
@@ -612,11 +612,11 @@ def send_every_email(w, sweep):
     # A decision and a comment on a pair email both agencies' focal points and contacts.
     decided = w["flag_decided"]
     with TestCase.captureOnCommitCallbacks(execute=True):
-        decided = overlap_services.decide(
+        decided = overlap_review.decide(
             decided, by=w[SECRETARIAT], status="joint", note=hostile("Decision note")
         )
     with TestCase.captureOnCommitCallbacks(execute=True):
-        overlap_services.comment(decided, by=w[STAFF], text=hostile("Pair comment"))
+        overlap_review.comment(decided, by=w[STAFF], text=hostile("Pair comment"))
     assert len(mail.outbox) >= 2
     sweep.emails += [("pair event", message) for message in mail.outbox]
     del mail.outbox[:]
