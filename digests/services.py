@@ -92,8 +92,9 @@ def language_for(user):
 
 
 def send_time(year, week):
-    """When the weekly beat sends this week's digest (settings.DIGEST_DAY / DIGEST_HOUR, UTC)."""
-    start, _end = weeks.bounds(year, week)
+    """When the weekly beat sends the digest of this week: in the following week, on
+    settings.DIGEST_DAY at DIGEST_HOUR UTC (see weeks.reported)."""
+    _start, start = weeks.bounds(year, week)
     day = str(getattr(settings, "DIGEST_DAY", "mon")).strip().lower()
     if day.isdigit():  # crontab numbering: 0 (and 7) is Sunday
         offset = (int(day) - 1) % 7
@@ -370,7 +371,7 @@ def sweep(now=None):
     so a missed beat heals within a day); before it, only rows already claimed are sent.
     """
     now = now or timezone.now()
-    year, week = weeks.current(now)
+    year, week = weeks.reported(now)
     release_stale(year, week, now)
     return send_week(year, week, only_claimed=now < send_time(year, week))
 

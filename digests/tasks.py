@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_weekly_digests():
-    """Queue one `send_digest` per person due this week (the current ISO week, UTC)."""
-    year, week = weeks.current()
+    """Queue one `send_digest` per person due the digest of the week just ended (UTC)."""
+    year, week = weeks.reported()
     settled = DigestDelivery.objects.for_week(year, week).exclude(
         status=DigestDelivery.Status.PENDING
     )

@@ -22,6 +22,16 @@ def current(now=None):
     return year, week
 
 
+def reported(now=None):
+    """(ISO year, ISO week) that a digest sent at `now` reports on: the last complete week.
+
+    The digest goes out at the start of a week (settings.DIGEST_DAY / DIGEST_HOUR) about the
+    week before, so that it covers seven whole days rather than the hours since Monday.
+    """
+    now = (now or timezone.now()).astimezone(datetime.UTC)
+    return current(now - datetime.timedelta(days=7))
+
+
 def bounds(year, week):
     """[start, end) of an ISO week as aware UTC datetimes (Monday 00:00 to Monday 00:00)."""
     monday = datetime.date.fromisocalendar(year, week, 1)
@@ -41,8 +51,11 @@ def parse(text, now=None):
         raise WeekError(
             _("%(year)s has no ISO week %(week)s.") % {"year": year, "week": week}
         ) from exc
-    if (year, week) > current(now):
-        raise WeekError(_("%(text)s is in the future.") % {"text": text})
+    _start, end = bounds(year, week)
+    if end > (now or timezone.now()):
+        raise WeekError(
+            _("%(text)s is not over yet: a digest reports on a whole week.") % {"text": text}
+        )
     return year, week
 
 

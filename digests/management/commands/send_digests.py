@@ -37,7 +37,7 @@ class Command(BaseCommand):
             except weeks.WeekError as exc:
                 raise CommandError(f"--week {week}: {exc}") from exc
         else:
-            year, number = weeks.current()
+            year, number = weeks.reported()
         person = None
         if recipient:
             person = User.objects.filter(email__iexact=recipient.strip()).first()
