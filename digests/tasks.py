@@ -62,5 +62,5 @@ def send_digest(self, user_id, year, week):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_pending():
-    """Daily: send what is pending this week and claim for due people with no row yet."""
+    """Daily: send what is pending of the last digest due, claim for due people with no row."""
     return services.sweep()

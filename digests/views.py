@@ -153,6 +153,7 @@ def preview(request):
             "text_body": text,
             "html_body": framed(html),
             "week_label": weeks.label(year, week),
+            "send_at": services.send_time(year, week),
         },
     )
 
