@@ -91,7 +91,7 @@ class Digest:
     end: datetime.datetime
     attention: Attention = field(default_factory=Attention)
     others: list = field(default_factory=list)  # ranked, at most OTHERS_CAP
-    # The agency's own activities, counted: changed this week, ending soon, stale.
+    # The agency's own activities, counted: changed in the week, ending soon, stale.
     own: dict = field(default_factory=dict)
     initiatives: list = field(default_factory=list)  # (initiative, note)
     gaps: list = field(default_factory=list)  # [Priority]
@@ -161,11 +161,11 @@ class Digest:
             group(
                 [self._activity_item(a, absolute) for a in self.others],
                 "others",
-                _("Other agencies' work this week") if agency else _("Work started or changed"),
+                _("Other agencies' work that week") if agency else _("Work started or changed"),
                 activity_list_url(),
                 _("Where %(acronym)s works, most relevant first.") % {"acronym": agency.acronym}
                 if agency
-                else _("Started or changed this week, latest first."),
+                else _("Started or changed that week, latest first."),
             ),
             group(
                 [
@@ -197,8 +197,8 @@ class Digest:
                 (
                     "changed",
                     ngettext(
-                        "%(count)s activity new or changed this week",
-                        "%(count)s activities new or changed this week",
+                        "%(count)s activity new or changed that week",
+                        "%(count)s activities new or changed that week",
                         own.get("changed", 0),
                     ),
                     activity_list_url(agency=agency_slug),
@@ -233,7 +233,7 @@ class Digest:
                 "summary": ", ".join(self.attention.summary())
             }
         else:
-            preheader = _("Nothing needs your attention this week.")
+            preheader = _("Nothing needs your attention.")
         others = self.total("others")
         if others and agency:
             preheader += " " + ngettext(
@@ -348,9 +348,12 @@ def _group(source, name, title, items, more_url, intro=""):
     }
 
 
-def attention_groups(attention, *, absolute=str, this_week=True):
+def attention_groups(attention, *, absolute=str, digest_week=True):
     """The "Needs your attention" block: the email's (absolute links, the digest's week) and
     the home page's (relative links, the last seven days) from the same `Attention`.
+
+    The email is read after the week it reports on (its dates are in its heading), so its
+    decisions are "that week's", never "this week's".
 
     Each group is {key, title, intro, items: [{title, url, meta, note}], total, more,
     more_url}; the decisions that ask nothing of anyone are one `line` instead of items.
@@ -367,11 +370,11 @@ def attention_groups(attention, *, absolute=str, this_week=True):
         return [_pair_item(f, absolute, agency, **kwargs) for f in flags]
 
     decisions = attention.total("decisions")
-    if this_week:
-        confirmed_title = _("Confirmed duplications this week")
+    if digest_week:
+        confirmed_title = _("Confirmed duplications that week")
         decisions_line = ngettext(
-            "Also decided this week: %(count)s pair complementary or not related.",
-            "Also decided this week: %(count)s pairs complementary or not related.",
+            "Also decided that week: %(count)s pair complementary or not related.",
+            "Also decided that week: %(count)s pairs complementary or not related.",
             decisions,
         )
     else:
@@ -702,7 +705,7 @@ def _initiative_notes(initiatives, start, end, today, horizon):
     for initiative in initiatives:
         notes = []
         if start <= initiative.updated_at < end:
-            notes.append(_("Updated this week."))
+            notes.append(_("Updated that week."))
         if initiative.start_date and today <= initiative.start_date <= horizon:
             notes.append(
                 _("Starts on %(date)s.") % {"date": date_format(initiative.start_date, "j F Y")}

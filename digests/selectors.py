@@ -1,4 +1,4 @@
-"""Reads for the home pages: an agency's footprint, this week's digest deliveries."""
+"""Reads for the home pages: an agency's footprint, a week's digest deliveries."""
 
 from django.db.models import Count, Exists, OuterRef, Q
 
@@ -43,7 +43,7 @@ def agency_footprint(agency):
 
 
 def week_deliveries(year, week):
-    """This week's digests by status: sent, empty, failed, pending. 2 queries.
+    """The digests of a week by status: sent, empty, failed, pending. 2 queries.
 
     Pending counts rows not finished yet and due people with an address whose digest has not
     been claimed yet (before the weekly send, that is everyone due).

@@ -14,10 +14,13 @@ row is marked sent leaves it "sending"; after the lease the sweeper sends it aga
 person may get one duplicate. The Message-ID is the same for every attempt of a delivery, so
 mail clients that de-duplicate on it show one.
 
-Biweekly subscribers get the digest in even ISO weeks. Years with 53 ISO weeks put two odd
-weeks (53 and 1) side by side, so across such a new year the gap is three weeks.
+A digest reports on one whole ISO week and goes out in the week after (`send_time`); its row
+is keyed by the week it reports on (weeks.reported). Biweekly subscribers get the digests of
+even ISO weeks. Years with 53 ISO weeks put two odd weeks (53 and 1) side by side, so across
+such a new year the gap is three weeks.
 """
 
+import collections
 import datetime
 import logging
 import random
@@ -53,17 +56,17 @@ DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # What send_one / send_week report per person, beyond the delivery statuses.
 NO_EMAIL = "no_email"
 NOT_DUE = "not_due"
-ALREADY = "already"  # a row this week that is sent, empty or failed: nothing to do
+ALREADY = "already"  # the week's row is sent, empty or failed: nothing to do
 IN_FLIGHT = "in_flight"  # another job holds the row ("sending")
 ERROR = "error"  # building the digest raised; the row is back to pending
 
 
 def due_recipients(year, week):
-    """Active people due a digest in this ISO week, whether or not they have an address.
+    """Active people due the digest of this ISO week, whether or not they have an address.
 
     Without a preference row heads of agencies get it every week and nobody else does;
-    a preference says weekly, biweekly (even ISO weeks) or never. People whose agency is
-    no longer active get nothing.
+    a preference says weekly, biweekly (the digests of even ISO weeks) or never. People
+    whose agency is no longer active get nothing.
     """
     frequencies = [Frequency.WEEKLY]
     if week % 2 == 0:
@@ -92,18 +95,19 @@ def language_for(user):
 
 
 def send_time(year, week):
-    """When the weekly beat sends this week's digest (settings.DIGEST_DAY / DIGEST_HOUR, UTC)."""
-    start, _end = weeks.bounds(year, week)
+    """When the weekly beat sends the digest of this week: in the week after it, on
+    settings.DIGEST_DAY at DIGEST_HOUR UTC (see weeks.reported)."""
+    _start, end = weeks.bounds(year, week)
     day = str(getattr(settings, "DIGEST_DAY", "mon")).strip().lower()
     if day.isdigit():  # crontab numbering: 0 (and 7) is Sunday
         offset = (int(day) - 1) % 7
     else:
         offset = DAY_NAMES.index(day[:3]) if day[:3] in DAY_NAMES else 0
-    return start + datetime.timedelta(days=offset, hours=getattr(settings, "DIGEST_HOUR", 6))
+    return end + datetime.timedelta(days=offset, hours=getattr(settings, "DIGEST_HOUR", 6))
 
 
 def claim(user, year, week, language):
-    """Insert this week's row for this person; None if it already exists (someone claimed it)."""
+    """Insert the week's row for this person; None if it already exists (someone claimed it)."""
     datetime.date.fromisocalendar(year, week, 1)  # a week that does not exist is a bug here
     try:
         with transaction.atomic():
@@ -282,7 +286,7 @@ def _reset(connection):
 
 
 def send_one(user, year, week, connection=None):
-    """Claim (or find this week's pending row) and deliver; returns what happened."""
+    """Claim (or find the week's pending row) and deliver; returns what happened."""
     if not isinstance(user, User):
         user = User.objects.select_related("digest_preference").filter(pk=user).first()
         if user is None:
@@ -322,11 +326,11 @@ def release_stale(year, week, now=None):
 
 
 def send_week(year, week, *, recipient=None, only_claimed=False, connection=None, report=None):
-    """Send this week's digests in this process: what the command and the sweeper run.
+    """Send a week's digests in this process: what the command and the sweeper run.
 
     Claims for every due person without a row, sends every pending row of the week, and
     leaves sent, empty, failed and in-flight rows alone. `recipient` limits it to one person;
-    `only_claimed` to people whose row this week is pending (nobody new is claimed).
+    `only_claimed` to people whose row of the week is pending (nobody new is claimed).
     `report(user, outcome)` is called for each person. Returns counts per outcome.
     """
     people = due_recipients(year, week)
@@ -363,16 +367,27 @@ def send_week(year, week, *, recipient=None, only_claimed=False, connection=None
 
 
 def sweep(now=None):
-    """The daily sweeper: heal this week's lost and pending digests.
+    """The daily sweeper: heal the digest that went out last, until the next one goes out.
 
-    Rows stuck "sending" past the lease go back to pending; then, once this week's send time
-    has passed, the week is sent as the beat would (claiming for due people with no row yet,
-    so a missed beat heals within a day); before it, only rows already claimed are sent.
+    That is the digest of the week just ended once its send time has passed. Before then
+    (DIGEST_DAY later than Monday, or a run between Monday 00:00 and the send hour), only its
+    rows already claimed (by hand) are sent, and the digest of the week before is healed
+    instead: otherwise a digest sent on a Sunday would be left alone from Monday on.
+
+    Healing: rows stuck "sending" past the lease go back to pending, then the week is sent as
+    the beat would, claiming for due people with no row yet, so a missed beat heals within a
+    day. Returns the counts per outcome, summed over the weeks it looked at.
     """
     now = now or timezone.now()
-    year, week = weeks.current(now)
+    year, week = weeks.reported(now)
+    counts = collections.Counter()
+    if now < send_time(year, week):
+        release_stale(year, week, now)
+        counts.update(send_week(year, week, only_claimed=True))
+        year, week = weeks.preceding(year, week)
     release_stale(year, week, now)
-    return send_week(year, week, only_claimed=now < send_time(year, week))
+    counts.update(send_week(year, week))
+    return dict(counts)
 
 
 @transaction.atomic

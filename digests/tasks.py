@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def send_weekly_digests():
-    """Queue one `send_digest` per person due this week (the current ISO week, UTC)."""
-    year, week = weeks.current()
+    """Queue one `send_digest` per person due the digest of the week just ended (UTC)."""
+    year, week = weeks.reported()
     settled = DigestDelivery.objects.for_week(year, week).exclude(
         status=DigestDelivery.Status.PENDING
     )
@@ -62,5 +62,5 @@ def send_digest(self, user_id, year, week):
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def sweep_pending():
-    """Daily: send what is pending this week and claim for due people with no row yet."""
+    """Daily: send what is pending of the last digest due, claim for due people with no row."""
     return services.sweep()

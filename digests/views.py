@@ -107,12 +107,13 @@ def detail(request, pk):
 def _next_week_for(recipient, preference, now=None):
     """The ISO week of the next digest this person gets.
 
-    This week's until it has gone out (its send time has passed, or their digest of this
-    week is already sent, empty or failed); then the next week, or for a biweekly subscriber
-    the next even week.
+    A digest reports on a whole week and goes out early in the next (weeks.reported). So it
+    is last week's until that has gone out (its send time has passed, or their digest of it
+    is already sent, empty or failed); then this week's, or for a biweekly subscriber the
+    next even week's.
     """
     now = now or timezone.now()
-    year, week = weeks.current(now)
+    year, week = weeks.reported(now)
     settled = (
         DigestDelivery.objects.for_week(year, week)
         .filter(recipient=recipient)
@@ -152,6 +153,7 @@ def preview(request):
             "text_body": text,
             "html_body": framed(html),
             "week_label": weeks.label(year, week),
+            "send_at": services.send_time(year, week),
         },
     )
 

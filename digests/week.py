@@ -1,4 +1,4 @@
-"""ISO weeks, in UTC: the unit a digest is claimed and sent for."""
+"""ISO weeks, in UTC: the unit a digest reports on and is claimed and sent for."""
 
 import datetime
 import re
@@ -12,7 +12,7 @@ WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 class WeekError(ValueError):
-    """A week that is malformed, does not exist, or lies in the future."""
+    """A week that is malformed, does not exist, or is not over yet."""
 
 
 def current(now=None):
@@ -20,6 +20,18 @@ def current(now=None):
     now = (now or timezone.now()).astimezone(datetime.UTC)
     year, week, _weekday = now.isocalendar()
     return year, week
+
+
+def reported(now=None):
+    """(ISO year, ISO week) that a digest sent at `now` reports on: the last complete week.
+
+    The digest of a week goes out in the week after (settings.DIGEST_DAY / DIGEST_HOUR, see
+    services.send_time), so that it covers seven whole days rather than the hours since
+    Monday. From Monday 00:00 UTC the week just ended is the one reported, before its digest
+    has gone out too.
+    """
+    now = (now or timezone.now()).astimezone(datetime.UTC)
+    return current(now - datetime.timedelta(days=7))
 
 
 def bounds(year, week):
@@ -30,7 +42,8 @@ def bounds(year, week):
 
 
 def parse(text, now=None):
-    """'2026-W48' -> (2026, 48). Refuses malformed weeks, weeks that do not exist and the future."""
+    """'2026-W48' -> (2026, 48). Refuses malformed weeks, weeks that do not exist and weeks
+    that are not over yet (a digest reports on a whole week, see `reported`)."""
     match = WEEK_RE.match((text or "").strip())
     if not match:
         raise WeekError(_("Give the week as YYYY-Www, for example 2026-W48."))
@@ -41,8 +54,11 @@ def parse(text, now=None):
         raise WeekError(
             _("%(year)s has no ISO week %(week)s.") % {"year": year, "week": week}
         ) from exc
-    if (year, week) > current(now):
-        raise WeekError(_("%(text)s is in the future.") % {"text": text})
+    _start, end = bounds(year, week)
+    if end > (now or timezone.now()):
+        raise WeekError(
+            _("%(text)s is not over yet: a digest reports on a whole week.") % {"text": text}
+        )
     return year, week
 
 
@@ -78,4 +94,10 @@ def following(year, week):
     start, _end = bounds(year, week)
     nxt = start + datetime.timedelta(days=7)
     y, w, _d = nxt.isocalendar()
+    return y, w
+
+
+def preceding(year, week):
+    start, _end = bounds(year, week)
+    y, w, _d = (start - datetime.timedelta(days=7)).isocalendar()
     return y, w

@@ -291,8 +291,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
-# The weekly digest: day (mon..sun) and hour in UTC; the sweeper re-sends what is still
-# pending for the current week every day, one hour later.
+# The weekly digest of the week just ended: day (mon..sun) and hour in UTC; the sweeper
+# re-sends what is still pending of the last digest due every day, one hour later.
 DIGEST_DAY = os.environ.get("GMG_DIGEST_DAY", "mon")
 DIGEST_HOUR = envint("GMG_DIGEST_HOUR", 6)
 # Temporary SMTP failures are retried with doubling waits (seconds) up to a cap, then the

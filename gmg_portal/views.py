@@ -63,7 +63,8 @@ def dashboard(request):
 
     The attention list is the digest's selector over the last seven days. A head sees where
     the agency works; staff and focal points their agency's latest activities; the
-    secretariat the review backlog and this week's digest deliveries.
+    secretariat the review backlog and the deliveries of the digest going out this week
+    (the one of the week just ended).
     """
     user = request.user
     now = timezone.now()
@@ -72,12 +73,12 @@ def dashboard(request):
     activities = Activity.objects.visible_to(user).with_list_relations()
     context = {
         "attention": attention,
-        "attention_groups": digest_content.attention_groups(attention, this_week=False),
+        "attention_groups": digest_content.attention_groups(attention, digest_week=False),
         "latest": activities[:10],
         "can_log": activity_access.can_log_activities(user),
     }
     if user.is_secretariat:
-        year, week = weeks.current(now)
+        year, week = weeks.reported(now)
         context.update(
             deliveries=digest_selectors.week_deliveries(year, week),
             week_dates=weeks.dates(year, week),

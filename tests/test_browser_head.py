@@ -1,6 +1,9 @@
 """In headless Chromium: a head reads the week's digest in the archive and acts on it."""
 
+import datetime
+
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
 from digests import services
@@ -21,12 +24,15 @@ def test_head_reads_what_needs_attention_first_and_opens_the_pair(
 ):
     # The email's links point at this portal.
     settings.SITE_URL = live_server.url
-    mine = ActivityFactory(agency=iom, title="Returnee reintegration in Kenya")
-    theirs = ActivityFactory(agency=ilo, title="Reintegration of returning workers in Kenya")
-    for n in range(8):  # a busy week: other agencies' work below the attention block
-        ActivityFactory(agency=ilo, title=f"ILO labour survey {n}")
+    # The digest sent now reports on the week just ended: the work was logged on its Wednesday.
+    year, week = weeks.reported()
+    start, _end = weeks.bounds(year, week)
+    with time_machine.travel(start + datetime.timedelta(days=2, hours=12)):
+        mine = ActivityFactory(agency=iom, title="Returnee reintegration in Kenya")
+        theirs = ActivityFactory(agency=ilo, title="Reintegration of returning workers in Kenya")
+        for n in range(8):  # a busy week: other agencies' work below the attention block
+            ActivityFactory(agency=ilo, title=f"ILO labour survey {n}")
     flag = OverlapFlag.objects.create(activity_a=mine, activity_b=theirs, score=0.91)
-    year, week = weeks.current()
     assert services.send_one(harry, year, week) == "sent"
 
     sign_in(page, live_server, harry.email, password)
@@ -38,6 +44,7 @@ def test_head_reads_what_needs_attention_first_and_opens_the_pair(
     # The first section after the greeting is what needs attention.
     first = email.get_by_role("heading", level=2).first
     expect(first).to_have_text("Needs your attention")
+    expect(email.get_by_role("heading", name="Other agencies' work that week")).to_be_visible()
     pair = email.get_by_role(
         "link",
         name="IOM “Returnee reintegration in Kenya” ↔ "

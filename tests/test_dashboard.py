@@ -117,7 +117,7 @@ def test_staff_keep_their_home_with_their_agencys_attention_list(client, alice, 
     assert f'href="{pair.get_absolute_url()}"' in attention_block(get(client, bob))
 
 
-def test_secretariat_sees_the_queue_decisions_due_and_this_weeks_digests(
+def test_secretariat_sees_the_queue_decisions_due_and_the_digests_of_the_week_just_ended(
     client, sam, harry, bob, fiona, iom, ilo
 ):
     flag(ActivityFactory(agency=iom), ActivityFactory(agency=ilo))
@@ -126,9 +126,10 @@ def test_secretariat_sees_the_queue_decisions_due_and_this_weeks_digests(
         ActivityFactory(agency=ilo),
         created=NOW - datetime.timedelta(days=DECISIONS_DUE_DAYS + 3),
     )
+    # On Friday of 2026-W48 the digests to watch are those of W47, sent on Monday.
     for person, status in ((harry, "sent"), (bob, "failed")):
-        DigestDelivery.objects.create(recipient=person, iso_year=2026, iso_week=48, status=status)
-    DigestDelivery.objects.create(recipient=fiona, iso_year=2026, iso_week=47, status="sent")
+        DigestDelivery.objects.create(recipient=person, iso_year=2026, iso_week=47, status=status)
+    DigestDelivery.objects.create(recipient=fiona, iso_year=2026, iso_week=46, status="sent")
 
     html = get(client, sam)
 
@@ -137,9 +138,9 @@ def test_secretariat_sees_the_queue_decisions_due_and_this_weeks_digests(
     backlog = html[html.index('id="backlog-heading"') :]
     assert "2 pairs in the queue" in backlog and "/overlaps/?status=open" in backlog
     assert f"1 pair open for more than {DECISIONS_DUE_DAYS} days" in backlog
-    assert "Digests of 23–29 November 2026" in backlog
+    assert "Digests of 16–22 November 2026" in backlog
     counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(?:<a [^>]*>)?(\d+)", backlog))
-    # Harry's is sent and Bob's failed; Fiona's is last week's. Nobody else is due (heads
+    # Harry's is sent and Bob's failed; Fiona's is of the week before. Nobody else is due (heads
     # by default; nobody chose the digest), so nothing is pending.
     assert counts == {"Sent": "1", "Failed": "1", "Pending": "0", "Nothing to say": "0"}
     assert f'href="{reverse("digests:archive")}"' in backlog

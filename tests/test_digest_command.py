@@ -1,8 +1,14 @@
-"""`manage.py send_digests` says by its exit status whether every digest due went out."""
+"""`manage.py send_digests` says by its exit status whether every digest due went out.
 
+Without --week it sends the digest of the week just ended: the clock stands on Wednesday
+2 December 2026, so that is 2026-W48 (23 to 29 November).
+"""
+
+import datetime
 import smtplib
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.management import CommandError, call_command
@@ -10,6 +16,14 @@ from django.core.management import CommandError, call_command
 from digests.models import DigestDelivery
 
 from .factories import ActivityFactory
+
+WEDNESDAY = datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(WEDNESDAY, tick=False):
+        yield
 
 
 class RefusingBackend(EmailBackend):
@@ -29,7 +43,9 @@ class FlakyBackend(EmailBackend):
 
 @pytest.fixture
 def due(iom, harry):
-    ActivityFactory(agency=iom)  # so that Harry's digest has something to say
+    # Logged on Wednesday 25 November: Harry's digest of that week has something to say.
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, tzinfo=datetime.UTC)):
+        ActivityFactory(agency=iom, title="Logged last week")
     return harry
 
 
@@ -37,6 +53,18 @@ def test_exits_zero_when_every_digest_went_out(due, mailoutbox, capsys):
     call_command("send_digests")
     assert "1 sent" in capsys.readouterr().out
     assert len(mail.outbox) == 1
+
+
+def test_without_a_week_it_sends_the_digest_of_the_week_just_ended(due, iom, mailoutbox, capsys):
+    ActivityFactory(agency=iom, title="Logged this week")  # Wednesday 2 December
+    call_command("send_digests")
+    assert "2026-W48 harry@iom.example: sent" in capsys.readouterr().out
+    row = DigestDelivery.objects.get()
+    assert (row.recipient, row.iso_year, row.iso_week) == (due, 2026, 48)
+    [message] = mail.outbox
+    assert message.subject.endswith("— 23–29 November 2026")
+    # Harry's own activities, counted: the one of last week, not this week's.
+    assert "1 activity new or changed that week" in message.body
 
 
 @pytest.mark.parametrize(

@@ -209,7 +209,7 @@ def test_own_activities_are_counted_in_one_line(harry, iom):
     assert not digest.is_empty
     lines = [line["text"] for line in digest.context()["own_lines"]]
     assert lines == [
-        "2 activities new or changed this week",
+        "2 activities new or changed that week",
         "1 ends within 30 days",
         "1 not updated for six months",
     ]
@@ -240,7 +240,7 @@ def test_attention_comes_first_with_the_confirmed_duplication(harry, sam, iom, i
 
     for body in (text, html):
         attention = body.index("Needs your attention")
-        assert attention < body.index("Confirmed duplications this week")
+        assert attention < body.index("Confirmed duplications that week")
         assert body.index("IOM “IOM returns study” ↔ ILO “ILO returns study”") < body.index(
             "Other agencies"
         )
@@ -295,7 +295,7 @@ def test_decisions_and_proposed_initiatives_need_attention(harry, sam, iom, ilo,
     assert list(groups) == ["open_pairs", "initiatives", "decisions"]
     # Nothing to act on in a complementary pair: a count and a link, not a list.
     assert groups["decisions"]["line"] == (
-        "Also decided this week: 1 pair complementary or not related."
+        "Also decided that week: 1 pair complementary or not related."
     )
     assert groups["decisions"]["items"] == []
     assert groups["initiatives"]["items"][0]["meta"] == "Led by ILO"
@@ -326,7 +326,7 @@ def test_initiative_news_and_milestones(harry, iom, ilo):
 
     notes = {initiative.title: note for initiative, note in digest.initiatives}
     assert set(notes) == {"Fair recruitment", "Returns study"}
-    assert notes["Fair recruitment"] == "Updated this week."
+    assert notes["Fair recruitment"] == "Updated that week."
     section = next(s for s in digest.context()["sections"] if s["key"] == "initiatives")
     assert section["items"][0]["meta"] == "Led by ILO · Active"
     assert "15 December 2026" in notes["Returns study"]
@@ -338,8 +338,52 @@ def test_nothing_to_act_on_says_so_calmly(harry, ilo, iom_base):
     assert digest.attention.is_empty and not digest.is_empty
     subject, text, html = _render(digest)
     assert subject == "GMG weekly: nothing needs your attention — 23–29 November 2026"
-    assert "Nothing needs your attention this week." in text
-    assert "Nothing needs your attention this week." in html
+    assert "Nothing needs your attention." in text
+    assert "Nothing needs your attention." in html
+
+
+def test_the_email_is_read_after_its_week_so_it_never_says_this_week(
+    harry, sam, iom, ilo, iom_base
+):
+    # Every block that speaks of the week, filled: decisions of both kinds, other agencies'
+    # work, the agency's own, an initiative's news.
+    for status in (OverlapFlag.Status.CONFIRMED, OverlapFlag.Status.COMPLEMENTARY):
+        make_flag(
+            age(ActivityFactory(agency=iom)),
+            age(ActivityFactory(agency=ilo)),
+            status=status,
+            decided_at=NOW - datetime.timedelta(days=1),
+            decided_by=sam,
+        )
+    ActivityFactory(agency=ilo, title="ILO survey in Kenya")
+    ActivityFactory(agency=iom, title="IOM survey in Kenya")
+    initiative = JointInitiativeFactory(
+        lead_agency=ilo, title="Fair recruitment", status=JointInitiative.Status.ACTIVE
+    )
+    initiative.participating_agencies.set([iom])
+
+    expected = {
+        harry: [
+            "Confirmed duplications that week",
+            "Also decided that week: 1 pair complementary or not related.",
+            "Other agencies' work that week",
+            "1 activity new or changed that week",
+            "Updated that week.",
+        ],
+        sam: [
+            "Confirmed duplications that week",
+            "Started or changed that week, latest first.",
+            "Updated that week.",
+        ],
+    }
+    for person, phrases in expected.items():
+        subject, text, html = _render(build_digest(person, YEAR, WEEK))
+        for body in (text, html):
+            # The week is named by its dates; "this week" would be the reader's own.
+            assert "23–29 November 2026" in body
+            assert "this week" not in body.lower()
+            for phrase in phrases:
+                assert phrase in body.replace("&#x27;", "'")
 
 
 # -- the subject and the week's dates ----------------------------------------------------

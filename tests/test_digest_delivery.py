@@ -1,5 +1,9 @@
 """The weekly digest is delivered never twice and never lost.
 
+A digest reports on a whole ISO week and goes out in the week after (Monday 06:00 UTC by
+default). The clock stands on the Wednesday of 2026-W49 unless a test moves it, so the week
+reported is 2026-W48 (23 to 29 November) whatever the day the tests run.
+
 Real SMTP where it matters: an aiosmtpd listener on 127.0.0.1 (a random free port) that can
 be told to answer 451 a few times or to refuse an address with 550.
 """
@@ -20,6 +24,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
+from activities.services import activity_update
 from agencies.models import Role, User
 from digests import services, tasks, tokens
 from digests import week as weeks
@@ -39,6 +44,20 @@ REDIS_URL = os.environ.get("TEST_DIGEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 needs_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="concurrency is only real on PostgreSQL"
 )
+
+# Wednesday of 2026-W49: the digest of 2026-W48 went out on Monday 30 November at 06:00.
+WEDNESDAY = datetime.datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """The clock runs from WEDNESDAY. A real worker process keeps the real clock, and so
+    does its test (its fixtures work from whatever week has just ended)."""
+    if "worker" in request.fixturenames:
+        yield
+        return
+    with time_machine.travel(WEDNESDAY, tick=True):
+        yield
 
 
 # -- an SMTP server ------------------------------------------------------------------------
@@ -119,16 +138,34 @@ def eager():
 
 
 @pytest.fixture
-def heads(iom, ilo, harry):
-    """Two heads of agency, each with an activity changed this week (a non-empty digest)."""
-    hilda = UserFactory(email="hilda@ilo.example", full_name="Hilda", agency=ilo, role=Role.HEAD)
-    ActivityFactory(agency=iom)
-    ActivityFactory(agency=ilo)
+def hilda(ilo):
+    return UserFactory(email="hilda@ilo.example", full_name="Hilda", agency=ilo, role=Role.HEAD)
+
+
+@pytest.fixture
+def heads(iom, ilo, harry, hilda):
+    """Two heads of agency, each with an activity logged in the week just ended (so that
+    the digest of that week has something to say)."""
+    logged_in(*reported_week(), agency=iom)
+    logged_in(*reported_week(), agency=ilo)
     return [harry, hilda]
 
 
-def this_week():
-    return weeks.current()
+def reported_week():
+    """The week a digest sent now reports on: the one just ended."""
+    return weeks.reported()
+
+
+def midweek(year, week):
+    """Wednesday noon of an ISO week."""
+    start, _end = weeks.bounds(year, week)
+    return start + datetime.timedelta(days=2, hours=12)
+
+
+def logged_in(year, week, **fields):
+    """An activity logged on the Wednesday of that week (created and last changed then)."""
+    with time_machine.travel(midweek(year, week), tick=False):
+        return ActivityFactory(**fields)
 
 
 def statuses(year, week):
@@ -154,7 +191,7 @@ def test_who_is_due(heads, fiona, alice, sam):
 
 
 def test_sending_twice_in_a_row_sends_one_email_per_person(heads, mailoutbox, eager):
-    year, week = this_week()
+    year, week = reported_week()
     first = services.send_week(year, week)
     second = services.send_week(year, week)
     tasks.send_weekly_digests.apply()
@@ -171,7 +208,7 @@ def test_sending_twice_in_a_row_sends_one_email_per_person(heads, mailoutbox, ea
 
 
 def test_an_empty_digest_is_recorded_and_not_sent(iom, harry, mailoutbox):
-    year, week = this_week()
+    year, week = reported_week()
     assert services.send_week(year, week)[Status.EMPTY] == 1
     assert services.send_week(year, week)[services.ALREADY] == 1
     assert mail.outbox == []
@@ -205,7 +242,7 @@ def run_in_threads(target, count):
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_runs_send_one_email_per_person(heads, smtp):
-    year, week = this_week()
+    year, week = reported_week()
     run_in_threads(lambda: services.send_week(year, week), 6)
     assert smtp.recipients() == ["harry@iom.example", "hilda@ilo.example"]
     assert set(statuses(year, week).values()) == {Status.SENT}
@@ -216,7 +253,7 @@ def test_concurrent_runs_send_one_email_per_person(heads, smtp):
 @needs_postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_only_one_of_many_jobs_holding_the_same_pending_row_sends_it(heads, smtp):
-    year, week = this_week()
+    year, week = reported_week()
     row = services.claim(heads[0], year, week, "en")
     results = []
     run_in_threads(lambda: results.append(services.deliver(row.pk)), 8)
@@ -247,7 +284,7 @@ def test_transient_failures_are_retried_by_the_task_and_delivered_once(
     heads, smtp, eager, backoffs
 ):
     smtp.transient_failures = 2
-    year, week = this_week()
+    year, week = reported_week()
     result = tasks.send_digest.apply(args=(heads[0].pk, year, week))
     assert result.get() == Status.SENT
     assert backoffs == [0, 1]  # the task's retry path ran twice
@@ -262,7 +299,7 @@ def test_transient_failures_are_retried_by_the_task_and_delivered_once(
 
 def test_transient_failures_give_up_after_the_maximum(heads, smtp, eager, backoffs):
     smtp.transient_failures = 100
-    year, week = this_week()
+    year, week = reported_week()
     assert tasks.send_digest.apply(args=(heads[0].pk, year, week)).get() == Status.FAILED
     row = DigestDelivery.objects.get()
     assert row.attempts == services.MAX_ATTEMPTS == 5
@@ -274,7 +311,7 @@ def test_transient_failures_give_up_after_the_maximum(heads, smtp, eager, backof
 
 def test_a_refused_address_fails_at_once_with_the_reason(heads, smtp, eager, backoffs):
     smtp.refused = {"harry@iom.example"}
-    year, week = this_week()
+    year, week = reported_week()
     assert tasks.send_digest.apply(args=(heads[0].pk, year, week)).get() == Status.FAILED
     row = DigestDelivery.objects.get()
     assert row.attempts == 1 and backoffs == []
@@ -297,7 +334,7 @@ def test_an_unreachable_server_leaves_the_row_pending_for_the_sweeper(heads, set
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    year, week = this_week()
+    year, week = reported_week()
     assert services.send_week(year, week)[Status.PENDING] == 2
     assert set(statuses(year, week).values()) == {Status.PENDING}
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -307,14 +344,14 @@ def test_an_unreachable_server_leaves_the_row_pending_for_the_sweeper(heads, set
 
 
 def test_the_sweeper_heals_a_row_whose_worker_died(heads, mailoutbox):
-    year, week = this_week()
+    year, week = reported_week()
     row = services.claim(heads[0], year, week, "en")
     DigestDelivery.objects.filter(pk=row.pk).update(status=Status.SENDING)
     assert services.sweep()[services.IN_FLIGHT] == 1  # inside the lease: someone holds it
     assert [m.to for m in mail.outbox] == [["hilda@ilo.example"]]
     later = datetime.datetime.now(UTC) + services.SENDING_LEASE + datetime.timedelta(minutes=1)
     with time_machine.travel(later, tick=False):
-        assert weeks.current() == (year, week) or pytest.skip("the lease crosses the week")
+        assert weeks.reported() == (year, week)
         assert services.sweep()[Status.SENT] == 1
     assert sorted(m.to[0] for m in mail.outbox) == ["harry@iom.example", "hilda@ilo.example"]
 
@@ -342,8 +379,28 @@ def test_the_weekly_beat_is_monday_0600_utc_whatever_the_clocks_do(last_run, exp
         upcoming = now + schedule.remaining_estimate(last_run)
     assert upcoming.astimezone(UTC).replace(tzinfo=None) == expected
     assert expected.weekday() == 0
-    year, week, _day = expected.isocalendar()
-    assert weeks.current(expected.replace(tzinfo=UTC)) == (year, week)
+    # It sends the digest of the week just ended, at that week's send time.
+    reported = weeks.reported(expected.replace(tzinfo=UTC))
+    assert reported == weeks.preceding(*weeks.current(expected.replace(tzinfo=UTC)))
+    assert services.send_time(*reported) == expected.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "day, hour, year, week, expected",
+    [
+        ("mon", 6, 2026, 48, datetime.datetime(2026, 11, 30, 6, tzinfo=UTC)),
+        ("wed", 6, 2026, 48, datetime.datetime(2026, 12, 2, 6, tzinfo=UTC)),
+        ("sun", 23, 2026, 48, datetime.datetime(2026, 12, 6, 23, tzinfo=UTC)),
+        ("0", 6, 2026, 48, datetime.datetime(2026, 12, 6, 6, tzinfo=UTC)),  # crontab Sunday
+        ("mon", 6, 2026, 53, datetime.datetime(2027, 1, 4, 6, tzinfo=UTC)),
+        ("mon", 6, 2027, 1, datetime.datetime(2027, 1, 11, 6, tzinfo=UTC)),
+    ],
+)
+def test_a_weeks_digest_is_sent_in_the_week_after(settings, day, hour, year, week, expected):
+    settings.DIGEST_DAY, settings.DIGEST_HOUR = day, hour
+    assert services.send_time(year, week) == expected
+    _start, end = weeks.bounds(year, week)
+    assert end <= expected < end + datetime.timedelta(days=7)
 
 
 def test_the_iso_week_is_utc_even_where_it_is_already_monday(settings):
@@ -352,50 +409,150 @@ def test_the_iso_week_is_utc_even_where_it_is_already_monday(settings):
     sunday = datetime.datetime(2027, 10, 31, 23, 30, tzinfo=UTC)
     with time_machine.travel(sunday, tick=False):
         assert weeks.current() == (2027, 43)
+        assert weeks.reported() == (2027, 42)
     with time_machine.travel(sunday + datetime.timedelta(minutes=30), tick=False):
         assert weeks.current() == (2027, 44)
+        assert weeks.reported() == (2027, 43)
 
 
-def test_claims_are_keyed_by_iso_week_across_the_year_boundary(heads, fiona, mailoutbox, eager):
+def test_claims_are_keyed_by_the_reported_week_across_the_year_boundary(
+    heads, fiona, mailoutbox, eager
+):
     harry, hilda = heads
     DigestPreference.objects.create(user=fiona, frequency=Frequency.BIWEEKLY)
     for moment, key in [
-        (datetime.datetime(2026, 12, 28, 6, tzinfo=UTC), (2026, 53)),  # the beat, Monday
-        (datetime.datetime(2026, 12, 31, 12, tzinfo=UTC), (2026, 53)),
-        (datetime.datetime(2027, 1, 1, 7, tzinfo=UTC), (2026, 53)),  # the sweeper, Friday
-        (datetime.datetime(2027, 1, 4, 6, tzinfo=UTC), (2027, 1)),
-        (datetime.datetime(2027, 1, 11, 6, tzinfo=UTC), (2027, 2)),
+        (datetime.datetime(2026, 12, 28, 6, tzinfo=UTC), (2026, 52)),  # the beat, Monday
+        (datetime.datetime(2027, 1, 4, 6, tzinfo=UTC), (2026, 53)),  # 28 Dec to 3 Jan
+        (datetime.datetime(2027, 1, 7, 12, tzinfo=UTC), (2026, 53)),
+        (datetime.datetime(2027, 1, 8, 7, tzinfo=UTC), (2026, 53)),  # the sweeper, Friday
+        (datetime.datetime(2027, 1, 11, 6, tzinfo=UTC), (2027, 1)),
+        (datetime.datetime(2027, 1, 18, 6, tzinfo=UTC), (2027, 2)),
     ]:
+        logged_in(*key, agency=harry.agency)
         with time_machine.travel(moment, tick=False):
-            ActivityFactory(agency=harry.agency)
-            assert weeks.current() == key
+            assert weeks.reported() == key
             tasks.send_weekly_digests.apply()
             tasks.sweep_pending.apply()
     rows = sorted(
         DigestDelivery.objects.values_list("recipient__email", "iso_year", "iso_week", "status")
     )
     assert rows == [
-        ("fiona@iom.example", 2027, 2, Status.SENT),  # biweekly: even weeks; 53 and 1 are odd
+        # Biweekly: the digests of even weeks; 53 and 1 are both odd, so three weeks apart.
+        ("fiona@iom.example", 2026, 52, Status.SENT),
+        ("fiona@iom.example", 2027, 2, Status.SENT),
+        ("harry@iom.example", 2026, 52, Status.SENT),
         ("harry@iom.example", 2026, 53, Status.SENT),
         ("harry@iom.example", 2027, 1, Status.SENT),
         ("harry@iom.example", 2027, 2, Status.SENT),
+        ("hilda@ilo.example", 2026, 52, Status.SENT),
         ("hilda@ilo.example", 2026, 53, Status.SENT),
         ("hilda@ilo.example", 2027, 1, Status.SENT),
         ("hilda@ilo.example", 2027, 2, Status.SENT),
     ]
-    assert len(mail.outbox) == 7
-    assert "28 December 2026 – 3 January 2027" in mail.outbox[0].subject
+    assert len(mail.outbox) == 10
+    new_year = [m.to[0] for m in mail.outbox if "28 December 2026 – 3 January 2027" in m.subject]
+    assert sorted(new_year) == ["harry@iom.example", "hilda@ilo.example"]
 
 
 def test_the_sweeper_claims_nothing_new_before_the_weeks_send_time(heads, settings, mailoutbox):
     settings.DIGEST_DAY, settings.DIGEST_HOUR = "wed", 6
-    with time_machine.travel(datetime.datetime(2027, 1, 5, 7, tzinfo=UTC), tick=False):
-        ActivityFactory(agency=heads[0].agency)
-        assert services.sweep()[Status.SENT] == 0  # Tuesday: the beat has not run yet
-        assert not DigestDelivery.objects.exists()
-    with time_machine.travel(datetime.datetime(2027, 1, 6, 7, tzinfo=UTC), tick=False):
-        assert services.sweep()[Status.SENT] == 2  # Wednesday: the beat's run was missed
+    logged_in(2027, 1, agency=heads[0].agency)
+    # Tuesday of the week after: the digest of 2027-W01 goes out tomorrow.
+    with time_machine.travel(datetime.datetime(2027, 1, 12, 7, tzinfo=UTC), tick=False):
+        assert weeks.reported() == (2027, 1)
+        assert services.sweep()[Status.SENT] == 0
+        assert not DigestDelivery.objects.for_week(2027, 1).exists()
+    # Wednesday: the beat's run was missed.
+    with time_machine.travel(datetime.datetime(2027, 1, 13, 7, tzinfo=UTC), tick=False):
+        assert services.sweep()[Status.SENT] == 2
+    assert statuses(2027, 1) == {"harry@iom.example": Status.SENT, "hilda@ilo.example": Status.SENT}
     assert len(mail.outbox) == 2
+
+
+def test_a_digest_reports_on_the_week_before_the_one_it_is_sent_in(
+    heads, bob, ilo, mailoutbox, eager
+):
+    # Harry's agency (IOM) works under priority b in Kenya, like these ILO activities.
+    with time_machine.travel(datetime.datetime(2026, 11, 2, 9, tzinfo=UTC), tick=False):
+        wednesdays = ActivityFactory(agency=ilo, title="Changed on Wednesday")
+        mondays = ActivityFactory(agency=ilo, title="Changed on Monday morning")
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=UTC), tick=False):
+        activity_update(wednesdays, by=bob, description="Second round of interviews.")
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 5, tzinfo=UTC), tick=False):
+        activity_update(mondays, by=bob, description="Second round of interviews.")
+
+    # The beat on Monday 30 November 2026 at 06:00 sends the digest of 23-29 November.
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 6, tzinfo=UTC), tick=False):
+        assert tasks.send_weekly_digests.apply().get()["week"] == "2026-W48"
+
+    assert statuses(2026, 48) == {
+        "harry@iom.example": Status.SENT,
+        "hilda@ilo.example": Status.SENT,
+    }
+    assert DigestDelivery.objects.count() == 2
+    [harrys] = [m for m in mail.outbox if m.to == ["harry@iom.example"]]
+    assert harrys.subject.endswith("— 23–29 November 2026")
+    assert "Changed on Wednesday" in harrys.body
+    assert "Changed on Monday morning" not in harrys.body
+    html = harrys.alternatives[0][0]
+    assert "Changed on Wednesday" in html and "Changed on Monday morning" not in html
+
+
+def test_the_sweeper_on_tuesday_sends_last_weeks_pending_digests(heads, iom, settings):
+    harry, hilda = heads  # with activities logged on Wednesday 25 November (2026-W48)
+    # Monday 30 November 06:00, the beat: the mail server is down, and Hilda's worker then
+    # dies while sending hers.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 6, tzinfo=UTC), tick=False):
+        assert services.send_week(2026, 48)[Status.PENDING] == 2
+        DigestDelivery.objects.filter(recipient=hilda).update(
+            status=Status.SENDING, updated_at=datetime.datetime.now(UTC)
+        )
+    # Ines becomes head of IOM later that day: the beat did not claim hers.
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 10, tzinfo=UTC), tick=False):
+        UserFactory(email="ines@iom.example", full_name="Ines", agency=iom, role=Role.HEAD)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+
+    # Tuesday 07:00, the daily sweeper: all three get the digest of 23-29 November, once.
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 7, tzinfo=UTC), tick=False):
+        counts = tasks.sweep_pending.apply().get()
+        assert tasks.sweep_pending.apply().get()[services.ALREADY] == 3
+    assert counts[Status.SENT] == 3
+    assert statuses(2026, 48) == {
+        "harry@iom.example": Status.SENT,
+        "hilda@ilo.example": Status.SENT,
+        "ines@iom.example": Status.SENT,
+    }
+    assert DigestDelivery.objects.count() == 3
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "harry@iom.example",
+        "hilda@ilo.example",
+        "ines@iom.example",
+    ]
+    assert all(m.subject.endswith("— 23–29 November 2026") for m in mail.outbox)
+
+
+def test_a_digest_sent_on_sunday_is_still_healed_during_the_next_week(heads, settings, mailoutbox):
+    # Sent on Sundays: the digest of 2026-W47 went out on Sunday 29 November, that of W48
+    # goes out on Sunday 6 December. In between, W47's is the one to heal.
+    settings.DIGEST_DAY, settings.DIGEST_HOUR = "sun", 6
+    harry, hilda = heads
+    logged_in(2026, 47, agency=harry.agency)
+    with time_machine.travel(datetime.datetime(2026, 11, 29, 6, tzinfo=UTC), tick=False):
+        services.claim(harry, 2026, 47, "en")  # the beat claimed it; the send was lost
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 7, tzinfo=UTC), tick=False):
+        assert weeks.reported() == (2026, 48)
+        counts = services.sweep()
+    assert counts[Status.SENT] == 2  # Harry's pending row, and Hilda's the beat missed
+    assert statuses(2026, 47) == {
+        "harry@iom.example": Status.SENT,
+        "hilda@ilo.example": Status.SENT,
+    }
+    assert not DigestDelivery.objects.for_week(2026, 48).exists()
+    assert all(m.subject.endswith("— 16–22 November 2026") for m in mail.outbox)
 
 
 # -- (f) people, tokens and the command ---------------------------------------------------------
@@ -403,7 +560,7 @@ def test_the_sweeper_claims_nothing_new_before_the_weeks_send_time(heads, settin
 
 def test_a_head_without_an_email_address_is_skipped_and_counted(heads, ilo, mailoutbox, caplog):
     nameless = User.objects.create(email="", full_name="No Mail", agency=ilo, role=Role.HEAD)
-    year, week = this_week()
+    year, week = reported_week()
     counts = services.send_week(year, week)
     assert counts[services.NO_EMAIL] == 1 and counts[Status.SENT] == 2
     assert f"person {nameless.pk} has no email address" in caplog.text
@@ -414,7 +571,7 @@ def test_a_head_without_an_email_address_is_skipped_and_counted(heads, ilo, mail
 
 def test_a_refused_address_does_not_stop_the_others_nor_get_retried(heads, smtp):
     smtp.refused = {"hilda@ilo.example"}
-    year, week = this_week()
+    year, week = reported_week()
     counts = services.send_week(year, week)
     assert (counts[Status.SENT], counts[Status.FAILED]) == (1, 1)
     smtp.refused = set()
@@ -424,7 +581,7 @@ def test_a_refused_address_does_not_stop_the_others_nor_get_retried(heads, smtp)
 
 
 def test_a_tampered_unsubscribe_token_names_nobody(heads, mailoutbox):
-    year, week = this_week()
+    year, week = reported_week()
     services.send_week(year, week)
     token = mail.outbox[0].extra_headers["List-Unsubscribe"].rstrip("/>").rsplit("/", 1)[1]
     assert tokens.read(token) in {heads[0].pk, heads[1].pk}
@@ -438,7 +595,8 @@ def test_a_tampered_unsubscribe_token_names_nobody(heads, mailoutbox):
         (["--week", "2026-48"], "YYYY-Www"),
         (["--week", "2026-W54"], "no ISO week 54"),
         (["--week", "2025-W53"], "no ISO week 53"),
-        (["--week", "2099-W01"], "in the future"),
+        (["--week", "2099-W01"], "2099-W01 is not over yet"),
+        (["--week", "2026-W49"], "2026-W49 is not over yet"),  # this week, Wednesday
         (["--recipient", "nobody@example.org"], "nobody has this email address"),
     ],
 )
@@ -449,7 +607,7 @@ def test_the_command_refuses_bad_input_clearly(heads, mailoutbox, args, message)
 
 
 def test_the_command_sends_once_and_says_so(heads, mailoutbox, capsys):
-    year, week = this_week()
+    year, week = reported_week()
     label = weeks.label(year, week)
     call_command("send_digests", "--week", label)
     out = capsys.readouterr().out
@@ -476,10 +634,11 @@ def test_a_dry_run_claims_and_sends_nothing(heads, iom, mailoutbox, capsys):
 
 
 def test_a_past_week_can_be_sent_by_hand(heads, mailoutbox, capsys):
-    year, week = this_week()
-    past = weeks.label(*weeks.current(datetime.datetime.now(UTC) - datetime.timedelta(days=7)))
-    call_command("send_digests", "--week", past)
-    assert DigestDelivery.objects.filter(iso_week=int(past[-2:])).count() == 2
+    year, week = reported_week()
+    earlier = weeks.preceding(year, week)
+    logged_in(*earlier, agency=heads[0].agency)
+    call_command("send_digests", "--week", weeks.label(*earlier))
+    assert DigestDelivery.objects.for_week(*earlier).count() == 2
     assert not DigestDelivery.objects.for_week(year, week).exists()
 
 
@@ -487,7 +646,7 @@ def test_a_past_week_can_be_sent_by_hand(heads, mailoutbox, capsys):
 
 
 def test_the_message_has_one_click_unsubscribe_headers(heads, smtp):
-    year, week = this_week()
+    year, week = reported_week()
     services.send_week(year, week, recipient=heads[0])
     [(rcpts, message)] = smtp.messages
     assert rcpts == ["harry@iom.example"]
@@ -509,15 +668,20 @@ def test_the_message_has_one_click_unsubscribe_headers(heads, smtp):
 
 @pytest.fixture
 def worker(smtp_server, settings):
+    # On the real clock: with the send hour at 00:00 the digest of the week just ended is
+    # due from the moment it ends, so the worker's sweeper treats it alike at any hour.
     with celery_worker(
-        REDIS_URL, settings, EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}"
+        REDIS_URL,
+        settings,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}",
+        GMG_DIGEST_HOUR="0",
     ) as process:
         yield process
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_weekly_run_on_a_real_worker_sends_one_email_per_head(heads, smtp_server, worker):
-    year, week = this_week()
+    year, week = reported_week()
     fanout = tasks.send_weekly_digests.delay().get(timeout=60)
     assert fanout["queued"] == 2
     assert wait_for(lambda: len(smtp_server.messages) >= 2), (

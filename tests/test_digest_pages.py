@@ -14,9 +14,10 @@ from overlaps.models import OverlapFlag
 
 from .factories import ActivityFactory
 
+# Friday of 2026-W48 (23 to 29 November 2026).
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
-# Monday of the same week (2026-W48), before the digest goes out at 06:00.
-BEFORE_SEND = datetime.datetime(2026, 11, 23, 5, 0, tzinfo=datetime.UTC)
+# The Monday after 2026-W48, before its digest goes out at 06:00.
+BEFORE_SEND = datetime.datetime(2026, 11, 30, 5, 0, tzinfo=datetime.UTC)
 
 
 def one_h1(response):
@@ -132,12 +133,15 @@ def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alic
 
 
 # -- preview ----------------------------------------------------------------------------
+# A digest reports on a whole week and goes out on the Monday after, at 06:00 UTC.
 
 
 def flag_pair(iom, ilo):
-    """An open pair between IOM's new activity and ILO's: something for IOM's head to review."""
-    a = ActivityFactory(agency=iom, title="IOM new this week")
-    b = ActivityFactory(agency=ilo, title="ILO new this week")
+    """An open pair between an IOM and an ILO activity logged on Wednesday 25 November
+    (2026-W48): something for IOM's head to review."""
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, tzinfo=datetime.UTC)):
+        a = ActivityFactory(agency=iom, title="IOM survey of the week")
+        b = ActivityFactory(agency=ilo, title="ILO survey of the week")
     return OverlapFlag.objects.create(activity_a=a, activity_b=b, score=0.8)
 
 
@@ -148,7 +152,8 @@ def test_preview_renders_without_sending(client, harry, ilo, iom, mailoutbox):
     response = client.get(reverse("digests:preview"))
     assert response.status_code == 200 and one_h1(response)
     html = response.content.decode()
-    assert "2026-W48" in html and "IOM new this week" in html
+    assert "2026-W48" in html and "IOM survey of the week" in html
+    assert "it goes out on Monday 30 November 2026, 06:00 UTC" in html
     assert "GMG weekly: 1 pair to review — 23–29 November 2026" in html
     assert 'sandbox="allow-top-navigation-by-user-activation"' in html
     assert "would be empty" not in html
@@ -170,7 +175,7 @@ def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, io
     client.force_login(sam)
     response = client.get(reverse("digests:preview"), {"recipient": harry.pk})
     assert response.context["recipient"] == harry
-    assert "IOM new this week" in response.content.decode()
+    assert "IOM survey of the week" in response.content.decode()
     assert 'for="id_recipient"' in response.content.decode()
     # Others cannot: the parameter is ignored.
     client.force_login(alice)
@@ -178,20 +183,40 @@ def test_secretariat_previews_someone_elses_digest(client, sam, harry, alice, io
     assert response.context["recipient"] == alice
 
 
-@time_machine.travel(NOW, tick=False)
-def test_preview_after_this_weeks_digest_went_out_shows_next_weeks(client, harry):
-    # Friday of 2026-W48: the W48 digest went out on Monday; the next one is W49's.
-    client.force_login(harry)
-    response = client.get(reverse("digests:preview"))
-    assert response.context["week_label"] == "2026-W49"
-    assert response.context["digest"].week == 49
+@pytest.mark.parametrize(
+    "now, label, dates, goes_out",
+    [
+        # Friday of 2026-W48: last week's digest (W47) went out on Monday 23 November.
+        (NOW, "2026-W48", "23–29 November 2026", "Monday 30 November 2026, 06:00"),
+        # Wednesday of 2026-W49: W48's went out on Monday 30 November.
+        (
+            datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC),
+            "2026-W49",
+            "30 November – 6 December 2026",
+            "Monday 7 December 2026, 06:00",
+        ),
+    ],
+)
+def test_preview_after_last_weeks_digest_went_out_shows_this_weeks(
+    client, harry, iom, now, label, dates, goes_out
+):
+    with time_machine.travel(now, tick=False):
+        ActivityFactory(agency=iom, title="IOM survey logged today")
+        client.force_login(harry)
+        response = client.get(reverse("digests:preview"))
+    assert response.context["week_label"] == label
+    assert response.context["digest"].week == int(label[-2:])
+    html = response.content.decode()
+    # This week's as it stands, with what was logged so far; it goes out next week.
+    assert f"for {dates} ({label}), as it stands now: it goes out on {goes_out} UTC" in html
+    assert "1 activity new or changed that week" in response.context["text_body"]
 
 
 @time_machine.travel(BEFORE_SEND, tick=False)
-def test_preview_before_the_send_time_shows_this_weeks_unless_already_sent(client, harry):
+def test_preview_before_the_send_time_shows_last_weeks_unless_already_sent(client, harry):
     client.force_login(harry)
     assert client.get(reverse("digests:preview")).context["week_label"] == "2026-W48"
-    # Sent early by hand (manage.py send_digests): the next one is next week's.
+    # Sent early by hand (manage.py send_digests): the next one is this week's.
     delivery_for(harry, week=48)
     assert client.get(reverse("digests:preview")).context["week_label"] == "2026-W49"
 
@@ -199,10 +224,11 @@ def test_preview_before_the_send_time_shows_this_weeks_unless_already_sent(clien
 @pytest.mark.parametrize(
     "now, expected",
     [
-        (datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC), "2026-W50"),  # W48 sent
-        (datetime.datetime(2026, 11, 30, 5, 0, tzinfo=datetime.UTC), "2026-W50"),  # W49: odd
-        # 2026 has 53 ISO weeks: after W52, both W53 and 2027-W01 are odd.
-        (datetime.datetime(2026, 12, 22, 12, 0, tzinfo=datetime.UTC), "2027-W02"),
+        (datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC), "2026-W48"),  # W47 sent
+        (datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC), "2026-W50"),  # W48 sent
+        (datetime.datetime(2026, 12, 7, 5, 0, tzinfo=datetime.UTC), "2026-W50"),  # W49: odd
+        # 2026 has 53 ISO weeks: after W52's digest, both W53 and 2027-W01 are odd.
+        (datetime.datetime(2026, 12, 29, 12, 0, tzinfo=datetime.UTC), "2027-W02"),
     ],
 )
 def test_preview_for_a_biweekly_subscriber_shows_the_next_even_week(client, fiona, now, expected):

@@ -584,6 +584,8 @@ def build_world():
 
 def send_every_email(w, sweep):
     """The emails the portal sends, through the paths that send them; keeps their links."""
+    # The digest of the week the world was built in (not over yet, which the beat would not
+    # send): so that every block of it holds typed text.
     year, week = weeks.current()
     for role in (STAFF, FOCAL_POINT, HEAD, SECRETARIAT):
         digest_services.send_one(w[role], year, week)
@@ -833,9 +835,11 @@ def test_every_form_field_has_a_label(sweep):
 
 
 def test_digest_preview_escapes_the_plain_text_part(client, sam, iom):
-    # Monday before the digest goes out, so that the week previewed is the one logged in.
-    with time_machine.travel(datetime.datetime(2026, 11, 23, 5, tzinfo=datetime.UTC), tick=False):
+    # Logged on a Wednesday; previewed on the Monday after, before that week's digest goes
+    # out, so that the week previewed is the one it was logged in.
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, tzinfo=datetime.UTC)):
         ActivityFactory(agency=iom, title=f"Survey {HOSTILE}")
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 5, tzinfo=datetime.UTC), tick=False):
         client.force_login(sam)
         html = client.get(reverse("digests:preview")).content.decode()
     assert escape(f"Survey {HOSTILE}") in html

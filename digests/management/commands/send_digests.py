@@ -17,12 +17,17 @@ NOT_DELIVERED = (
 
 class Command(BaseCommand):
     help = (
-        "Claim and send the weekly digest of an ISO week (default: the current one) to every "
-        "person due it. A digest already sent, empty or failed is never sent again."
+        "Claim and send the weekly digest of an ISO week (default: the week just ended) to "
+        "every person due it. A digest reports on a whole week, so the week must be over. "
+        "A digest already sent, empty or failed is never sent again."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--week", help="ISO week as YYYY-Www, e.g. 2026-W48 (not future).")
+        parser.add_argument(
+            "--week",
+            help="ISO week as YYYY-Www, e.g. 2026-W48: a week that is over "
+            "(default: the week just ended).",
+        )
         parser.add_argument("--recipient", metavar="EMAIL", help="Only this person.")
         parser.add_argument(
             "--dry-run",
@@ -37,7 +42,7 @@ class Command(BaseCommand):
             except weeks.WeekError as exc:
                 raise CommandError(f"--week {week}: {exc}") from exc
         else:
-            year, number = weeks.current()
+            year, number = weeks.reported()
         person = None
         if recipient:
             person = User.objects.filter(email__iexact=recipient.strip()).first()
@@ -70,7 +75,7 @@ class Command(BaseCommand):
         if person is not None:
             people = people.filter(pk=person.pk)
             if not people.exists():
-                self.stdout.write(f"{label} {person.email}: not due a digest this week")
+                self.stdout.write(f"{label} {person.email}: not due this digest")
                 return
         for user in people:
             if not services.has_email(user):
