@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from activities.models import Activity
 from geo.models import Region
 from initiatives.models import JointInitiative
-from overlaps.models import OverlapFlag
+from overlaps.models import OverlapFlag, PairEvent
 from priorities.models import Priority
 
 from . import week as weeks
@@ -57,6 +57,9 @@ from .presentation import (
 
 # Callers read the digest through this module: what it reads like lives in .presentation.
 __all__ = ["OTHERS_CAP", "Digest", "attention_groups", "build_digest", "priority_name"]
+
+# News on the person's pairs shown; the rest is a count and a link to the queue.
+PAIR_NEWS_CAP = 3
 
 ActivityPriority = Activity.priorities.through
 ActivityCountry = Activity.countries.through
@@ -205,6 +208,9 @@ def _build_digest(user, year, week, now=None):
         digest.initiatives = _initiative_notes(rows, start, end, today, horizon)
         digest.gaps, digest.gap_regions = _gaps(covering, today, priority_ids)
 
+    digest.pair_news, totals["pair_news"] = first_rows(
+        PairEvent.objects.for_digest(user, start, end), ("-created_at", "-pk"), cap=PAIR_NEWS_CAP
+    )
     if digest.others:
         prefetch_related_objects(digest.others, "priorities", "countries", "regions")
     return digest

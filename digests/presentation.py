@@ -68,6 +68,9 @@ class Digest:
     # The agency's own activities, counted: changed in the week, ending soon, stale.
     own: dict = field(default_factory=dict)
     initiatives: list = field(default_factory=list)  # (initiative, note)
+    # Decisions, comments and initiatives on the person's pairs that were not emailed to them
+    # at once (they chose "in my digest only", or the email failed): told here instead.
+    pair_news: list = field(default_factory=list)  # overlaps.PairEvent
     gaps: list = field(default_factory=list)  # [Priority]
     # How many items each list has in all (the lists hold only the first few).
     totals: dict = field(default_factory=dict)
@@ -77,7 +80,7 @@ class Digest:
     # Where the agency works: the priorities named on an item are those it shares.
     priority_ids: set = field(default_factory=set)
 
-    LISTS = ("others", "initiatives")
+    LISTS = ("others", "initiatives", "pair_news")
 
     @property
     def is_secretariat_version(self):
@@ -162,6 +165,15 @@ class Digest:
                 absolute(reverse("initiatives:initiative-list")),
             ),
         ]
+        sections.append(
+            group(
+                [_event_item(event, absolute, agency) for event in self.pair_news],
+                "pair_news",
+                _("News on your pairs"),
+                absolute(reverse("overlaps:flag-list")),
+                _("What was said or decided on pairs you follow, not emailed to you at once."),
+            )
+        )
         sections = [s for s in sections if s]
 
         own_lines = []
@@ -421,7 +433,7 @@ def _pair_item(flag, absolute, agency, decided=False, since=False):
         meta = ""
     else:
         note = ""
-        meta = _("Score %(score)s%%") % {"score": round(flag.score * 100)}
+        meta = _("%(similarity)s%% similar") % {"similarity": round(flag.score * 100)}
         if since:
             meta = _("Flagged on %(date)s") % {"date": date_format(flag.created_at, "j F Y")}
     title = f"{a.agency.acronym} “{short(a.title)}” ↔ {b.agency.acronym} “{short(b.title)}”"
@@ -431,6 +443,30 @@ def _pair_item(flag, absolute, agency, decided=False, since=False):
         "meta": meta,
         "note": note,
     }
+
+
+def _event_item(event, absolute, agency):
+    """One decision, comment or joint initiative on a pair, as a digest item."""
+    item = _pair_item(event.flag, absolute, agency, decided=True)
+    who = event.actor.display_name if event.actor else _("Someone")
+    when = date_format(event.created_at, "j F")
+    if event.kind == "comment" and event.comment:
+        item["meta"] = _("%(who)s commented on %(when)s") % {"who": who, "when": when}
+        item["note"] = Truncator(event.comment.text).words(NOTE_WORDS)
+    elif event.kind == "decision":
+        item["meta"] = _("%(who)s decided “%(status)s” on %(when)s") % {
+            "who": who,
+            "status": event.get_status_display(),
+            "when": when,
+        }
+        item["note"] = Truncator(event.note).words(NOTE_WORDS)
+    else:
+        item["meta"] = _("%(who)s made it a joint initiative on %(when)s") % {
+            "who": who,
+            "when": when,
+        }
+        item["note"] = ""
+    return item
 
 
 def _initiative_item(initiative, absolute):

@@ -11,13 +11,14 @@ import time_machine
 from django.conf import settings
 
 from activities.models import Activity
-from agencies.models import Role
+from agencies.models import PairNotifications, Role
 from digests import tokens
 from digests.attention import ATTENTION_CAP
 from digests.content import FINISHED_DAYS, OTHERS_CAP, build_digest
 from digests.week import bounds
 from geo.models import Country, Region
 from initiatives.models import JointInitiative
+from overlaps import review
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
@@ -642,10 +643,10 @@ def test_fixed_number_of_queries_whatever_the_size(
     _populate(iom, ilo, sam, 2)
     small, digest = count()
     assert not digest.is_empty
-    # The head's digest: 14 queries; the secretariat's: 9 (no footprint, gaps or own lines);
+    # The head's digest: 15 queries; the secretariat's: 10 (no footprint, gaps or own lines);
     # on PostgreSQL 3 more: the SET LOCAL that turns JIT off and the transaction around it.
     extra = 3 if connection.vendor == "postgresql" else 0
-    assert small == (14 if who == "harry" else 9) + extra
+    assert small == (15 if who == "harry" else 10) + extra
     _populate(iom, ilo, sam, 30)  # past every cap
     with django_assert_num_queries(small):
         digest = build_digest(user, YEAR, WEEK)
@@ -655,3 +656,33 @@ def test_fixed_number_of_queries_whatever_the_size(
     # Rendering reads only what was fetched.
     with django_assert_num_queries(0):
         _render(digest)
+
+
+@pytest.mark.parametrize(
+    ("choice", "told_in_digest"),
+    [(PairNotifications.DIGEST, True), (PairNotifications.IMMEDIATE, False)],
+)
+def test_pair_news_not_emailed_at_once_is_told_in_the_digest(
+    iom, ilo, sam, mailoutbox, django_capture_on_commit_callbacks, choice, told_in_digest
+):
+    """A focal point who chose "in my digest only" reads the week's comment in the digest;
+    one who was emailed at once is not told twice."""
+    fiona = UserFactory(
+        email="fiona.fp@iom.example",
+        full_name="Fiona",
+        agency=iom,
+        role=Role.FOCAL_POINT,
+        pair_notifications=choice,
+    )
+    flag = make_flag(ActivityFactory(agency=iom), ActivityFactory(agency=ilo))
+    with django_capture_on_commit_callbacks(execute=True):
+        review.comment(flag, by=sam, text="Both teams meet in Nairobi on Tuesday.")
+    emailed = any("fiona.fp@iom.example" in m.to for m in mailoutbox)
+    assert emailed is not told_in_digest
+
+    digest = build_digest(fiona, YEAR, WEEK)
+    texts = [event.comment.text for event in digest.pair_news]
+    assert texts == (["Both teams meet in Nairobi on Tuesday."] if told_in_digest else [])
+    body = digest.context()
+    sections = [s["key"] for s in body["sections"]]
+    assert ("pair_news" in sections) is told_in_digest
