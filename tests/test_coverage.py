@@ -1,0 +1,149 @@
+"""Coverage: the priorities × agencies and × regions matrices, their gaps, pages and CSV."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from activities import coverage
+from activities.models import Activity
+from geo.models import Country, Region
+from priorities.models import Priority
+
+from .factories import ActivityFactory, JointInitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+JAN = datetime.date(2026, 1, 1)
+DEC = datetime.date(2026, 12, 31)
+
+
+def region(name):
+    return Region.objects.get(name=name)
+
+
+def cell(matrix, code, column):
+    for priority, cells in matrix.rows:
+        if priority.code == code:
+            return next(c for c in cells if c.column == column)
+    raise AssertionError(code)
+
+
+def p(*codes):
+    return list(Priority.objects.filter(code__in=codes))
+
+
+@pytest.fixture
+def world(iom, ilo):
+    """IOM in Kenya under (b), ILO Africa-wide under (b) and (c), a World one under (a)."""
+    initiative = JointInitiativeFactory(lead_agency=iom)
+    kenya = ActivityFactory(agency=iom, priorities=p("b"), initiative=initiative)
+    africa = ActivityFactory(agency=ilo, priorities=p("b", "c"), countries=[])
+    africa.regions.set([region("Africa")])
+    everywhere = ActivityFactory(agency=ilo, priorities=p("a"), countries=[])
+    everywhere.regions.set([region("World")])
+    ActivityFactory(agency=iom, priorities=p("d"), status=Activity.Status.CANCELLED)
+    ActivityFactory(
+        agency=iom,
+        priorities=p("e"),
+        start_date=datetime.date(2024, 1, 1),
+        end_date=datetime.date(2024, 6, 30),
+    )
+    france = ActivityFactory(
+        agency=iom, priorities=p("b"), countries=[Country.objects.get(pk="FRA")]
+    )
+    return {"kenya": kenya, "africa": africa, "everywhere": everywhere, "france": france}
+
+
+def test_agency_matrix_counts_by_the_logging_agency(world, iom, ilo):
+    m = coverage.agency_matrix(JAN, DEC)
+    assert cell(m, "b", iom).activities == 2  # Kenya and France
+    assert cell(m, "b", iom).initiatives == 1
+    assert cell(m, "b", ilo).activities == 1
+    assert cell(m, "c", ilo).activities == 1
+    assert cell(m, "a", ilo).activities == 1
+    # Cancelled does not count; nor does work outside the period.
+    assert cell(m, "d", iom).activities == 0
+    assert cell(m, "e", iom).activities == 0
+    assert [pr.code for pr, _ in m.rows] == list("abcdefghijkl")
+
+
+def test_the_period_filter_brings_past_work_back(world, iom):
+    m = coverage.agency_matrix(datetime.date(2024, 3, 1), datetime.date(2024, 3, 31))
+    assert cell(m, "e", iom).activities == 1
+    assert cell(m, "b", iom).activities == 0
+
+
+def test_region_matrix_counts_countries_regions_and_world(world):
+    m = coverage.region_matrix(Region.Level.REGION, JAN, DEC)
+    africa, europe = region("Africa"), region("Europe")
+    # Kenya (a country of Africa) and the Africa-wide activity.
+    assert cell(m, "b", africa).activities == 2
+    assert cell(m, "b", africa).initiatives == 1
+    assert cell(m, "c", africa).activities == 1
+    # World counts in every region.
+    assert all(cell(m, "a", r).activities == 1 for r in m.columns)
+    assert cell(m, "b", europe).activities == 1  # France
+    assert cell(m, "d", africa).activities == 0  # cancelled
+
+
+def test_a_region_wide_activity_counts_in_its_sub_regions(world):
+    m = coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC)
+    ssa = region("Sub-Saharan Africa")
+    assert cell(m, "b", ssa).activities == 2  # Kenya, and Africa-wide covering it
+    assert cell(m, "c", region("Northern Africa")).activities == 1
+
+
+def test_a_cell_counts_what_its_link_lists(world, client, sam):
+    client.force_login(sam)
+    m = coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC)
+    for code, name in [
+        ("b", "Sub-Saharan Africa"),
+        ("a", "Western Europe"),
+        ("c", "Northern Africa"),
+    ]:
+        c = cell(m, code, region(name))
+        url = coverage.cell_url(c, JAN, DEC)
+        page = client.get(url)
+        assert page.status_code == 200
+        # The list shows cancelled ones too; this dataset has none in these cells.
+        assert page.context["page"].paginator.count == c.activities, (code, name)
+
+
+def test_gaps_are_priorities_missing_where_others_work(world):
+    m = coverage.region_matrix(Region.Level.REGION, JAN, DEC)
+    africa, oceania = region("Africa"), region("Oceania")
+    assert not cell(m, "b", africa).gap
+    assert cell(m, "j", africa).gap
+    # Oceania has only the World activity, under (a): every other priority is a gap there.
+    assert cell(m, "b", oceania).gap and not cell(m, "a", oceania).gap
+    gaps = coverage.gaps(Region.Level.REGION, JAN, DEC)
+    j_africa = next(g for g in gaps if g.priority.code == "j" and g.region == africa)
+    # Kenya, Africa-wide and World: 3 distinct activities serve other priorities there.
+    assert j_africa.others == 3
+
+
+def test_no_gaps_in_a_region_with_no_work_at_all(iom):
+    ActivityFactory(agency=iom, priorities=p("b"))  # Kenya only
+    gaps = coverage.gaps(Region.Level.REGION, JAN, DEC)
+    assert {g.region.name for g in gaps} == {"Africa"}
+    assert len(gaps) == 11
+
+
+@pytest.mark.parametrize("build", ["agency", "region", "gaps"])
+def test_matrices_run_a_fixed_number_of_queries(build, iom, ilo, django_assert_max_num_queries):
+    run = {
+        "agency": lambda: coverage.agency_matrix(JAN, DEC),
+        "region": lambda: coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC),
+        "gaps": lambda: coverage.gaps(Region.Level.SUBREGION, JAN, DEC),
+    }[build]
+    ActivityFactory(agency=iom)
+    with CaptureQueriesContext(connection) as few:
+        run()
+    countries = list(Country.objects.all()[:15])
+    for i in range(15):
+        a = ActivityFactory(agency=ilo if i % 2 else iom, priorities=p("abcdefghijkl"[i % 12]))
+        a.countries.set(countries[i : i + 2])
+    with django_assert_max_num_queries(len(few)):
+        run()
