@@ -3,31 +3,36 @@
 They sit in the top layer so that every app below stays free of imports from above.
 """
 
+import csv
 import datetime
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from activities import access as activity_access
-from activities import selectors
+from activities import coverage, selectors
 from activities.models import Activity
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
 from common.search import filter_words
+from common.spreadsheets import protect
 from common.views import paginate
 from digests import content as digest_content
 from digests import selectors as digest_selectors
 from digests import week as weeks
 from digests.attention import DECISIONS_DUE_DAYS, needs_attention
+from geo.models import Region
 from initiatives.models import JointInitiative
 from priorities.models import Priority
 
@@ -206,3 +211,141 @@ def search(request):
                 )
             }
     return render(request, "search.html", context)
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+COVERAGE_COLUMNS = {
+    "agency": None,
+    "region": Region.Level.REGION,
+    "subregion": Region.Level.SUBREGION,
+}
+
+
+class CoverageForm(forms.Form):
+    by = forms.ChoiceField(
+        label=_("Columns"),
+        choices=[
+            ("agency", _("Member agencies")),
+            ("region", _("M49 regions")),
+            ("subregion", _("M49 sub-regions")),
+        ],
+    )
+    running_from = forms.DateField(label=_("Running from"), required=False, widget=DATE)
+    running_to = forms.DateField(label=_("Running until"), required=False, widget=DATE)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("running_from"), data.get("running_to")
+        if start and end and end < start:
+            self.add_error("running_to", _("The end of the period cannot be before its start."))
+        return data
+
+
+def _coverage_choice(request, regions_only=False):
+    """The form and what it chose; the current year and the agencies until a person chooses.
+
+    A date left empty on purpose stays open; an invalid choice falls back to the defaults.
+    """
+    today = timezone.localdate()
+    defaults = {
+        "by": "region" if regions_only else "agency",
+        "running_from": datetime.date(today.year, 1, 1).isoformat(),
+        "running_to": datetime.date(today.year, 12, 31).isoformat(),
+    }
+    chosen = {**defaults, **request.GET.dict()}
+    if regions_only and chosen["by"] == "agency":
+        # Coming from the agency matrix: gaps are only ever counted by region.
+        chosen["by"] = "region"
+    form = CoverageForm(chosen)
+    if regions_only:
+        form.fields["by"].choices = form.fields["by"].choices[1:]
+    if form.is_valid():
+        data = form.cleaned_data
+    else:
+        fallback = CoverageForm(defaults)
+        fallback.is_valid()
+        data = fallback.cleaned_data
+    return form, data["by"], data["running_from"], data["running_to"]
+
+
+def _coverage_matrix(by, start, end):
+    if COVERAGE_COLUMNS[by] is None:
+        return coverage.agency_matrix(start, end)
+    return coverage.region_matrix(COVERAGE_COLUMNS[by], start, end)
+
+
+# The colour steps of a cell (portal.css .cov-0 to .cov-5): 0 for none, then five even steps.
+COVERAGE_STEPS = 5
+
+
+def _step(n, maximum):
+    if not n or not maximum:
+        return 0
+    return max(1, -(-n * COVERAGE_STEPS // maximum))
+
+
+@login_required
+def coverage_matrix(request):
+    """The twelve priorities against the agencies or the regions, for a period.
+
+    Each cell's number links to the activity list behind it; gaps are marked in words.
+    """
+    form, by, start, end = _coverage_choice(request)
+    matrix = _coverage_matrix(by, start, end)
+    for _priority, cells in matrix.rows:
+        for cell in cells:
+            cell.url = coverage.cell_url(cell, start, end)
+            cell.step = _step(cell.activities, matrix.maximum)
+    return render(
+        request,
+        "coverage/matrix.html",
+        {
+            "form": form,
+            "by": by,
+            "by_agency": COVERAGE_COLUMNS[by] is None,
+            "start": start,
+            "end": end,
+            "matrix": matrix,
+            "steps": range(COVERAGE_STEPS + 1),
+        },
+    )
+
+
+@login_required
+def coverage_gaps(request):
+    """The gaps of the region matrix, in words, region by region."""
+    form, by, start, end = _coverage_choice(request, regions_only=True)
+    level = COVERAGE_COLUMNS.get(by) or Region.Level.REGION
+    return render(
+        request,
+        "coverage/gaps.html",
+        {
+            "form": form,
+            "by": by,
+            "start": start,
+            "end": end,
+            "gaps": coverage.gaps(level, start, end),
+        },
+    )
+
+
+@login_required
+def coverage_csv(request):
+    """The matrix on the page, as CSV: the same numbers, one row per priority."""
+    _form, by, start, end = _coverage_choice(request)
+    matrix = _coverage_matrix(by, start, end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    period = f"{start or ''}_{end or ''}"
+    response["Content-Disposition"] = f'attachment; filename="gmg-coverage-{by}-{period}.csv"'
+    writer = csv.writer(response)
+    label = (lambda a: a.acronym) if COVERAGE_COLUMNS[by] is None else (lambda r: r.name)
+    writer.writerow(
+        [_("Code"), _("Priority")] + [protect(label(column)) for column in matrix.columns]
+    )
+    for priority, cells in matrix.rows:
+        writer.writerow(
+            [priority.code, protect(priority.short_title)] + [c.activities for c in cells]
+        )
+    return response

@@ -1,10 +1,13 @@
 """Coverage: the priorities × agencies and × regions matrices, their gaps, pages and CSV."""
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from activities import coverage
 from activities.models import Activity
@@ -147,3 +150,109 @@ def test_matrices_run_a_fixed_number_of_queries(build, iom, ilo, django_assert_m
         a.countries.set(countries[i : i + 2])
     with django_assert_max_num_queries(len(few)):
         run()
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["coverage", "coverage-gaps", "coverage-csv"])
+def test_coverage_pages_ask_anonymous_visitors_to_sign_in(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_the_agency_matrix_links_each_cell_to_its_activities(client, bob, world, ilo):
+    client.force_login(bob)
+    html = client.get(
+        reverse("coverage"), {"running_from": "2026-01-01", "running_to": "2026-12-31"}
+    ).content.decode()
+    assert html.count("<h1") == 1 and "<caption>" in html
+    assert '<th scope="row">' in html and '<th scope="col">' in html
+    link = (
+        f"/activities/?priority=c&amp;agency={ilo.slug}"
+        "&amp;running_from=2026-01-01&amp;running_to=2026-12-31"
+    )
+    assert f'<a href="{link}">1</a>' in html
+    assert "1 joint" in html  # IOM's (b) activity in Kenya belongs to a joint initiative
+
+
+def test_the_region_matrix_marks_gaps_in_words(client, bob, world):
+    client.force_login(bob)
+    html = client.get(
+        reverse("coverage"),
+        {"by": "region", "running_from": "2026-01-01", "running_to": "2026-12-31"},
+    ).content.decode()
+    assert 'class="cov cov-0 cov-gap"' in html
+    assert ">gap</span>" in html
+    assert "/activities/?priority=b&amp;region=002&amp;running_from=2026-01-01" in html
+
+
+def test_the_gaps_page_lists_gaps_in_words(client, bob, world):
+    client.force_login(bob)
+    html = client.get(
+        reverse("coverage-gaps"),
+        {"by": "agency", "running_from": "2026-01-01", "running_to": "2026-12-31"},
+    ).content.decode()
+    j = Priority.objects.get(code="j")
+    assert (
+        f"No activity on (j) {j.short_title} in Africa, where 3 activities serve other priorities."
+        in html
+    )
+
+
+def test_an_invalid_period_falls_back_to_this_year_and_says_why(client, bob, world):
+    client.force_login(bob)
+    response = client.get(
+        reverse("coverage"), {"running_from": "2026-12-31", "running_to": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    assert "cannot be before its start" in response.content.decode()
+
+
+def test_the_csv_has_the_same_numbers_and_defuses_formulas(client, bob, world, iom, ilo):
+    iom.acronym = "=HYPERLINK(1)"
+    iom.save()
+    client.force_login(bob)
+    response = client.get(
+        reverse("coverage-csv"), {"running_from": "2026-01-01", "running_to": "2026-12-31"}
+    )
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header = rows[0]
+    assert header[:2] == ["Code", "Priority"]
+    assert "'=HYPERLINK(1)" in header
+    b = next(r for r in rows if r[0] == "b")
+    assert b[header.index("'=HYPERLINK(1)")] == "2"
+    assert b[header.index(ilo.acronym)] == "1"
+    assert len(rows) == 13
+
+
+def test_the_region_csv_counts_by_region(client, bob, world):
+    client.force_login(bob)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("coverage-csv"),
+                    {"by": "region", "running_from": "2026-01-01", "running_to": "2026-12-31"},
+                ).content.decode()
+            )
+        )
+    )
+    b = next(r for r in rows if r[0] == "b")
+    assert b[rows[0].index("Africa")] == "2"
+
+
+@pytest.mark.parametrize("by", ["agency", "region", "subregion"])
+def test_the_coverage_page_runs_a_fixed_number_of_queries(
+    by, client, bob, iom, ilo, django_assert_max_num_queries
+):
+    client.force_login(bob)
+    ActivityFactory(agency=iom)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("coverage"), {"by": by}).status_code == 200
+    for i in range(12):
+        ActivityFactory(agency=ilo if i % 2 else iom, priorities=p("abcdefghijkl"[i]))
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(reverse("coverage"), {"by": by}).status_code == 200

@@ -165,6 +165,9 @@ def ours(w):
         ("activities:list", {}, SIGNED_IN, True),
         ("activities:export", {"format": "csv"}, SIGNED_IN, False),
         ("search", {}, SIGNED_IN, False),
+        ("coverage", {}, SIGNED_IN, False),
+        ("coverage-gaps", {}, SIGNED_IN, False),
+        ("coverage-csv", {}, SIGNED_IN, False),
         ("activities:create", {}, (*WRITERS, OUTSIDER), False),
         ("activities:detail", {"pk": a1.pk}, SIGNED_IN, True),
         ("activities:edit", {"pk": a1.pk}, WRITERS, True),
@@ -208,6 +211,12 @@ def ours(w):
         may = role in SIGNED_IN
         yield Visit(role, reverse("search") + "?q=survey", expect=200 if may else None, shows=may)
     yield Visit(STAFF, reverse("search") + "?q=initiative&kind=initiatives", expect=200, shows=True)
+
+    # The coverage matrix by region and sub-region, and the gaps at the sub-region level.
+    for by in ("region", "subregion"):
+        yield Visit(SECRETARIAT, reverse("coverage") + f"?by={by}", expect=200)
+        yield Visit(STAFF, reverse("coverage-csv") + f"?by={by}", expect=200)
+    yield Visit(STAFF, reverse("coverage-gaps") + "?by=subregion", expect=200)
 
     # Pages that show the payload for one role in particular.
     yield Visit(SECRETARIAT, reverse("digests:archive"), expect=200, shows=True)
