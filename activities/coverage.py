@@ -91,22 +91,32 @@ def _region_counts(level, start, end, by_priority=True):
     `place` pairs each activity with the regions of `level` it counts in (see the module's
     docstring); regions nest at most three deep under World, hence the three parent joins.
     """
-    activity_ids, id_params = counted(start, end).values("pk").query.sql_with_params()
+    # The counted activities as a derived table, joined once (no ORDER BY: it would sort them).
+    activities, id_params = (
+        counted(start, end).order_by().values("id", "initiative_id").query.sql_with_params()
+    )
     t = {
-        "activity": Activity._meta.db_table,
         "priorities": Activity.priorities.through._meta.db_table,
         "countries": Activity.countries.through._meta.db_table,
         "regions": Activity.regions.through._meta.db_table,
         "region": Region._meta.db_table,
         "region_countries": Region.countries.through._meta.db_table,
     }
+    # (priority, place) rows are unique (place is a UNION; an activity names a priority
+    # once), so COUNT(*) counts activities; grouping by initiative inside and counting the
+    # groups outside counts distinct initiatives without a COUNT(DISTINCT), whose sort of
+    # every row costs more than the rest of the query.
     if by_priority:
-        priority = group = "ap.priority_id"
-        group += ", "
-        join = f"JOIN {t['priorities']} ap ON ap.activity_id = a.id"
+        inner, join, outer = (
+            "ap.priority_id",
+            f"JOIN {t['priorities']} ap ON ap.activity_id = a.id",
+            "priority_id",
+        )
     else:
-        # PostgreSQL refuses a constant in GROUP BY: the NULL is selected only.
-        priority, group, join = "NULL", "", ""
+        inner, join, outer = "NULL", "", "NULL"
+    # PostgreSQL refuses a constant in GROUP BY: a NULL priority is selected only.
+    inner_group = f"{inner}, " if by_priority else ""
+    outer_group = f"{outer}, " if by_priority else ""
     sql = f"""
         WITH covers AS (
             SELECT r.code AS target, r.code AS cover FROM {t["region"]} r WHERE r.level = %s
@@ -129,18 +139,21 @@ def _region_counts(level, start, end, by_priority=True):
             SELECT ar.activity_id, covers.target
             FROM {t["regions"]} ar JOIN covers ON covers.cover = ar.region_id
         )
-        SELECT {priority}, place.target,
-               COUNT(DISTINCT a.id), COUNT(DISTINCT a.initiative_id)
-        FROM {t["activity"]} a
-        {join}
-        JOIN place ON place.activity_id = a.id
-        WHERE a.id IN ({activity_ids})
-        GROUP BY {group}place.target
+        SELECT {outer}, target, SUM(n), COUNT(initiative_id)
+        FROM (
+            SELECT {inner} AS priority_id, place.target, a.initiative_id, COUNT(*) AS n
+            FROM place
+            JOIN ({activities}) a ON a.id = place.activity_id
+            {join}
+            GROUP BY {inner_group}place.target, a.initiative_id
+        ) counted
+        GROUP BY {outer_group}target
     """
     params = [level] * 5 + list(id_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {(p, r): (n, ji) for p, r, n, ji in cursor.fetchall()}
+        # PostgreSQL sums integers as numeric (Decimal): counts are ints.
+        return {(p, r): (int(n), ji) for p, r, n, ji in cursor.fetchall()}
 
 
 def region_matrix(level=Region.Level.REGION, start=None, end=None):
