@@ -21,6 +21,7 @@ from agencies.models import Agency
 from geo.models import Region
 from priorities.models import Priority
 
+from .filters import NOT_CANCELLED
 from .models import Activity
 
 # Regions a matrix can be drawn over: the M49 regions (continents) or their sub-regions.
@@ -204,7 +205,8 @@ def _region_totals(level, start, end):
 
 def cell_url(cell, start=None, end=None):
     """The activity list behind a cell: its priority, its agency or region, the period."""
-    query = {"priority": cell.priority.code}
+    # The matrices leave cancelled work out; so does the list behind a cell.
+    query = {"priority": cell.priority.code, "status": NOT_CANCELLED}
     if isinstance(cell.column, Region):
         query["region"] = cell.column.pk
     else:

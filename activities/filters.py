@@ -71,6 +71,9 @@ def sort_headers(sort):
     return headers
 
 
+NOT_CANCELLED = "not_cancelled"
+
+
 class ActivityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -94,7 +97,11 @@ class ActivityFilter(django_filters.FilterSet):
         label=_("Region"),
         method="filter_region",
     )
-    status = django_filters.ChoiceFilter(choices=Activity.Status.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(
+        choices=[*Activity.Status.choices, (NOT_CANCELLED, _("Any but cancelled"))],
+        label=_("Status"),
+        method="filter_status",
+    )
     kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, label=_("Kind"))
     target_group = django_filters.ModelChoiceFilter(
         queryset=TargetGroup.objects.all(),
@@ -126,6 +133,13 @@ class ActivityFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         # Ranked best first on PostgreSQL; a chosen sort replaces that order in `qs`.
         return queryset.search(value) if value.strip() else queryset
+
+    def filter_status(self, queryset, name, value):
+        # "Any but cancelled" is what the coverage matrices count, so a cell's link lists
+        # exactly the activities its number counts.
+        if value == NOT_CANCELLED:
+            return queryset.exclude(status=Activity.Status.CANCELLED)
+        return queryset.filter(status=value)
 
     def filter_country(self, queryset, name, value):
         return queryset.in_country(value)

@@ -110,8 +110,20 @@ def test_a_cell_counts_what_its_link_lists(world, client, sam):
         url = coverage.cell_url(c, JAN, DEC)
         page = client.get(url)
         assert page.status_code == 200
-        # The list shows cancelled ones too; this dataset has none in these cells.
         assert page.context["page"].paginator.count == c.activities, (code, name)
+
+
+def test_a_cells_link_leaves_cancelled_work_out_as_its_number_does(world, client, sam, ilo):
+    cancelled = ActivityFactory(
+        agency=ilo, priorities=p("b"), countries=[], status=Activity.Status.CANCELLED
+    )
+    cancelled.regions.set([region("Africa")])
+    client.force_login(sam)
+    m = coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC)
+    c = cell(m, "b", region("Sub-Saharan Africa"))
+    listed = client.get(coverage.cell_url(c, JAN, DEC)).context["page"].object_list
+    assert cancelled not in listed
+    assert len(listed) == c.activities
 
 
 def test_gaps_are_priorities_missing_where_others_work(world):
@@ -170,7 +182,7 @@ def test_the_agency_matrix_links_each_cell_to_its_activities(client, bob, world,
     assert html.count("<h1") == 1 and "<caption>" in html
     assert '<th scope="row">' in html and '<th scope="col">' in html
     link = (
-        f"/activities/?priority=c&amp;agency={ilo.slug}"
+        f"/activities/?priority=c&amp;status=not_cancelled&amp;agency={ilo.slug}"
         "&amp;running_from=2026-01-01&amp;running_to=2026-12-31"
     )
     assert f'<a href="{link}">1</a>' in html
@@ -185,7 +197,10 @@ def test_the_region_matrix_marks_gaps_in_words(client, bob, world):
     ).content.decode()
     assert 'class="cov cov-0 cov-gap"' in html
     assert ">gap</span>" in html
-    assert "/activities/?priority=b&amp;region=002&amp;running_from=2026-01-01" in html
+    assert (
+        "/activities/?priority=b&amp;status=not_cancelled&amp;region=002&amp;running_from=2026-01-01"
+        in html
+    )
 
 
 def test_the_gaps_page_lists_gaps_in_words(client, bob, world):
