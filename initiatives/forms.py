@@ -31,7 +31,6 @@ class InitiativeForm(forms.ModelForm):
         fields = [
             "title",
             "description",
-            "status",
             "lead_agency",
             "participating_agencies",
             "priorities",
@@ -75,3 +74,59 @@ class ConfirmDeleteForm(forms.Form):
         label=_("Yes, delete this joint initiative"),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+
+class InitiativeCreateForm(forms.ModelForm):
+    """Validates a new initiative. The lead agency is the proposer's own, except for the
+    secretariat, which chooses it."""
+
+    class Meta:
+        model = JointInitiative
+        fields = [
+            "title",
+            "description",
+            "lead_agency",
+            "participating_agencies",
+            "priorities",
+            "start_date",
+            "end_date",
+        ]
+        widgets = InitiativeForm.Meta.widgets
+        help_texts = {
+            "participating_agencies": _("The lead agency always takes part."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_agency"].queryset = Agency.objects.active()
+        if not user.is_secretariat:
+            del self.fields["lead_agency"]
+        self.fields["participating_agencies"].queryset = Agency.objects.active()
+        self.fields["priorities"].label_from_instance = lambda p: f"({p.code}) {p.short_title}"
+        self.fields["priorities"].required = True
+        self.fields["priorities"].error_messages["required"] = _("Choose at least one priority.")
+
+
+class TransitionForm(forms.Form):
+    """One step of the lifecycle, chosen among those the initiative allows."""
+
+    to = forms.ChoiceField(label=_("New status"), choices=JointInitiative.Status.choices)
+    results = forms.CharField(
+        label=_("Results"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What the initiative achieved. Required to complete it."),
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why, for the initiative's history (optional)."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, initiative, allowed, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(s.value, s.label) for s in allowed]
+        self.fields["version"].initial = initiative.version
+        self.fields["results"].initial = initiative.results

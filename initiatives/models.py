@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -21,12 +22,13 @@ class JointInitiativeQuerySet(models.QuerySet):
 
 
 class JointInitiative(models.Model):
-    # The full lifecycle (proposal, agreement, milestones) comes with its own issue.
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         ACTIVE = "active", _("Active")
         COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        # The stored value stays "cancelled" (saved rows and links use it); what it means
+        # to the agencies is that the initiative ended without being completed.
+        CANCELLED = "cancelled", _("Closed without completion")
 
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
@@ -49,6 +51,11 @@ class JointInitiative(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
+    results = models.TextField(
+        _("results"),
+        blank=True,
+        help_text=_("What the initiative achieved; required to complete it."),
+    )
     end_date = models.DateField(_("end date"), null=True, blank=True)
     # Raised by every edit; the edit form carries it, so a stale form cannot overwrite a
     # colleague's changes (the lead's focal point and the secretariat both edit).
@@ -77,3 +84,45 @@ class JointInitiative(models.Model):
 
     def get_absolute_url(self):
         return reverse("initiatives:detail", args=[self.pk])
+
+
+class InitiativeEvent(models.Model):
+    """One step of an initiative's history, written by the service that made it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        TRANSITIONED = "transitioned", _("Status changed")
+
+    initiative = models.ForeignKey(
+        JointInitiative,
+        verbose_name=_("joint initiative"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=JointInitiative.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=20, choices=JointInitiative.Status.choices, blank=True
+    )
+    # Kept when the person leaves: the history still says a step happened.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("initiative event")
+        verbose_name_plural = _("initiative events")
+
+    def __str__(self):
+        return f"{self.initiative}: {self.get_kind_display()}"

@@ -1,4 +1,8 @@
-"""Writes to joint initiatives: create, edit, delete."""
+"""Writes to joint initiatives: create, edit, move through the lifecycle, delete.
+
+Every write but delete records an InitiativeEvent, so an initiative's page can tell its
+history; the delete takes the history with it.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,9 +11,21 @@ from django.utils.translation import gettext as _
 
 from common import outbox
 
-from .models import JointInitiative
+from .models import InitiativeEvent, JointInitiative
 
-SCALAR_FIELDS = ("title", "description", "lead_agency", "status", "start_date", "end_date")
+# The status is not among them: it changes only through initiative_transition, which
+# guards each step and records it.
+SCALAR_FIELDS = ("title", "description", "lead_agency", "start_date", "end_date")
+
+Status = JointInitiative.Status
+
+# Which states each state may move to. Completed and closed initiatives are history.
+TRANSITIONS = {
+    Status.PROPOSED: (Status.ACTIVE, Status.CANCELLED),
+    Status.ACTIVE: (Status.COMPLETED, Status.CANCELLED),
+    Status.COMPLETED: (),
+    Status.CANCELLED: (),
+}
 
 
 class StaleInitiativeError(Exception):
@@ -32,8 +48,10 @@ def initiative_create(
     status=JointInitiative.Status.PROPOSED,
     start_date=None,
     end_date=None,
+    by=None,
 ):
-    """Create a joint initiative; its lead agency takes part in it."""
+    """Create a joint initiative; its lead agency takes part in it. `by` is who proposed it
+    (None when the system makes it, as the demo seed does)."""
     initiative = JointInitiative(
         title=title,
         description=description,
@@ -47,6 +65,7 @@ def initiative_create(
     initiative.save()
     initiative.participating_agencies.set({lead_agency, *participating_agencies})
     initiative.priorities.set(priorities)
+    _record(initiative, InitiativeEvent.Kind.CREATED, by=by, to_status=initiative.status)
     return initiative
 
 
@@ -75,7 +94,67 @@ def initiative_update(initiative, *, by, expected_version=None, **fields):
         locked.participating_agencies.add(locked.lead_agency)
     if priorities is not None:
         locked.priorities.set(priorities)
+    _record(locked, InitiativeEvent.Kind.EDITED, by=by)
     return locked
+
+
+def allowed_transitions(initiative):
+    """The states this initiative may move to next."""
+    return TRANSITIONS[Status(initiative.status)]
+
+
+@transaction.atomic
+def initiative_transition(initiative, *, to, by, note="", results=None, expected_version=None):
+    """Move an initiative to the state `to`, recording who did it and why.
+
+    Refuses (ValidationError) a step the lifecycle does not allow, and completing an
+    initiative whose results are not recorded; `results` given here are saved with the
+    step. With `expected_version`, refuses (StaleInitiativeError) if someone saved in
+    between. Who may take the step is the gate's business, not this function's.
+    """
+    locked = JointInitiative.objects.select_for_update().get(pk=initiative.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleInitiativeError
+    to = Status(to)
+    if to not in allowed_transitions(locked):
+        raise ValidationError(
+            {
+                "to": _("A %(from)s initiative cannot become %(to)s.")
+                % {"from": locked.get_status_display().lower(), "to": to.label.lower()}
+            }
+        )
+    if results is not None:
+        locked.results = results.strip()
+    if to == Status.COMPLETED and not locked.results:
+        raise ValidationError(
+            {"results": _("Record the initiative's results before completing it.")}
+        )
+    from_status = locked.status
+    locked.status = to
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    _record(
+        locked,
+        InitiativeEvent.Kind.TRANSITIONED,
+        by=by,
+        from_status=from_status,
+        to_status=to,
+        note=note.strip(),
+    )
+    return locked
+
+
+def _record(initiative, kind, *, by, from_status="", to_status="", note=""):
+    actor = by if by is not None and by.is_authenticated else None
+    return InitiativeEvent.objects.create(
+        initiative=initiative,
+        kind=kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
 
 
 @transaction.atomic

@@ -6,7 +6,9 @@ app_name = "initiatives"
 
 urlpatterns = [
     path("initiatives/", views.initiative_list, name="initiative-list"),
+    path("initiatives/new/", views.initiative_create, name="create"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="detail"),
     path("initiatives/<int:pk>/edit/", views.initiative_edit, name="edit"),
+    path("initiatives/<int:pk>/status/", views.initiative_transition, name="transition"),
     path("initiatives/<int:pk>/delete/", views.initiative_delete, name="delete"),
 ]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from common.views import add_service_errors, paginate
 
 from . import access, services
-from .forms import ConfirmDeleteForm, InitiativeForm
+from .forms import ConfirmDeleteForm, InitiativeCreateForm, InitiativeForm, TransitionForm
 from .models import JointInitiative
 
 STALE_MESSAGE = gettext_lazy(
@@ -33,6 +33,7 @@ def initiative_list(request):
             "page": paginate(request, initiatives),
             "statuses": JointInitiative.Status.choices,
             "status": status,
+            "can_create": access.can_create(request.user),
         },
     )
 
@@ -50,7 +51,68 @@ def initiative_detail(request, pk):
             "participants": initiative.participating_agencies.all(),
             "priorities": initiative.priorities.all(),
             "can_edit": access.can_edit(request.user, initiative),
+            "can_transition": access.can_transition(request.user, initiative)
+            and bool(services.allowed_transitions(initiative)),
+            "events": initiative.events.select_related("actor"),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_create(request):
+    access.check_create(request.user)
+    form = InitiativeCreateForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        lead = data.pop("lead_agency", None) or request.user.agency
+        try:
+            initiative = services.initiative_create(lead_agency=lead, by=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The joint initiative was proposed."))
+            return redirect(initiative)
+    return render(request, "initiatives/initiative_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_transition(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    allowed = services.allowed_transitions(initiative)
+    form = TransitionForm(
+        request.POST if request.method == "POST" else None,
+        initiative=initiative,
+        allowed=allowed,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.initiative_transition(
+                initiative,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                results=form.cleaned_data["results"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleInitiativeError:
+            form.add_error(None, STALE_MESSAGE)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The initiative is now %(status)s.")
+                % {"status": initiative.get_status_display().lower()},
+            )
+            return redirect(initiative)
+    return render(
+        request,
+        "initiatives/initiative_transition.html",
+        {"form": form, "initiative": initiative, "allowed": allowed},
     )
 
 

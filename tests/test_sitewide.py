@@ -171,7 +171,9 @@ def ours(w):
         ("activities:delete", {"pk": a1.pk}, WRITERS, True),
         ("initiatives:initiative-list", {}, SIGNED_IN, True),
         ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
+        ("initiatives:create", {}, (STAFF, FOCAL_POINT, SECRETARIAT, OUTSIDER), False),
         ("initiatives:edit", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:transition", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("initiatives:delete", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
@@ -296,6 +298,32 @@ def ours(w):
             shows=may,
         )
 
+    propose = reverse("initiatives:create")
+    proposal = {
+        "title": hostile("Proposed initiative"),
+        "description": hostile("Proposed description"),
+        "lead_agency": w["agency_a"].pk,
+        "participating_agencies": [w["agency_a"].pk],
+        "priorities": [str(w["priority"].pk)],
+        "start_date": "2026-06-01",
+        "end_date": "",
+    }
+    yield Visit(STAFF, propose, "post", {**proposal, "priorities": []}, expect=200, shows=True)
+    yield Visit(SECRETARIAT, propose, "post", proposal, expect=302, shows=True)
+    for role in (ANONYMOUS, HEAD):
+        yield Visit(role, propose, "post", proposal)
+    transition = reverse("initiatives:transition", args=[w["initiative"].pk])
+    # Completing a proposed initiative is not a step it may take: the form comes back.
+    refused = {
+        "to": JointInitiative.Status.COMPLETED,
+        "results": hostile("Results"),
+        "note": hostile("Note"),
+        "version": w["initiative"].version,
+    }
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, transition, "post", refused, expect=200 if may else None, shows=may)
+
     decide = reverse("overlaps:flag-decide", args=[flag.pk])
     comment = reverse("overlaps:flag-comment", args=[flag.pk])
     for role in ROLES:
@@ -328,6 +356,9 @@ def ours(w):
     spare = reverse("overlaps:flag-initiative", args=[w["flag_spare"].pk])
     yield Visit(STAFF, spare, "post", {})
     yield Visit(SECRETARIAT, spare, "post", {}, expect=302, shows=True)
+    # The step and its note then show in the initiative's history.
+    started = {**refused, "to": JointInitiative.Status.ACTIVE}
+    yield Visit(FOCAL_POINT, transition, "post", started, expect=302, shows=True)
     initiative_gone = reverse("initiatives:delete", args=[w["initiative_gone"].pk])
     for role in (STAFF, HEAD, OUTSIDER, ANONYMOUS):
         yield Visit(role, initiative_gone, "post", {"confirm": "on"})

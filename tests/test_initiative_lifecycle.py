@@ -1,0 +1,285 @@
+"""A joint initiative goes proposed → active → completed (with its results), or is closed
+without completion; each step is taken by the lead agency's focal point or the secretariat,
+and kept in the initiative's history, with who took it and why."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from agencies.models import Agency, Role
+from initiatives import services
+from initiatives.models import InitiativeEvent, JointInitiative
+from priorities.models import Priority
+
+from .factories import JointInitiativeFactory, UserFactory
+
+Status = JointInitiative.Status
+
+
+@pytest.fixture
+def unhcr(db):
+    return Agency.objects.get(acronym="UNHCR")
+
+
+@pytest.fixture
+def initiative(iom, unhcr):
+    """Proposed, led by IOM, with UNHCR taking part."""
+    made = JointInitiativeFactory(title="Joint returnee survey", lead_agency=iom)
+    made.participating_agencies.set([iom, unhcr])
+    return made
+
+
+@pytest.fixture
+def una(unhcr):
+    """Focal point at UNHCR: takes part in the initiative, does not lead it."""
+    return UserFactory(
+        email="una@unhcr.example", full_name="Una", agency=unhcr, role=Role.FOCAL_POINT
+    )
+
+
+@pytest.fixture
+def otto(ilo):
+    """Focal point at ILO: an outsider to the initiative."""
+    return UserFactory(
+        email="otto@ilo.example", full_name="Otto", agency=ilo, role=Role.FOCAL_POINT
+    )
+
+
+def transition_url(initiative):
+    return reverse("initiatives:transition", args=[initiative.pk])
+
+
+def step(initiative, to, **extra):
+    return {"to": to, "version": initiative.version, "note": "", "results": "", **extra}
+
+
+# The service: which steps, and what they need
+
+
+def test_an_initiative_goes_from_proposal_to_completion_with_its_history(initiative, fiona):
+    initiative = services.initiative_transition(
+        initiative, to=Status.ACTIVE, by=fiona, note="Both agencies agreed."
+    )
+    initiative = services.initiative_transition(
+        initiative, to=Status.COMPLETED, by=fiona, results="1,200 returnees surveyed."
+    )
+    assert initiative.status == Status.COMPLETED
+    assert initiative.results == "1,200 returnees surveyed."
+    steps = list(
+        initiative.events.filter(kind=InitiativeEvent.Kind.TRANSITIONED).values_list(
+            "from_status", "to_status", "actor", "note"
+        )
+    )
+    assert steps == [
+        (Status.PROPOSED, Status.ACTIVE, fiona.pk, "Both agencies agreed."),
+        (Status.ACTIVE, Status.COMPLETED, fiona.pk, ""),
+    ]
+
+
+def test_completing_needs_results(initiative, fiona):
+    initiative = services.initiative_transition(initiative, to=Status.ACTIVE, by=fiona)
+    with pytest.raises(ValidationError) as raised:
+        services.initiative_transition(initiative, to=Status.COMPLETED, by=fiona, results="  ")
+    assert "results" in raised.value.message_dict
+    initiative.refresh_from_db()
+    assert initiative.status == Status.ACTIVE
+    assert initiative.events.filter(to_status=Status.COMPLETED).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("start", "to"),
+    [
+        (Status.PROPOSED, Status.COMPLETED),  # not without being active first
+        (Status.PROPOSED, Status.PROPOSED),
+        (Status.ACTIVE, Status.PROPOSED),
+        (Status.COMPLETED, Status.ACTIVE),
+        (Status.COMPLETED, Status.CANCELLED),
+        (Status.CANCELLED, Status.ACTIVE),
+    ],
+)
+def test_steps_the_lifecycle_does_not_allow_are_refused(iom, fiona, start, to):
+    initiative = JointInitiativeFactory(lead_agency=iom, status=start, results="Done.")
+    with pytest.raises(ValidationError):
+        services.initiative_transition(initiative, to=to, by=fiona)
+    initiative.refresh_from_db()
+    assert initiative.status == start
+
+
+@pytest.mark.parametrize("start", [Status.PROPOSED, Status.ACTIVE])
+def test_a_proposed_or_active_initiative_may_be_closed_without_completion(iom, fiona, start):
+    initiative = JointInitiativeFactory(lead_agency=iom, status=start)
+    initiative = services.initiative_transition(
+        initiative, to=Status.CANCELLED, by=fiona, note="Funding fell through."
+    )
+    assert initiative.get_status_display() == "Closed without completion"
+
+
+def test_a_stale_transition_is_refused(initiative, fiona, sam):
+    seen = initiative.version
+    services.initiative_transition(initiative, to=Status.ACTIVE, by=sam)
+    with pytest.raises(services.StaleInitiativeError):
+        services.initiative_transition(
+            initiative, to=Status.CANCELLED, by=fiona, expected_version=seen
+        )
+    initiative.refresh_from_db()
+    assert initiative.status == Status.ACTIVE
+
+
+def test_create_and_edit_are_recorded(iom, fiona):
+    made = services.initiative_create(
+        title="New", lead_agency=iom, priorities=[Priority.objects.get(code="a")], by=fiona
+    )
+    services.initiative_update(made, by=fiona, title="Renamed")
+    assert list(made.events.values_list("kind", "actor")) == [
+        (InitiativeEvent.Kind.CREATED, fiona.pk),
+        (InitiativeEvent.Kind.EDITED, fiona.pk),
+    ]
+
+
+def test_editing_does_not_change_the_status(initiative, fiona):
+    with pytest.raises(TypeError):
+        services.initiative_update(initiative, by=fiona, status=Status.COMPLETED)
+
+
+# Who may take a step
+
+
+@pytest.mark.parametrize("person", ["fiona", "sam"])
+def test_lead_focal_point_and_secretariat_change_the_status(client, request, initiative, person):
+    client.force_login(request.getfixturevalue(person))
+    assert client.get(transition_url(initiative)).status_code == 200
+    response = client.post(
+        transition_url(initiative), step(initiative, Status.ACTIVE, note="Agreed <b>today</b>")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == initiative.get_absolute_url()
+    initiative.refresh_from_db()
+    assert initiative.status == Status.ACTIVE
+    page = client.get(initiative.get_absolute_url())
+    assert "Agreed &lt;b&gt;today&lt;/b&gt;" in page.content.decode()
+    assert "Status changed from Proposed to Active" in page.content.decode()
+
+
+@pytest.mark.parametrize("person", ["una", "otto", "alice", "harry"])
+def test_others_may_not_change_the_status(client, request, initiative, person):
+    client.force_login(request.getfixturevalue(person))
+    assert client.get(transition_url(initiative)).status_code == 403
+    response = client.post(transition_url(initiative), step(initiative, Status.ACTIVE))
+    assert response.status_code == 403
+    initiative.refresh_from_db()
+    assert initiative.status == Status.PROPOSED
+    page = client.get(initiative.get_absolute_url()).content.decode()
+    assert transition_url(initiative) not in page
+
+
+def test_anonymous_is_sent_to_sign_in_to_change_the_status(client, initiative):
+    response = client.post(transition_url(initiative), step(initiative, Status.ACTIVE))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    initiative.refresh_from_db()
+    assert initiative.status == Status.PROPOSED
+
+
+def test_completing_without_results_shows_the_error_on_the_form(client, fiona, iom):
+    initiative = JointInitiativeFactory(lead_agency=iom, status=Status.ACTIVE)
+    client.force_login(fiona)
+    response = client.post(transition_url(initiative), step(initiative, Status.COMPLETED))
+    assert response.status_code == 200
+    assert "Record the initiative" in response.content.decode()
+    initiative.refresh_from_db()
+    assert initiative.status == Status.ACTIVE
+
+
+def test_completing_with_results_shows_them(client, fiona, iom):
+    initiative = JointInitiativeFactory(lead_agency=iom, status=Status.ACTIVE)
+    client.force_login(fiona)
+    data = step(initiative, Status.COMPLETED, results="Reached <i>900</i> people.")
+    assert client.post(transition_url(initiative), data).status_code == 302
+    page = client.get(initiative.get_absolute_url()).content.decode()
+    assert "Reached &lt;i&gt;900&lt;/i&gt; people." in page
+
+
+def test_a_step_not_offered_is_refused_by_the_form(client, fiona, initiative):
+    client.force_login(fiona)
+    response = client.post(transition_url(initiative), step(initiative, Status.COMPLETED))
+    assert response.status_code == 200
+    initiative.refresh_from_db()
+    assert initiative.status == Status.PROPOSED
+
+
+# Proposing from scratch
+
+
+def create_data(**changes):
+    data = {
+        "title": "Joint data on returns",
+        "description": "",
+        "priorities": [Priority.objects.get(code="b").pk],
+        "start_date": "",
+        "end_date": "",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("person", ["alice", "fiona"])
+def test_agency_staff_and_focal_points_propose_an_initiative_their_agency_leads(
+    client, request, person, iom, unhcr, ilo
+):
+    client.force_login(request.getfixturevalue(person))
+    assert client.get(reverse("initiatives:create")).status_code == 200
+    # A lead agency posted by someone who may not choose it is ignored.
+    data = create_data(participating_agencies=[unhcr.pk], lead_agency=ilo.pk)
+    response = client.post(reverse("initiatives:create"), data)
+    assert response.status_code == 302
+    made = JointInitiative.objects.get(title="Joint data on returns")
+    assert response["Location"] == made.get_absolute_url()
+    assert made.lead_agency == iom
+    assert made.status == Status.PROPOSED
+    assert set(made.participating_agencies.all()) == {iom, unhcr}
+    assert made.events.get().actor == request.getfixturevalue(person)
+
+
+def test_the_secretariat_chooses_the_lead_agency(client, sam, ilo):
+    client.force_login(sam)
+    response = client.post(reverse("initiatives:create"), create_data(lead_agency=ilo.pk))
+    assert response.status_code == 302
+    assert JointInitiative.objects.get(title="Joint data on returns").lead_agency == ilo
+
+
+def test_the_secretariat_must_choose_a_lead_agency(client, sam):
+    client.force_login(sam)
+    response = client.post(reverse("initiatives:create"), create_data())
+    assert response.status_code == 200
+    assert not JointInitiative.objects.exists()
+
+
+def test_a_proposal_needs_a_priority(client, fiona):
+    client.force_login(fiona)
+    response = client.post(reverse("initiatives:create"), create_data(priorities=[]))
+    assert response.status_code == 200
+    assert not JointInitiative.objects.exists()
+
+
+def test_a_head_of_agency_does_not_propose(client, harry):
+    client.force_login(harry)
+    assert client.get(reverse("initiatives:create")).status_code == 403
+    assert client.post(reverse("initiatives:create"), create_data()).status_code == 403
+    assert not JointInitiative.objects.exists()
+
+
+def test_anonymous_is_sent_to_sign_in_to_propose(client, db):
+    response = client.post(reverse("initiatives:create"), create_data())
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert not JointInitiative.objects.exists()
+
+
+def test_the_gate_tells_an_anonymous_visitor_nothing(db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+
+    from initiatives import access
+
+    with pytest.raises(Http404):
+        access.check_create(AnonymousUser())
