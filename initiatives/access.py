@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from agencies.models import Role
 
-from .models import JointInitiative
+from .models import JointInitiative, Participation
 
 
 def _signed_in(user):
@@ -65,6 +65,34 @@ def check_create(user):
         raise Http404
     if not can_create(user):
         raise PermissionDenied
+
+
+def can_answer(user, initiative):
+    """An invited agency's focal points answer its invitation."""
+    return (
+        _signed_in(user)
+        and user.role == Role.FOCAL_POINT
+        and user.agency_id is not None
+        and initiative.participations.unanswered().filter(agency_id=user.agency_id).exists()
+    )
+
+
+def get_invitation_for_user(user, pk):
+    """The unanswered invitation of this person's agency to initiative `pk`: 404 for a
+    visitor not signed in or an initiative that does not exist, 403 for anyone who is not
+    a focal point of an agency invited and not answered yet."""
+    initiative = get_initiative_for_user(user, pk)
+    if user.role != Role.FOCAL_POINT or user.agency_id is None:
+        raise PermissionDenied
+    participation = (
+        Participation.objects.unanswered()
+        .select_related("agency", "initiative")
+        .filter(initiative=initiative, agency_id=user.agency_id)
+        .first()
+    )
+    if participation is None:
+        raise PermissionDenied
+    return participation
 
 
 def get_initiative_for_user(user, pk, write=False):

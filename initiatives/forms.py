@@ -78,7 +78,15 @@ class ConfirmDeleteForm(forms.Form):
 
 class InitiativeCreateForm(forms.ModelForm):
     """Validates a new initiative. The lead agency is the proposer's own, except for the
-    secretariat, which chooses it."""
+    secretariat, which chooses it. The agencies chosen are invited, and answer."""
+
+    invited_agencies = forms.ModelMultipleChoiceField(
+        label=_("Agencies to invite"),
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Their focal points accept or decline on the initiative's page."),
+    )
 
     class Meta:
         model = JointInitiative
@@ -86,22 +94,19 @@ class InitiativeCreateForm(forms.ModelForm):
             "title",
             "description",
             "lead_agency",
-            "participating_agencies",
             "priorities",
             "start_date",
             "end_date",
         ]
         widgets = InitiativeForm.Meta.widgets
-        help_texts = {
-            "participating_agencies": _("The lead agency always takes part."),
-        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lead_agency"].queryset = Agency.objects.active()
         if not user.is_secretariat:
             del self.fields["lead_agency"]
-        self.fields["participating_agencies"].queryset = Agency.objects.active()
+        self.fields["invited_agencies"].queryset = Agency.objects.active()
+        self.order_fields(["title", "description", "lead_agency", "invited_agencies"])
         self.fields["priorities"].label_from_instance = lambda p: f"({p.code}) {p.short_title}"
         self.fields["priorities"].required = True
         self.fields["priorities"].error_messages["required"] = _("Choose at least one priority.")
@@ -130,3 +135,30 @@ class TransitionForm(forms.Form):
         self.fields["to"].choices = [(s.value, s.label) for s in allowed]
         self.fields["version"].initial = initiative.version
         self.fields["results"].initial = initiative.results
+
+
+class InviteForm(forms.Form):
+    agency = forms.ModelChoiceField(label=_("Agency to invite"), queryset=Agency.objects.none())
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Those invited or taking part already are not offered; those that declined may be
+        # asked again.
+        asked = initiative.participations.exclude(status="declined").values("agency_id")
+        self.fields["agency"].queryset = (
+            Agency.objects.active().exclude(pk=initiative.lead_agency_id).exclude(pk__in=asked)
+        )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Your agency's answer"),
+        choices=[("accept", _("Accept: we take part")), ("decline", _("Decline"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the initiative's history (optional)."),
+    )

@@ -93,6 +93,9 @@ class InitiativeEvent(models.Model):
         CREATED = "created", _("Created")
         EDITED = "edited", _("Edited")
         TRANSITIONED = "transitioned", _("Status changed")
+        INVITED = "invited", _("Agency invited")
+        ACCEPTED = "accepted", _("Invitation accepted")
+        DECLINED = "declined", _("Invitation declined")
 
     initiative = models.ForeignKey(
         JointInitiative,
@@ -101,6 +104,15 @@ class InitiativeEvent(models.Model):
         related_name="events",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # The agency invited, or answering; blank for the other kinds.
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     from_status = models.CharField(
         _("from status"), max_length=20, choices=JointInitiative.Status.choices, blank=True
     )
@@ -126,3 +138,71 @@ class InitiativeEvent(models.Model):
 
     def __str__(self):
         return f"{self.initiative}: {self.get_kind_display()}"
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def unanswered(self):
+        return self.filter(status=Participation.Status.INVITED)
+
+
+class Participation(models.Model):
+    """An agency's invitation to take part in an initiative, and its answer.
+
+    The initiative's `participating_agencies` are its lead and the agencies that accepted:
+    the services keep the two in step.
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited, not answered yet")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    initiative = models.ForeignKey(
+        JointInitiative,
+        verbose_name=_("joint initiative"),
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        related_name="initiative_participations",
+    )
+    status = models.CharField(
+        _("answer"), max_length=20, choices=Status.choices, default=Status.INVITED
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__acronym"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "agency"], name="one_participation_per_agency"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} in {self.initiative}: {self.get_status_display()}"

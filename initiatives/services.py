@@ -7,11 +7,12 @@ history; the delete takes the history with it.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import outbox
 
-from .models import InitiativeEvent, JointInitiative
+from .models import InitiativeEvent, JointInitiative, Participation
 
 # The status is not among them: it changes only through initiative_transition, which
 # guards each step and records it.
@@ -44,14 +45,19 @@ def initiative_create(
     lead_agency,
     priorities,
     participating_agencies=(),
+    invited_agencies=(),
     description="",
     status=JointInitiative.Status.PROPOSED,
     start_date=None,
     end_date=None,
     by=None,
 ):
-    """Create a joint initiative; its lead agency takes part in it. `by` is who proposed it
-    (None when the system makes it, as the demo seed does)."""
+    """Create a joint initiative; its lead agency takes part in it.
+
+    `participating_agencies` take part at once (their agreement was had elsewhere, e.g.
+    on a decided overlap pair); `invited_agencies` are invited and answer on its page.
+    `by` is who proposed it (None when the system makes it, as the demo seed does).
+    """
     initiative = JointInitiative(
         title=title,
         description=description,
@@ -66,6 +72,13 @@ def initiative_create(
     initiative.participating_agencies.set({lead_agency, *participating_agencies})
     initiative.priorities.set(priorities)
     _record(initiative, InitiativeEvent.Kind.CREATED, by=by, to_status=initiative.status)
+    taking_part = {lead_agency, *participating_agencies}
+    for agency in taking_part - {lead_agency}:
+        Participation.objects.create(
+            initiative=initiative, agency=agency, status=Participation.Status.ACCEPTED
+        )
+    for agency in set(invited_agencies) - taking_part:
+        _invite(initiative, agency, by=by)
     return initiative
 
 
@@ -89,7 +102,18 @@ def initiative_update(initiative, *, by, expected_version=None, **fields):
     locked.version += 1
     locked.save()
     if participating is not None:
-        locked.participating_agencies.set({locked.lead_agency, *participating})
+        taking_part = {locked.lead_agency, *participating}
+        locked.participating_agencies.set(taking_part)
+        # Set directly by the lead or the secretariat: those added take part without an
+        # invitation to answer, those removed no longer do.
+        others = taking_part - {locked.lead_agency}
+        for agency in others:
+            Participation.objects.update_or_create(
+                initiative=locked, agency=agency, defaults={"status": Participation.Status.ACCEPTED}
+            )
+        locked.participations.filter(status=Participation.Status.ACCEPTED).exclude(
+            agency__in=others
+        ).delete()
     else:
         locked.participating_agencies.add(locked.lead_agency)
     if priorities is not None:
@@ -145,10 +169,62 @@ def initiative_transition(initiative, *, to, by, note="", results=None, expected
     return locked
 
 
-def _record(initiative, kind, *, by, from_status="", to_status="", note=""):
+@transaction.atomic
+def participation_invite(initiative, *, agency, by):
+    """Invite `agency` to take part. An agency that declined may be invited again; one
+    already invited, taking part or leading is refused (ValidationError)."""
+    locked = JointInitiative.objects.select_for_update().get(pk=initiative.pk)
+    if agency.pk == locked.lead_agency_id:
+        raise ValidationError({"agency": _("The lead agency takes part already.")})
+    existing = Participation.objects.filter(initiative=locked, agency=agency).first()
+    if existing is not None and existing.status != Participation.Status.DECLINED:
+        raise ValidationError({"agency": _("This agency was invited already.")})
+    if locked.status not in (Status.PROPOSED, Status.ACTIVE):
+        raise ValidationError(_("A completed or closed initiative takes no new participants."))
+    return _invite(locked, agency, by=by)
+
+
+def _invite(initiative, agency, *, by):
+    participation, _created = Participation.objects.update_or_create(
+        initiative=initiative,
+        agency=agency,
+        defaults={
+            "status": Participation.Status.INVITED,
+            "invited_by": by if by is not None and by.is_authenticated else None,
+            "answered_by": None,
+            "answered_at": None,
+        },
+    )
+    _record(initiative, InitiativeEvent.Kind.INVITED, by=by, agency=agency)
+    return participation
+
+
+@transaction.atomic
+def participation_answer(participation, *, accept, by, note=""):
+    """The invited agency's answer. Accepting makes it one of the participating agencies;
+    a second answer is refused (ValidationError), so a double submit counts once."""
+    locked = Participation.objects.select_for_update().get(pk=participation.pk)
+    if locked.status != Participation.Status.INVITED:
+        raise ValidationError(_("Your agency has answered this invitation already."))
+    locked.status = Participation.Status.ACCEPTED if accept else Participation.Status.DECLINED
+    locked.answered_by = by
+    locked.answered_at = timezone.now()
+    locked.save()
+    initiative = locked.initiative
+    if accept:
+        initiative.participating_agencies.add(locked.agency)
+    else:
+        initiative.participating_agencies.remove(locked.agency)
+    kind = InitiativeEvent.Kind.ACCEPTED if accept else InitiativeEvent.Kind.DECLINED
+    _record(initiative, kind, by=by, agency=locked.agency, note=note.strip())
+    return locked
+
+
+def _record(initiative, kind, *, by, agency=None, from_status="", to_status="", note=""):
     actor = by if by is not None and by.is_authenticated else None
     return InitiativeEvent.objects.create(
         initiative=initiative,
+        agency=agency,
         kind=kind,
         actor=actor,
         from_status=from_status,

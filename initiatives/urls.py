@@ -10,5 +10,7 @@ urlpatterns = [
     path("initiatives/<int:pk>/", views.initiative_detail, name="detail"),
     path("initiatives/<int:pk>/edit/", views.initiative_edit, name="edit"),
     path("initiatives/<int:pk>/status/", views.initiative_transition, name="transition"),
+    path("initiatives/<int:pk>/invite/", views.initiative_invite, name="invite"),
+    path("initiatives/<int:pk>/answer/", views.initiative_answer, name="answer"),
     path("initiatives/<int:pk>/delete/", views.initiative_delete, name="delete"),
 ]

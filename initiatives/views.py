@@ -9,7 +9,14 @@ from django.views.decorators.http import require_http_methods
 from common.views import add_service_errors, paginate
 
 from . import access, services
-from .forms import ConfirmDeleteForm, InitiativeCreateForm, InitiativeForm, TransitionForm
+from .forms import (
+    AnswerForm,
+    ConfirmDeleteForm,
+    InitiativeCreateForm,
+    InitiativeForm,
+    InviteForm,
+    TransitionForm,
+)
 from .models import JointInitiative
 
 STALE_MESSAGE = gettext_lazy(
@@ -53,7 +60,9 @@ def initiative_detail(request, pk):
             "can_edit": access.can_edit(request.user, initiative),
             "can_transition": access.can_transition(request.user, initiative)
             and bool(services.allowed_transitions(initiative)),
-            "events": initiative.events.select_related("actor"),
+            "events": initiative.events.select_related("actor", "agency"),
+            "participations": initiative.participations.select_related("agency", "answered_by"),
+            "can_answer": access.can_answer(request.user, initiative),
         },
     )
 
@@ -170,4 +179,54 @@ def initiative_delete(request, pk):
             "initiative": initiative,
             "activity_count": initiative.activities.count(),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_invite(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    form = InviteForm(request.POST if request.method == "POST" else None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participation = services.participation_invite(
+                initiative, agency=form.cleaned_data["agency"], by=request.user
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(agency)s was invited.") % {"agency": participation.agency.acronym},
+            )
+            return redirect(initiative)
+    return render(
+        request, "initiatives/initiative_invite.html", {"form": form, "initiative": initiative}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_answer(request, pk):
+    participation = access.get_invitation_for_user(request.user, pk)
+    initiative = participation.initiative
+    form = AnswerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        accept = form.cleaned_data["answer"] == "accept"
+        try:
+            services.participation_answer(
+                participation, accept=accept, by=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if accept:
+                messages.success(request, _("Your agency now takes part in this initiative."))
+            else:
+                messages.success(request, _("Your agency declined to take part."))
+            return redirect(initiative)
+    return render(
+        request,
+        "initiatives/initiative_answer.html",
+        {"form": form, "initiative": initiative, "participation": participation},
     )

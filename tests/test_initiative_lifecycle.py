@@ -229,15 +229,21 @@ def test_agency_staff_and_focal_points_propose_an_initiative_their_agency_leads(
     client.force_login(request.getfixturevalue(person))
     assert client.get(reverse("initiatives:create")).status_code == 200
     # A lead agency posted by someone who may not choose it is ignored.
-    data = create_data(participating_agencies=[unhcr.pk], lead_agency=ilo.pk)
+    data = create_data(invited_agencies=[unhcr.pk], lead_agency=ilo.pk)
     response = client.post(reverse("initiatives:create"), data)
     assert response.status_code == 302
     made = JointInitiative.objects.get(title="Joint data on returns")
     assert response["Location"] == made.get_absolute_url()
     assert made.lead_agency == iom
     assert made.status == Status.PROPOSED
-    assert set(made.participating_agencies.all()) == {iom, unhcr}
-    assert made.events.get().actor == request.getfixturevalue(person)
+    # UNHCR is invited; it takes part once its focal point accepts.
+    assert set(made.participating_agencies.all()) == {iom}
+    assert list(made.participations.values_list("agency", "status")) == [(unhcr.pk, "invited")]
+    proposer = request.getfixturevalue(person)
+    assert list(made.events.values_list("kind", "actor")) == [
+        (InitiativeEvent.Kind.CREATED, proposer.pk),
+        (InitiativeEvent.Kind.INVITED, proposer.pk),
+    ]
 
 
 def test_the_secretariat_chooses_the_lead_agency(client, sam, ilo):

@@ -40,7 +40,7 @@ from digests import tokens
 from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
-from initiatives.models import JointInitiative
+from initiatives.models import JointInitiative, Participation
 from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
@@ -174,6 +174,8 @@ def ours(w):
         ("initiatives:create", {}, (STAFF, FOCAL_POINT, SECRETARIAT, OUTSIDER), False),
         ("initiatives:edit", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("initiatives:transition", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:invite", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:answer", {"pk": w["invited_to"].pk}, (FOCAL_POINT,), True),
         ("initiatives:delete", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
@@ -194,7 +196,9 @@ def ours(w):
         yield Visit(role, reverse("favicon"), expect=302)
     for name, kwargs, seen_by, shows in pages:
         url = reverse(name, kwargs=kwargs)
-        prober = next(role for role in (SECRETARIAT, STAFF, ANONYMOUS) if role in seen_by)
+        prober = next(
+            role for role in (SECRETARIAT, STAFF, ANONYMOUS, FOCAL_POINT) if role in seen_by
+        )
         for role in ROLES:
             may = role in seen_by
             yield Visit(
@@ -303,7 +307,7 @@ def ours(w):
         "title": hostile("Proposed initiative"),
         "description": hostile("Proposed description"),
         "lead_agency": w["agency_a"].pk,
-        "participating_agencies": [w["agency_a"].pk],
+        "invited_agencies": [w["agency_c"].pk],
         "priorities": [str(w["priority"].pk)],
         "start_date": "2026-06-01",
         "end_date": "",
@@ -356,6 +360,18 @@ def ours(w):
     spare = reverse("overlaps:flag-initiative", args=[w["flag_spare"].pk])
     yield Visit(STAFF, spare, "post", {})
     yield Visit(SECRETARIAT, spare, "post", {}, expect=302, shows=True)
+    invite = reverse("initiatives:invite", args=[w["initiative"].pk])
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, invite, "post", {"agency": HOSTILE}, expect=200 if may else None)
+    yield Visit(FOCAL_POINT, invite, "post", {"agency": w["agency_c"].pk}, expect=302, shows=True)
+    answer = reverse("initiatives:answer", args=[w["invited_to"].pk])
+    for role in ROLES:
+        may = role == FOCAL_POINT
+        yield Visit(role, answer, "post", {"answer": HOSTILE}, expect=200 if may else None)
+    yield Visit(
+        FOCAL_POINT, answer, "post", {"answer": "accept", "note": hostile("Answer")}, expect=302
+    )
     # The step and its note then show in the initiative's history.
     started = {**refused, "to": JointInitiative.Status.ACTIVE}
     yield Visit(FOCAL_POINT, transition, "post", started, expect=302, shows=True)
@@ -514,6 +530,11 @@ def build_world():
         start_date=timezone.now().date() + datetime.timedelta(days=10),
     )
     initiative.participating_agencies.set([agency_a, agency_b])
+    w["invited_to"] = JointInitiativeFactory(
+        title=hostile("Initiative inviting A"), lead_agency=agency_b, priorities=[priority]
+    )
+    Participation.objects.create(initiative=w["invited_to"], agency=agency_a)
+    w["agency_c"] = agency("hostile-c", "C" + SHORT[:19])
     w["initiative_gone"] = JointInitiativeFactory(
         title=hostile("Initiative to delete"), lead_agency=agency_a, priorities=[priority]
     )
