@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
-from .models import JointInitiative
+from .models import JointInitiative, Milestone
 
 
 class DateInput(forms.DateInput):
@@ -122,6 +122,12 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What the initiative achieved. Required to complete it."),
     )
+    people_reached = forms.IntegerField(
+        label=_("People reached"),
+        required=False,
+        min_value=0,
+        help_text=_("How many people the initiative reached, if it counts them (optional)."),
+    )
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -135,6 +141,7 @@ class TransitionForm(forms.Form):
         self.fields["to"].choices = [(s.value, s.label) for s in allowed]
         self.fields["version"].initial = initiative.version
         self.fields["results"].initial = initiative.results
+        self.fields["people_reached"].initial = initiative.people_reached
 
 
 class InviteForm(forms.Form):
@@ -162,3 +169,18 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For the initiative's history (optional)."),
     )
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "due_date", "owner_agency"]
+        widgets = {"due_date": DateInput()}
+
+    def __init__(self, *args, initiative, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_agency"].queryset = initiative.participating_agencies.all() | (
+            Agency.objects.filter(pk=initiative.lead_agency_id)
+        )
+        self.fields["owner_agency"].queryset = self.fields["owner_agency"].queryset.distinct()
+        self.fields["owner_agency"].initial = initiative.lead_agency_id

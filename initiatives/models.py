@@ -57,6 +57,12 @@ class JointInitiative(models.Model):
         help_text=_("What the initiative achieved; required to complete it."),
     )
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    people_reached = models.PositiveIntegerField(
+        _("people reached"),
+        null=True,
+        blank=True,
+        help_text=_("How many people the initiative reached, if it counts them."),
+    )
     # Raised by every edit; the edit form carries it, so a stale form cannot overwrite a
     # colleague's changes (the lead's focal point and the secretariat both edit).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -96,6 +102,8 @@ class InitiativeEvent(models.Model):
         INVITED = "invited", _("Agency invited")
         ACCEPTED = "accepted", _("Invitation accepted")
         DECLINED = "declined", _("Invitation declined")
+        MILESTONE_ADDED = "milestone_added", _("Milestone added")
+        MILESTONE_DONE = "milestone_done", _("Milestone done")
 
     initiative = models.ForeignKey(
         JointInitiative,
@@ -104,6 +112,14 @@ class InitiativeEvent(models.Model):
         related_name="events",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    milestone = models.ForeignKey(
+        "Milestone",
+        verbose_name=_("milestone"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The agency invited, or answering; blank for the other kinds.
     agency = models.ForeignKey(
         "agencies.Agency",
@@ -206,3 +222,49 @@ class Participation(models.Model):
 
     def __str__(self):
         return f"{self.agency} in {self.initiative}: {self.get_status_display()}"
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def overdue(self, today):
+        return self.filter(done=False, due_date__lt=today)
+
+
+class Milestone(models.Model):
+    """A dated step of an initiative's work, owned by one of its agencies."""
+
+    initiative = models.ForeignKey(
+        JointInitiative,
+        verbose_name=_("joint initiative"),
+        on_delete=models.CASCADE,
+        related_name="milestones",
+    )
+    title = models.CharField(_("title"), max_length=250)
+    due_date = models.DateField(_("due date"))
+    owner_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("owner agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done = models.BooleanField(_("done"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done=False, done_on__isnull=True) | Q(done=True, done_on__isnull=False),
+                name="milestone_done_has_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_overdue(self, today):
+        return not self.done and self.due_date < today

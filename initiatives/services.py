@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common import outbox
 
-from .models import InitiativeEvent, JointInitiative, Participation
+from .models import InitiativeEvent, JointInitiative, Milestone, Participation
 
 # The status is not among them: it changes only through initiative_transition, which
 # guards each step and records it.
@@ -128,7 +128,9 @@ def allowed_transitions(initiative):
 
 
 @transaction.atomic
-def initiative_transition(initiative, *, to, by, note="", results=None, expected_version=None):
+def initiative_transition(
+    initiative, *, to, by, note="", results=None, people_reached=None, expected_version=None
+):
     """Move an initiative to the state `to`, recording who did it and why.
 
     Refuses (ValidationError) a step the lifecycle does not allow, and completing an
@@ -149,6 +151,8 @@ def initiative_transition(initiative, *, to, by, note="", results=None, expected
         )
     if results is not None:
         locked.results = results.strip()
+    if people_reached is not None:
+        locked.people_reached = people_reached
     if to == Status.COMPLETED and not locked.results:
         raise ValidationError(
             {"results": _("Record the initiative's results before completing it.")}
@@ -220,11 +224,46 @@ def participation_answer(participation, *, accept, by, note=""):
     return locked
 
 
-def _record(initiative, kind, *, by, agency=None, from_status="", to_status="", note=""):
+@transaction.atomic
+def milestone_add(initiative, *, title, due_date, owner_agency, by):
+    """Add a milestone, owned by the lead agency or one taking part."""
+    if not initiative.participating_agencies.filter(pk=owner_agency.pk).exists() and (
+        owner_agency.pk != initiative.lead_agency_id
+    ):
+        raise ValidationError(
+            {"owner_agency": _("The owner must be the lead agency or one taking part.")}
+        )
+    milestone = Milestone(
+        initiative=initiative, title=title, due_date=due_date, owner_agency=owner_agency
+    )
+    milestone.full_clean()
+    milestone.save()
+    _record(initiative, InitiativeEvent.Kind.MILESTONE_ADDED, by=by, milestone=milestone)
+    return milestone
+
+
+@transaction.atomic
+def milestone_mark_done(milestone, *, by, on=None):
+    """Mark a milestone done (today unless `on` says when). Marking it twice changes
+    nothing and records nothing, so a double submit counts once."""
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if locked.done:
+        return locked
+    locked.done = True
+    locked.done_on = on or timezone.localdate()
+    locked.save()
+    _record(locked.initiative, InitiativeEvent.Kind.MILESTONE_DONE, by=by, milestone=locked)
+    return locked
+
+
+def _record(
+    initiative, kind, *, by, agency=None, milestone=None, from_status="", to_status="", note=""
+):
     actor = by if by is not None and by.is_authenticated else None
     return InitiativeEvent.objects.create(
         initiative=initiative,
         agency=agency,
+        milestone=milestone,
         kind=kind,
         actor=actor,
         from_status=from_status,

@@ -12,5 +12,11 @@ urlpatterns = [
     path("initiatives/<int:pk>/status/", views.initiative_transition, name="transition"),
     path("initiatives/<int:pk>/invite/", views.initiative_invite, name="invite"),
     path("initiatives/<int:pk>/answer/", views.initiative_answer, name="answer"),
+    path("initiatives/<int:pk>/milestones/new/", views.milestone_add, name="milestone-add"),
+    path(
+        "initiatives/<int:pk>/milestones/<int:milestone_pk>/done/",
+        views.milestone_done,
+        name="milestone-done",
+    ),
     path("initiatives/<int:pk>/delete/", views.initiative_delete, name="delete"),
 ]

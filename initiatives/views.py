@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
@@ -15,9 +16,10 @@ from .forms import (
     InitiativeCreateForm,
     InitiativeForm,
     InviteForm,
+    MilestoneForm,
     TransitionForm,
 )
-from .models import JointInitiative
+from .models import JointInitiative, Milestone
 
 STALE_MESSAGE = gettext_lazy(
     "Someone else saved this initiative since you opened it. Your changes were not saved: "
@@ -60,7 +62,9 @@ def initiative_detail(request, pk):
             "can_edit": access.can_edit(request.user, initiative),
             "can_transition": access.can_transition(request.user, initiative)
             and bool(services.allowed_transitions(initiative)),
-            "events": initiative.events.select_related("actor", "agency"),
+            "events": initiative.events.select_related("actor", "agency", "milestone"),
+            "milestones": initiative.milestones.select_related("owner_agency"),
+            "today": timezone.localdate(),
             "participations": initiative.participations.select_related("agency", "answered_by"),
             "can_answer": access.can_answer(request.user, initiative),
         },
@@ -105,6 +109,7 @@ def initiative_transition(request, pk):
                 by=request.user,
                 note=form.cleaned_data["note"],
                 results=form.cleaned_data["results"],
+                people_reached=form.cleaned_data["people_reached"],
                 expected_version=form.cleaned_data["version"],
             )
         except services.StaleInitiativeError:
@@ -230,3 +235,31 @@ def initiative_answer(request, pk):
         "initiatives/initiative_answer.html",
         {"form": form, "initiative": initiative, "participation": participation},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_add(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    form = MilestoneForm(request.POST if request.method == "POST" else None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_add(initiative, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The milestone was added."))
+            return redirect(initiative)
+    return render(
+        request, "initiatives/milestone_form.html", {"form": form, "initiative": initiative}
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def milestone_done(request, pk, milestone_pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    milestone = get_object_or_404(Milestone, pk=milestone_pk, initiative=initiative)
+    services.milestone_mark_done(milestone, by=request.user)
+    messages.success(request, _("The milestone “%(title)s” is done.") % {"title": milestone.title})
+    return redirect(initiative)

@@ -289,3 +289,92 @@ def test_the_gate_tells_an_anonymous_visitor_nothing(db):
 
     with pytest.raises(Http404):
         access.check_create(AnonymousUser())
+
+
+# Milestones and results
+
+
+def milestone_add_url(initiative):
+    return reverse("initiatives:milestone-add", args=[initiative.pk])
+
+
+@pytest.mark.parametrize("person", ["fiona", "sam"])
+def test_lead_focal_point_and_secretariat_add_and_complete_milestones(
+    client, request, initiative, person, unhcr
+):
+    client.force_login(request.getfixturevalue(person))
+    assert client.get(milestone_add_url(initiative)).status_code == 200
+    data = {"title": "Questionnaire <agreed>", "due_date": "2020-01-31", "owner_agency": unhcr.pk}
+    assert client.post(milestone_add_url(initiative), data).status_code == 302
+    milestone = initiative.milestones.get()
+    page = client.get(initiative.get_absolute_url()).content.decode()
+    assert "Questionnaire &lt;agreed&gt;" in page
+    assert "Overdue" in page
+    done_url = reverse("initiatives:milestone-done", args=[initiative.pk, milestone.pk])
+    assert client.post(done_url).status_code == 302
+    assert client.post(done_url).status_code == 302  # a second click records nothing more
+    milestone.refresh_from_db()
+    assert milestone.done and milestone.done_on is not None
+    kinds = list(initiative.events.values_list("kind", flat=True))
+    assert kinds.count(InitiativeEvent.Kind.MILESTONE_DONE) == 1
+    assert "Overdue" not in client.get(initiative.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("person", ["una", "otto", "alice", "harry"])
+def test_others_do_not_add_or_complete_milestones(client, request, initiative, iom, person):
+    milestone = services.milestone_add(
+        initiative, title="Draft", due_date="2030-01-01", owner_agency=iom, by=None
+    )
+    client.force_login(request.getfixturevalue(person))
+    data = {"title": "Mine", "due_date": "2030-01-31", "owner_agency": iom.pk}
+    assert client.post(milestone_add_url(initiative), data).status_code == 403
+    done_url = reverse("initiatives:milestone-done", args=[initiative.pk, milestone.pk])
+    assert client.post(done_url).status_code == 403
+    milestone.refresh_from_db()
+    assert not milestone.done
+    assert initiative.milestones.count() == 1
+
+
+def test_a_milestone_of_another_initiative_is_not_found(client, fiona, initiative, iom):
+    other = JointInitiativeFactory(lead_agency=iom)
+    milestone = services.milestone_add(
+        other, title="Other", due_date="2030-01-01", owner_agency=iom, by=None
+    )
+    client.force_login(fiona)
+    url = reverse("initiatives:milestone-done", args=[initiative.pk, milestone.pk])
+    assert client.post(url).status_code == 404
+
+
+def test_a_milestone_owner_takes_part(initiative, ilo, fiona):
+    with pytest.raises(ValidationError):
+        services.milestone_add(
+            initiative, title="X", due_date="2030-01-01", owner_agency=ilo, by=fiona
+        )
+
+
+def test_overdue_milestones(initiative, iom):
+    import datetime
+
+    today = datetime.date(2026, 6, 1)
+    late = services.milestone_add(
+        initiative, title="Late", due_date=datetime.date(2026, 5, 1), owner_agency=iom, by=None
+    )
+    services.milestone_add(
+        initiative, title="Soon", due_date=datetime.date(2026, 7, 1), owner_agency=iom, by=None
+    )
+    done = services.milestone_add(
+        initiative, title="Done", due_date=datetime.date(2026, 4, 1), owner_agency=iom, by=None
+    )
+    services.milestone_mark_done(done, by=None)
+    assert list(initiative.milestones.overdue(today)) == [late]
+    assert late.is_overdue(today)
+
+
+def test_completion_records_people_reached(client, fiona, iom):
+    initiative = JointInitiativeFactory(lead_agency=iom, status=Status.ACTIVE)
+    client.force_login(fiona)
+    data = step(initiative, Status.COMPLETED, results="Surveyed.", people_reached="1200")
+    assert client.post(transition_url(initiative), data).status_code == 302
+    initiative.refresh_from_db()
+    assert initiative.people_reached == 1200
+    assert "1200 people reached." in client.get(initiative.get_absolute_url()).content.decode()

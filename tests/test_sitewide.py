@@ -40,7 +40,7 @@ from digests import tokens
 from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
-from initiatives.models import JointInitiative, Participation
+from initiatives.models import JointInitiative, Milestone, Participation
 from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
@@ -175,6 +175,7 @@ def ours(w):
         ("initiatives:edit", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("initiatives:transition", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("initiatives:invite", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:milestone-add", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("initiatives:answer", {"pk": w["invited_to"].pk}, (FOCAL_POINT,), True),
         ("initiatives:delete", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
@@ -372,6 +373,19 @@ def ours(w):
     yield Visit(
         FOCAL_POINT, answer, "post", {"answer": "accept", "note": hostile("Answer")}, expect=302
     )
+    add_milestone = reverse("initiatives:milestone-add", args=[w["initiative"].pk])
+    bad_milestone = {"title": hostile("Milestone"), "due_date": HOSTILE, "owner_agency": HOSTILE}
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(
+            role, add_milestone, "post", bad_milestone, expect=200 if may else None, shows=may
+        )
+    milestone_done = reverse(
+        "initiatives:milestone-done", args=[w["initiative"].pk, w["milestone"].pk]
+    )
+    for role in (ANONYMOUS, STAFF, HEAD, OUTSIDER):
+        yield Visit(role, milestone_done, "post", {})
+    yield Visit(SECRETARIAT, milestone_done, "post", {}, expect=302, shows=True)
     # The step and its note then show in the initiative's history.
     started = {**refused, "to": JointInitiative.Status.ACTIVE}
     yield Visit(FOCAL_POINT, transition, "post", started, expect=302, shows=True)
@@ -530,6 +544,12 @@ def build_world():
         start_date=timezone.now().date() + datetime.timedelta(days=10),
     )
     initiative.participating_agencies.set([agency_a, agency_b])
+    w["milestone"] = Milestone.objects.create(
+        initiative=initiative,
+        title=hostile("Milestone"),
+        due_date=datetime.date(2026, 1, 31),
+        owner_agency=agency_a,
+    )
     w["invited_to"] = JointInitiativeFactory(
         title=hostile("Initiative inviting A"), lead_agency=agency_b, priorities=[priority]
     )
