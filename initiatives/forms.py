@@ -13,6 +13,21 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def _primary_among_priorities(form):
+    field = form.fields["primary_priority"]
+    field.label_from_instance = lambda p: f"({p.code}) {p.short_title}"
+    field.help_text = _("The one it mainly serves; it must be among the priorities ticked.")
+
+
+def _clean_primary(cleaned):
+    primary, priorities = cleaned.get("primary_priority"), cleaned.get("priorities")
+    if primary is not None and priorities is not None and primary not in priorities:
+        raise forms.ValidationError(
+            {"primary_priority": _("The primary priority must be one of its priorities.")}
+        )
+    return cleaned
+
+
 class InitiativeForm(forms.ModelForm):
     """Validates an initiative's edit; the service saves it."""
 
@@ -34,6 +49,7 @@ class InitiativeForm(forms.ModelForm):
             "lead_agency",
             "participating_agencies",
             "priorities",
+            "primary_priority",
             "start_date",
             "end_date",
         ]
@@ -62,6 +78,10 @@ class InitiativeForm(forms.ModelForm):
         self.fields["priorities"].label_from_instance = lambda p: f"({p.code}) {p.short_title}"
         self.fields["priorities"].required = True
         self.fields["priorities"].error_messages["required"] = _("Choose at least one priority.")
+        _primary_among_priorities(self)
+
+    def clean(self):
+        return _clean_primary(super().clean())
 
     def service_fields(self):
         data = dict(self.cleaned_data)
@@ -95,6 +115,7 @@ class InitiativeCreateForm(forms.ModelForm):
             "description",
             "lead_agency",
             "priorities",
+            "primary_priority",
             "start_date",
             "end_date",
         ]
@@ -110,6 +131,10 @@ class InitiativeCreateForm(forms.ModelForm):
         self.fields["priorities"].label_from_instance = lambda p: f"({p.code}) {p.short_title}"
         self.fields["priorities"].required = True
         self.fields["priorities"].error_messages["required"] = _("Choose at least one priority.")
+        _primary_among_priorities(self)
+
+    def clean(self):
+        return _clean_primary(super().clean())
 
 
 class TransitionForm(forms.Form):

@@ -47,6 +47,15 @@ class JointInitiative(models.Model):
     priorities = models.ManyToManyField(
         "priorities.Priority", verbose_name=_("priorities"), related_name="initiatives"
     )
+    # One of `priorities` (the services check it): the one the initiative mainly serves.
+    primary_priority = models.ForeignKey(
+        "priorities.Priority",
+        verbose_name=_("primary priority"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )

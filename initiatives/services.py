@@ -16,7 +16,14 @@ from .models import InitiativeEvent, JointInitiative, Milestone, Participation
 
 # The status is not among them: it changes only through initiative_transition, which
 # guards each step and records it.
-SCALAR_FIELDS = ("title", "description", "lead_agency", "start_date", "end_date")
+SCALAR_FIELDS = (
+    "title",
+    "description",
+    "lead_agency",
+    "primary_priority",
+    "start_date",
+    "end_date",
+)
 
 Status = JointInitiative.Status
 
@@ -33,9 +40,13 @@ class StaleInitiativeError(Exception):
     """The initiative changed since the editor loaded it."""
 
 
-def _check_priorities(priorities):
+def _check_priorities(priorities, primary=None):
     if not priorities:
         raise ValidationError({"priorities": _("Choose at least one priority.")})
+    if primary is not None and primary not in priorities:
+        raise ValidationError(
+            {"primary_priority": _("The primary priority must be one of its priorities.")}
+        )
 
 
 @transaction.atomic
@@ -50,6 +61,7 @@ def initiative_create(
     status=JointInitiative.Status.PROPOSED,
     start_date=None,
     end_date=None,
+    primary_priority=None,
     by=None,
 ):
     """Create a joint initiative; its lead agency takes part in it.
@@ -62,12 +74,13 @@ def initiative_create(
         title=title,
         description=description,
         lead_agency=lead_agency,
+        primary_priority=primary_priority,
         status=status,
         start_date=start_date,
         end_date=end_date,
     )
     initiative.full_clean()
-    _check_priorities(priorities)
+    _check_priorities(list(priorities), primary_priority)
     initiative.save()
     initiative.participating_agencies.set({lead_agency, *participating_agencies})
     initiative.priorities.set(priorities)
@@ -97,8 +110,11 @@ def initiative_update(initiative, *, by, expected_version=None, **fields):
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
-    if priorities is not None:
-        _check_priorities(priorities)
+    if priorities is None:
+        if locked.primary_priority is not None:
+            _check_priorities(list(locked.priorities.all()), locked.primary_priority)
+    else:
+        _check_priorities(list(priorities), locked.primary_priority)
     locked.version += 1
     locked.save()
     if participating is not None:

@@ -378,3 +378,31 @@ def test_completion_records_people_reached(client, fiona, iom):
     initiative.refresh_from_db()
     assert initiative.people_reached == 1200
     assert "1200 people reached." in client.get(initiative.get_absolute_url()).content.decode()
+
+
+# The primary priority
+
+
+def test_the_primary_priority_is_one_of_its_priorities(initiative, fiona):
+    a, b = Priority.objects.get(code="a"), Priority.objects.get(code="b")
+    with pytest.raises(ValidationError):
+        services.initiative_update(initiative, by=fiona, primary_priority=b)
+    updated = services.initiative_update(
+        initiative, by=fiona, priorities=[a, b], primary_priority=b
+    )
+    assert updated.primary_priority == b
+    with pytest.raises(ValidationError):
+        services.initiative_update(updated, by=fiona, priorities=[a])
+
+
+def test_the_proposal_form_marks_the_primary_priority(client, fiona):
+    client.force_login(fiona)
+    a, b = Priority.objects.get(code="a"), Priority.objects.get(code="b")
+    refused = create_data(priorities=[a.pk], primary_priority=b.pk)
+    assert client.post(reverse("initiatives:create"), refused).status_code == 200
+    assert not JointInitiative.objects.exists()
+    data = create_data(priorities=[a.pk, b.pk], primary_priority=b.pk)
+    assert client.post(reverse("initiatives:create"), data).status_code == 302
+    made = JointInitiative.objects.get()
+    assert made.primary_priority == b
+    assert "(primary)" in client.get(made.get_absolute_url()).content.decode()
