@@ -75,8 +75,15 @@ def initiative_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def initiative_create(request):
     access.check_create(request.user)
+    # A proposal from an activity's similar-work panel comes filled in (overlap_tags'
+    # proposal_url); the proposer reviews it before anything is saved.
+    initial = {
+        "title": request.GET.get("title", "")[:250],
+        "priorities": request.GET.getlist("priorities"),
+        "invited_agencies": request.GET.getlist("invited_agencies"),
+    }
     form = InitiativeCreateForm(
-        request.POST if request.method == "POST" else None, user=request.user
+        request.POST if request.method == "POST" else None, user=request.user, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

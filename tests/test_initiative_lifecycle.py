@@ -406,3 +406,24 @@ def test_the_proposal_form_marks_the_primary_priority(client, fiona):
     made = JointInitiative.objects.get()
     assert made.primary_priority == b
     assert "(primary)" in client.get(made.get_absolute_url()).content.decode()
+
+
+# Proposing from an activity's similar-work panel
+
+
+def test_the_proposal_link_fills_in_the_page_from_both_activities(client, fiona, iom, unhcr):
+    from overlaps.templatetags.overlap_tags import proposal_url
+
+    from .factories import ActivityFactory
+
+    a, b = Priority.objects.get(code="a"), Priority.objects.get(code="c")
+    ours = ActivityFactory(agency=iom, title="Returnee survey", priorities=[a])
+    theirs = ActivityFactory(agency=unhcr, title="Their survey", priorities=[b])
+    client.force_login(fiona)
+    form = client.get(proposal_url(theirs, ours)).context["form"]
+    assert form["title"].value() == "Joint: Returnee survey"
+    assert sorted(int(pk) for pk in form["priorities"].value()) == sorted([a.pk, b.pk])
+    assert [int(pk) for pk in form["invited_agencies"].value()] == [unhcr.pk]
+    # On the entry form nothing of ours is saved yet: filled in from theirs.
+    form = client.get(proposal_url(theirs)).context["form"]
+    assert form["title"].value() == "Joint: Their survey"
