@@ -155,6 +155,9 @@ class InitiativeEvent(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    # Set by the notification task when it claims the event (a conditional UPDATE), so a
+    # task delivered twice emails nobody twice.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

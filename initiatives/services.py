@@ -4,15 +4,20 @@ Every write but delete records an InitiativeEvent, so an initiative's page can t
 history; the delete takes the history with it.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common import outbox
+from agencies.models import Role, User
+from common import emails, outbox
 
 from .models import InitiativeEvent, JointInitiative, Milestone, Participation
+
+log = logging.getLogger(__name__)
 
 # The status is not among them: it changes only through initiative_transition, which
 # guards each step and records it.
@@ -272,11 +277,77 @@ def milestone_mark_done(milestone, *, by, on=None):
     return locked
 
 
+# What the agencies are told of by email; the rest they read on the initiative's page.
+NOTIFIED_KINDS = (
+    InitiativeEvent.Kind.INVITED,
+    InitiativeEvent.Kind.ACCEPTED,
+    InitiativeEvent.Kind.DECLINED,
+    InitiativeEvent.Kind.TRANSITIONED,
+)
+NOTIFY_TASK = "initiatives.tasks.notify_initiative_event"
+
+
+def notification_recipients(event):
+    """Who hears of `event` by email: the invited agency's focal points of an invitation,
+    the lead's of an answer, the lead's and every participant's of a status change; never
+    the person who acted."""
+    initiative = event.initiative
+    if event.kind == InitiativeEvent.Kind.INVITED:
+        agency_ids = [event.agency_id]
+    elif event.kind in (InitiativeEvent.Kind.ACCEPTED, InitiativeEvent.Kind.DECLINED):
+        agency_ids = [initiative.lead_agency_id]
+    elif event.kind == InitiativeEvent.Kind.TRANSITIONED:
+        agency_ids = [
+            initiative.lead_agency_id,
+            *initiative.participating_agencies.values_list("pk", flat=True),
+        ]
+    else:
+        return User.objects.none()
+    people = User.objects.filter(
+        agency_id__in=agency_ids, role=Role.FOCAL_POINT, is_active=True
+    ).order_by("email")
+    if event.actor_id:
+        people = people.exclude(pk=event.actor_id)
+    return people
+
+
+def notify_initiative_event(event_id):
+    """Email the people concerned by one event; returns how many were sent.
+
+    The event is claimed first (notified_at set by a conditional UPDATE): a task
+    delivered twice sends nothing the second time. An SMTP failure after the claim is
+    logged and not retried: the event stays on the initiative's page.
+    """
+    claimed = InitiativeEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    event = InitiativeEvent.objects.select_related(
+        "initiative__lead_agency", "agency", "actor"
+    ).get(pk=event_id)
+    context = {
+        "event": event,
+        "initiative": event.initiative,
+        "initiative_url": settings.SITE_URL + event.initiative.get_absolute_url(),
+    }
+    rendered = emails.render("initiative_event", context)
+    sent = 0
+    for person in notification_recipients(event):
+        try:
+            emails.build(person.email, *rendered).send()
+        except Exception as exc:  # SMTP and network errors vary by backend
+            log.warning("initiative event %s: email to %s failed: %s", event.pk, person.email, exc)
+            continue
+        sent += 1
+    return sent
+
+
 def _record(
     initiative, kind, *, by, agency=None, milestone=None, from_status="", to_status="", note=""
 ):
     actor = by if by is not None and by.is_authenticated else None
-    return InitiativeEvent.objects.create(
+    event = InitiativeEvent.objects.create(
         initiative=initiative,
         agency=agency,
         milestone=milestone,
@@ -286,6 +357,10 @@ def _record(
         to_status=to_status,
         note=note,
     )
+    if kind in NOTIFIED_KINDS:
+        # Through the outbox: published after commit, and kept if the broker is down.
+        outbox.enqueue(NOTIFY_TASK, event.pk)
+    return event
 
 
 @transaction.atomic

@@ -40,6 +40,7 @@ from digests import tokens
 from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
+from initiatives import services as initiative_services
 from initiatives.models import JointInitiative, Milestone, Participation
 from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
@@ -695,6 +696,28 @@ def send_every_email(w, sweep):
     sweep.emails += [("pair event", message) for message in mail.outbox]
     del mail.outbox[:]
 
+    # A joint initiative's invitation and status change email the agencies' focal points.
+    emailed = JointInitiativeFactory(
+        title=hostile("Emailed initiative"),
+        lead_agency=w["invited_to"].lead_agency,
+        priorities=[w["priority"]],
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invited = initiative_services.participation_invite(
+            emailed, agency=w["agency_a"], by=w[SECRETARIAT]
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        initiative_services.participation_answer(
+            invited, accept=True, by=w[FOCAL_POINT], note=hostile("Answer note")
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        initiative_services.initiative_transition(
+            emailed, to="active", by=w[SECRETARIAT], note=hostile("Status note")
+        )
+    assert len(mail.outbox) >= 2
+    sweep.emails += [("initiative event", message) for message in mail.outbox]
+    del mail.outbox[:]
+
     with TestCase.captureOnCommitCallbacks(execute=True):
         Client().post(reverse("account_reset_password"), {"email": w[STAFF].email})
     (message,) = mail.outbox
@@ -850,6 +873,7 @@ def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
         "invitation",
         "password reset",
         "pair event",
+        "initiative event",
     }
     assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
     problems = []
