@@ -199,3 +199,12 @@ def test_anonymous_is_sent_to_sign_in(client, initiative, invited, unhcr):
 def test_an_initiative_that_does_not_exist_is_not_found(client, una):
     client.force_login(una)
     assert client.get(answer_url(JointInitiative(pk=999999))).status_code == 404
+
+
+def test_a_completed_initiative_offers_no_invitation_nor_status_change(client, fiona, iom):
+    done = JointInitiativeFactory(lead_agency=iom, status=JointInitiative.Status.COMPLETED)
+    client.force_login(fiona)
+    page = client.get(done.get_absolute_url()).content.decode()
+    assert reverse("initiatives:edit", args=[done.pk]) in page
+    assert invite_url(done) not in page
+    assert reverse("initiatives:transition", args=[done.pk]) not in page
