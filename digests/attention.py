@@ -9,19 +9,17 @@ whatever the number of rows.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Window
+from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from initiatives.models import JointInitiative
+from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
 
 # Rows shown per attention list; the rest is a count and a link.
 ATTENTION_CAP = 3
 # An open pair older than this is a decision due (the secretariat's backlog).
 DECISIONS_DUE_DAYS = 14
-
-InitiativeAgency = JointInitiative.participating_agencies.through
 
 
 def first_rows(queryset, order, cap=ATTENTION_CAP):
@@ -76,15 +74,13 @@ class Attention:
 
 
 def awaiting_answer(agency):
-    """Joint initiatives waiting for `agency` to answer.
-
-    For now: the proposed ones it leads or takes part in. The joint-initiative lifecycle
-    (its own issue) will record each agency's answer; this is the one place to narrow then.
-    """
-    involved = Q(lead_agency=agency) | Q(
-        pk__in=InitiativeAgency.objects.filter(agency_id=agency.pk).values("jointinitiative_id")
+    """Joint initiatives waiting for `agency` to answer: those that invited it and that it
+    has not answered yet, while they are still open (proposed or active)."""
+    invited = Participation.objects.unanswered().filter(agency_id=agency.pk)
+    return JointInitiative.objects.filter(
+        pk__in=invited.values("initiative_id"),
+        status__in=(JointInitiative.Status.PROPOSED, JointInitiative.Status.ACTIVE),
     )
-    return JointInitiative.objects.filter(involved, status=JointInitiative.Status.PROPOSED)
 
 
 def needs_attention(agency, *, since, until, now=None):

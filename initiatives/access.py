@@ -1,8 +1,9 @@
 """The access gate for joint initiatives. Every view calls it.
 
 Everyone signed in reads every joint initiative. The focal points of its lead agency and the
-secretariat edit and delete it; everyone else signed in is refused (403). A visitor who is not
-signed in is told it does not exist.
+secretariat edit it, move it through its lifecycle and delete it; everyone else signed in is
+refused (403). Staff and focal points of an agency, and the secretariat, propose new ones; a
+head of agency reads only. A visitor who is not signed in is told it does not exist.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from agencies.models import Role
 
-from .models import JointInitiative
+from .models import JointInitiative, Participation
 
 
 def _signed_in(user):
@@ -40,6 +41,58 @@ def can_edit(user, initiative):
     if user.is_secretariat:
         return True
     return user.role == Role.FOCAL_POINT and user.agency_id == initiative.lead_agency_id
+
+
+def can_create(user):
+    """Staff and focal points propose initiatives their agency leads; the secretariat
+    proposes them for any lead agency."""
+    if not _signed_in(user):
+        return False
+    if user.is_secretariat:
+        return True
+    return user.agency_id is not None and user.role in (Role.STAFF, Role.FOCAL_POINT)
+
+
+def can_transition(user, initiative):
+    """Who moves an initiative through its lifecycle: those who edit it (so the views
+    gate it with write=True)."""
+    return can_edit(user, initiative)
+
+
+def check_create(user):
+    """404 for a visitor not signed in, 403 for one who may not propose an initiative."""
+    if not _signed_in(user):
+        raise Http404
+    if not can_create(user):
+        raise PermissionDenied
+
+
+def can_answer(user, initiative):
+    """An invited agency's focal points answer its invitation."""
+    return (
+        _signed_in(user)
+        and user.role == Role.FOCAL_POINT
+        and user.agency_id is not None
+        and initiative.participations.unanswered().filter(agency_id=user.agency_id).exists()
+    )
+
+
+def get_invitation_for_user(user, pk):
+    """The unanswered invitation of this person's agency to initiative `pk`: 404 for a
+    visitor not signed in or an initiative that does not exist, 403 for anyone who is not
+    a focal point of an agency invited and not answered yet."""
+    initiative = get_initiative_for_user(user, pk)
+    if user.role != Role.FOCAL_POINT or user.agency_id is None:
+        raise PermissionDenied
+    participation = (
+        Participation.objects.unanswered()
+        .select_related("agency", "initiative")
+        .filter(initiative=initiative, agency_id=user.agency_id)
+        .first()
+    )
+    if participation is None:
+        raise PermissionDenied
+    return participation
 
 
 def get_initiative_for_user(user, pk, write=False):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -21,12 +22,13 @@ class JointInitiativeQuerySet(models.QuerySet):
 
 
 class JointInitiative(models.Model):
-    # The full lifecycle (proposal, agreement, milestones) comes with its own issue.
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         ACTIVE = "active", _("Active")
         COMPLETED = "completed", _("Completed")
-        CANCELLED = "cancelled", _("Cancelled")
+        # The stored value stays "cancelled" (saved rows and links use it); what it means
+        # to the agencies is that the initiative ended without being completed.
+        CANCELLED = "cancelled", _("Closed without completion")
 
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
@@ -45,11 +47,31 @@ class JointInitiative(models.Model):
     priorities = models.ManyToManyField(
         "priorities.Priority", verbose_name=_("priorities"), related_name="initiatives"
     )
+    # One of `priorities` (the services check it): the one the initiative mainly serves.
+    primary_priority = models.ForeignKey(
+        "priorities.Priority",
+        verbose_name=_("primary priority"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
     )
     start_date = models.DateField(_("start date"), null=True, blank=True)
+    results = models.TextField(
+        _("results"),
+        blank=True,
+        help_text=_("What the initiative achieved; required to complete it."),
+    )
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    people_reached = models.PositiveIntegerField(
+        _("people reached"),
+        null=True,
+        blank=True,
+        help_text=_("How many people the initiative reached, if it counts them."),
+    )
     # Raised by every edit; the edit form carries it, so a stale form cannot overwrite a
     # colleague's changes (the lead's focal point and the secretariat both edit).
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -77,3 +99,184 @@ class JointInitiative(models.Model):
 
     def get_absolute_url(self):
         return reverse("initiatives:detail", args=[self.pk])
+
+
+class InitiativeEvent(models.Model):
+    """One step of an initiative's history, written by the service that made it."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        TRANSITIONED = "transitioned", _("Status changed")
+        INVITED = "invited", _("Agency invited")
+        ACCEPTED = "accepted", _("Invitation accepted")
+        DECLINED = "declined", _("Invitation declined")
+        MILESTONE_ADDED = "milestone_added", _("Milestone added")
+        MILESTONE_DONE = "milestone_done", _("Milestone done")
+
+    initiative = models.ForeignKey(
+        JointInitiative,
+        verbose_name=_("joint initiative"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    milestone = models.ForeignKey(
+        "Milestone",
+        verbose_name=_("milestone"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The agency invited, or answering; blank for the other kinds.
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_status = models.CharField(
+        _("from status"), max_length=20, choices=JointInitiative.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=20, choices=JointInitiative.Status.choices, blank=True
+    )
+    # Kept when the person leaves: the history still says a step happened.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+    # Set by the notification task when it claims the event (a conditional UPDATE), so a
+    # task delivered twice emails nobody twice.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("initiative event")
+        verbose_name_plural = _("initiative events")
+
+    def __str__(self):
+        return f"{self.initiative}: {self.get_kind_display()}"
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def unanswered(self):
+        return self.filter(status=Participation.Status.INVITED)
+
+
+class Participation(models.Model):
+    """An agency's invitation to take part in an initiative, and its answer.
+
+    The initiative's `participating_agencies` are its lead and the agencies that accepted:
+    the services keep the two in step.
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited, not answered yet")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    initiative = models.ForeignKey(
+        JointInitiative,
+        verbose_name=_("joint initiative"),
+        on_delete=models.CASCADE,
+        related_name="participations",
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        related_name="initiative_participations",
+    )
+    status = models.CharField(
+        _("answer"), max_length=20, choices=Status.choices, default=Status.INVITED
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agency__acronym"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "agency"], name="one_participation_per_agency"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agency} in {self.initiative}: {self.get_status_display()}"
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def overdue(self, today):
+        return self.filter(done=False, due_date__lt=today)
+
+
+class Milestone(models.Model):
+    """A dated step of an initiative's work, owned by one of its agencies."""
+
+    initiative = models.ForeignKey(
+        JointInitiative,
+        verbose_name=_("joint initiative"),
+        on_delete=models.CASCADE,
+        related_name="milestones",
+    )
+    title = models.CharField(_("title"), max_length=250)
+    due_date = models.DateField(_("due date"))
+    owner_agency = models.ForeignKey(
+        "agencies.Agency",
+        verbose_name=_("owner agency"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    done = models.BooleanField(_("done"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done=False, done_on__isnull=True) | Q(done=True, done_on__isnull=False),
+                name="milestone_done_has_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_overdue(self, today):
+        return not self.done and self.due_date < today

@@ -1,24 +1,57 @@
-"""Writes to joint initiatives: create, edit, delete."""
+"""Writes to joint initiatives: create, edit, move through the lifecycle, delete.
+
+Every write but delete records an InitiativeEvent, so an initiative's page can tell its
+history; the delete takes the history with it.
+"""
+
+import logging
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common import outbox
+from agencies.models import Role, User
+from common import emails, outbox
 
-from .models import JointInitiative
+from .models import InitiativeEvent, JointInitiative, Milestone, Participation
 
-SCALAR_FIELDS = ("title", "description", "lead_agency", "status", "start_date", "end_date")
+log = logging.getLogger(__name__)
+
+# The status is not among them: it changes only through initiative_transition, which
+# guards each step and records it.
+SCALAR_FIELDS = (
+    "title",
+    "description",
+    "lead_agency",
+    "primary_priority",
+    "start_date",
+    "end_date",
+)
+
+Status = JointInitiative.Status
+
+# Which states each state may move to. Completed and closed initiatives are history.
+TRANSITIONS = {
+    Status.PROPOSED: (Status.ACTIVE, Status.CANCELLED),
+    Status.ACTIVE: (Status.COMPLETED, Status.CANCELLED),
+    Status.COMPLETED: (),
+    Status.CANCELLED: (),
+}
 
 
 class StaleInitiativeError(Exception):
     """The initiative changed since the editor loaded it."""
 
 
-def _check_priorities(priorities):
+def _check_priorities(priorities, primary=None):
     if not priorities:
         raise ValidationError({"priorities": _("Choose at least one priority.")})
+    if primary is not None and primary not in priorities:
+        raise ValidationError(
+            {"primary_priority": _("The primary priority must be one of its priorities.")}
+        )
 
 
 @transaction.atomic
@@ -28,25 +61,42 @@ def initiative_create(
     lead_agency,
     priorities,
     participating_agencies=(),
+    invited_agencies=(),
     description="",
     status=JointInitiative.Status.PROPOSED,
     start_date=None,
     end_date=None,
+    primary_priority=None,
+    by=None,
 ):
-    """Create a joint initiative; its lead agency takes part in it."""
+    """Create a joint initiative; its lead agency takes part in it.
+
+    `participating_agencies` take part at once (their agreement was had elsewhere, e.g.
+    on a decided overlap pair); `invited_agencies` are invited and answer on its page.
+    `by` is who proposed it (None when the system makes it, as the demo seed does).
+    """
     initiative = JointInitiative(
         title=title,
         description=description,
         lead_agency=lead_agency,
+        primary_priority=primary_priority,
         status=status,
         start_date=start_date,
         end_date=end_date,
     )
     initiative.full_clean()
-    _check_priorities(priorities)
+    _check_priorities(list(priorities), primary_priority)
     initiative.save()
     initiative.participating_agencies.set({lead_agency, *participating_agencies})
     initiative.priorities.set(priorities)
+    _record(initiative, InitiativeEvent.Kind.CREATED, by=by, to_status=initiative.status)
+    taking_part = {lead_agency, *participating_agencies}
+    for agency in taking_part - {lead_agency}:
+        Participation.objects.create(
+            initiative=initiative, agency=agency, status=Participation.Status.ACCEPTED
+        )
+    for agency in set(invited_agencies) - taking_part:
+        _invite(initiative, agency, by=by)
     return initiative
 
 
@@ -65,17 +115,252 @@ def initiative_update(initiative, *, by, expected_version=None, **fields):
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
-    if priorities is not None:
-        _check_priorities(priorities)
+    if priorities is None:
+        if locked.primary_priority is not None:
+            _check_priorities(list(locked.priorities.all()), locked.primary_priority)
+    else:
+        _check_priorities(list(priorities), locked.primary_priority)
     locked.version += 1
     locked.save()
     if participating is not None:
-        locked.participating_agencies.set({locked.lead_agency, *participating})
+        taking_part = {locked.lead_agency, *participating}
+        locked.participating_agencies.set(taking_part)
+        # Set directly by the lead or the secretariat: those added take part without an
+        # invitation to answer, those removed no longer do.
+        others = taking_part - {locked.lead_agency}
+        for agency in others:
+            Participation.objects.update_or_create(
+                initiative=locked, agency=agency, defaults={"status": Participation.Status.ACCEPTED}
+            )
+        locked.participations.filter(status=Participation.Status.ACCEPTED).exclude(
+            agency__in=others
+        ).delete()
     else:
         locked.participating_agencies.add(locked.lead_agency)
     if priorities is not None:
         locked.priorities.set(priorities)
+    _record(locked, InitiativeEvent.Kind.EDITED, by=by)
     return locked
+
+
+def allowed_transitions(initiative):
+    """The states this initiative may move to next."""
+    return TRANSITIONS[Status(initiative.status)]
+
+
+@transaction.atomic
+def initiative_transition(
+    initiative, *, to, by, note="", results=None, people_reached=None, expected_version=None
+):
+    """Move an initiative to the state `to`, recording who did it and why.
+
+    Refuses (ValidationError) a step the lifecycle does not allow, and completing an
+    initiative whose results are not recorded; `results` given here are saved with the
+    step. With `expected_version`, refuses (StaleInitiativeError) if someone saved in
+    between. Who may take the step is the gate's business, not this function's.
+    """
+    locked = JointInitiative.objects.select_for_update().get(pk=initiative.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleInitiativeError
+    to = Status(to)
+    if to not in allowed_transitions(locked):
+        raise ValidationError(
+            {
+                "to": _("A %(from)s initiative cannot become %(to)s.")
+                % {"from": locked.get_status_display().lower(), "to": to.label.lower()}
+            }
+        )
+    if results is not None:
+        locked.results = results.strip()
+    if people_reached is not None:
+        locked.people_reached = people_reached
+    if to == Status.COMPLETED and not locked.results:
+        raise ValidationError(
+            {"results": _("Record the initiative's results before completing it.")}
+        )
+    from_status = locked.status
+    locked.status = to
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    _record(
+        locked,
+        InitiativeEvent.Kind.TRANSITIONED,
+        by=by,
+        from_status=from_status,
+        to_status=to,
+        note=note.strip(),
+    )
+    return locked
+
+
+@transaction.atomic
+def participation_invite(initiative, *, agency, by):
+    """Invite `agency` to take part. An agency that declined may be invited again; one
+    already invited, taking part or leading is refused (ValidationError)."""
+    locked = JointInitiative.objects.select_for_update().get(pk=initiative.pk)
+    if agency.pk == locked.lead_agency_id:
+        raise ValidationError({"agency": _("The lead agency takes part already.")})
+    existing = Participation.objects.filter(initiative=locked, agency=agency).first()
+    if existing is not None and existing.status != Participation.Status.DECLINED:
+        raise ValidationError({"agency": _("This agency was invited already.")})
+    if locked.status not in (Status.PROPOSED, Status.ACTIVE):
+        raise ValidationError(_("A completed or closed initiative takes no new participants."))
+    return _invite(locked, agency, by=by)
+
+
+def _invite(initiative, agency, *, by):
+    participation, _created = Participation.objects.update_or_create(
+        initiative=initiative,
+        agency=agency,
+        defaults={
+            "status": Participation.Status.INVITED,
+            "invited_by": by if by is not None and by.is_authenticated else None,
+            "answered_by": None,
+            "answered_at": None,
+        },
+    )
+    _record(initiative, InitiativeEvent.Kind.INVITED, by=by, agency=agency)
+    return participation
+
+
+@transaction.atomic
+def participation_answer(participation, *, accept, by, note=""):
+    """The invited agency's answer. Accepting makes it one of the participating agencies;
+    a second answer is refused (ValidationError), so a double submit counts once."""
+    locked = Participation.objects.select_for_update().get(pk=participation.pk)
+    if locked.status != Participation.Status.INVITED:
+        raise ValidationError(_("Your agency has answered this invitation already."))
+    locked.status = Participation.Status.ACCEPTED if accept else Participation.Status.DECLINED
+    locked.answered_by = by
+    locked.answered_at = timezone.now()
+    locked.save()
+    initiative = locked.initiative
+    if accept:
+        initiative.participating_agencies.add(locked.agency)
+    else:
+        initiative.participating_agencies.remove(locked.agency)
+    kind = InitiativeEvent.Kind.ACCEPTED if accept else InitiativeEvent.Kind.DECLINED
+    _record(initiative, kind, by=by, agency=locked.agency, note=note.strip())
+    return locked
+
+
+@transaction.atomic
+def milestone_add(initiative, *, title, due_date, owner_agency, by):
+    """Add a milestone, owned by the lead agency or one taking part."""
+    if not initiative.participating_agencies.filter(pk=owner_agency.pk).exists() and (
+        owner_agency.pk != initiative.lead_agency_id
+    ):
+        raise ValidationError(
+            {"owner_agency": _("The owner must be the lead agency or one taking part.")}
+        )
+    milestone = Milestone(
+        initiative=initiative, title=title, due_date=due_date, owner_agency=owner_agency
+    )
+    milestone.full_clean()
+    milestone.save()
+    _record(initiative, InitiativeEvent.Kind.MILESTONE_ADDED, by=by, milestone=milestone)
+    return milestone
+
+
+@transaction.atomic
+def milestone_mark_done(milestone, *, by, on=None):
+    """Mark a milestone done (today unless `on` says when). Marking it twice changes
+    nothing and records nothing, so a double submit counts once."""
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if locked.done:
+        return locked
+    locked.done = True
+    locked.done_on = on or timezone.localdate()
+    locked.save()
+    _record(locked.initiative, InitiativeEvent.Kind.MILESTONE_DONE, by=by, milestone=locked)
+    return locked
+
+
+# What the agencies are told of by email; the rest they read on the initiative's page.
+NOTIFIED_KINDS = (
+    InitiativeEvent.Kind.INVITED,
+    InitiativeEvent.Kind.ACCEPTED,
+    InitiativeEvent.Kind.DECLINED,
+    InitiativeEvent.Kind.TRANSITIONED,
+)
+NOTIFY_TASK = "initiatives.tasks.notify_initiative_event"
+
+
+def notification_recipients(event):
+    """Who hears of `event` by email: the invited agency's focal points of an invitation,
+    the lead's of an answer, the lead's and every participant's of a status change; never
+    the person who acted."""
+    initiative = event.initiative
+    if event.kind == InitiativeEvent.Kind.INVITED:
+        agency_ids = [event.agency_id]
+    elif event.kind in (InitiativeEvent.Kind.ACCEPTED, InitiativeEvent.Kind.DECLINED):
+        agency_ids = [initiative.lead_agency_id]
+    elif event.kind == InitiativeEvent.Kind.TRANSITIONED:
+        agency_ids = [
+            initiative.lead_agency_id,
+            *initiative.participating_agencies.values_list("pk", flat=True),
+        ]
+    else:
+        return User.objects.none()
+    people = User.objects.filter(
+        agency_id__in=agency_ids, role=Role.FOCAL_POINT, is_active=True
+    ).order_by("email")
+    if event.actor_id:
+        people = people.exclude(pk=event.actor_id)
+    return people
+
+
+def notify_initiative_event(event_id):
+    """Email the people concerned by one event; returns how many were sent.
+
+    The event is claimed first (notified_at set by a conditional UPDATE): a task
+    delivered twice sends nothing the second time. An SMTP failure after the claim is
+    logged and not retried: the event stays on the initiative's page.
+    """
+    claimed = InitiativeEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    event = InitiativeEvent.objects.select_related(
+        "initiative__lead_agency", "agency", "actor"
+    ).get(pk=event_id)
+    context = {
+        "event": event,
+        "initiative": event.initiative,
+        "initiative_url": settings.SITE_URL + event.initiative.get_absolute_url(),
+    }
+    rendered = emails.render("initiative_event", context)
+    sent = 0
+    for person in notification_recipients(event):
+        try:
+            emails.build(person.email, *rendered).send()
+        except Exception as exc:  # SMTP and network errors vary by backend
+            log.warning("initiative event %s: email to %s failed: %s", event.pk, person.email, exc)
+            continue
+        sent += 1
+    return sent
+
+
+def _record(
+    initiative, kind, *, by, agency=None, milestone=None, from_status="", to_status="", note=""
+):
+    actor = by if by is not None and by.is_authenticated else None
+    event = InitiativeEvent.objects.create(
+        initiative=initiative,
+        agency=agency,
+        milestone=milestone,
+        kind=kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
+    if kind in NOTIFIED_KINDS:
+        # Through the outbox: published after commit, and kept if the broker is down.
+        outbox.enqueue(NOTIFY_TASK, event.pk)
+    return event
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
@@ -9,8 +10,16 @@ from django.views.decorators.http import require_http_methods
 from common.views import add_service_errors, paginate
 
 from . import access, services
-from .forms import ConfirmDeleteForm, InitiativeForm
-from .models import JointInitiative
+from .forms import (
+    AnswerForm,
+    ConfirmDeleteForm,
+    InitiativeCreateForm,
+    InitiativeForm,
+    InviteForm,
+    MilestoneForm,
+    TransitionForm,
+)
+from .models import JointInitiative, Milestone
 
 STALE_MESSAGE = gettext_lazy(
     "Someone else saved this initiative since you opened it. Your changes were not saved: "
@@ -33,6 +42,7 @@ def initiative_list(request):
             "page": paginate(request, initiatives),
             "statuses": JointInitiative.Status.choices,
             "status": status,
+            "can_create": access.can_create(request.user),
         },
     )
 
@@ -50,7 +60,80 @@ def initiative_detail(request, pk):
             "participants": initiative.participating_agencies.all(),
             "priorities": initiative.priorities.all(),
             "can_edit": access.can_edit(request.user, initiative),
+            "can_transition": access.can_transition(request.user, initiative)
+            and bool(services.allowed_transitions(initiative)),
+            "events": initiative.events.select_related("actor", "agency", "milestone"),
+            "milestones": initiative.milestones.select_related("owner_agency"),
+            "today": timezone.localdate(),
+            "participations": initiative.participations.select_related("agency", "answered_by"),
+            "can_answer": access.can_answer(request.user, initiative),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_create(request):
+    access.check_create(request.user)
+    # A proposal from an activity's similar-work panel comes filled in (overlap_tags'
+    # proposal_url); the proposer reviews it before anything is saved.
+    initial = {
+        "title": request.GET.get("title", "")[:250],
+        "priorities": request.GET.getlist("priorities"),
+        "invited_agencies": request.GET.getlist("invited_agencies"),
+    }
+    form = InitiativeCreateForm(
+        request.POST if request.method == "POST" else None, user=request.user, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        lead = data.pop("lead_agency", None) or request.user.agency
+        try:
+            initiative = services.initiative_create(lead_agency=lead, by=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The joint initiative was proposed."))
+            return redirect(initiative)
+    return render(request, "initiatives/initiative_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_transition(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    allowed = services.allowed_transitions(initiative)
+    form = TransitionForm(
+        request.POST if request.method == "POST" else None,
+        initiative=initiative,
+        allowed=allowed,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            initiative = services.initiative_transition(
+                initiative,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                note=form.cleaned_data["note"],
+                results=form.cleaned_data["results"],
+                people_reached=form.cleaned_data["people_reached"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleInitiativeError:
+            form.add_error(None, STALE_MESSAGE)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The initiative is now %(status)s.")
+                % {"status": initiative.get_status_display().lower()},
+            )
+            return redirect(initiative)
+    return render(
+        request,
+        "initiatives/initiative_transition.html",
+        {"form": form, "initiative": initiative, "allowed": allowed},
     )
 
 
@@ -109,3 +192,81 @@ def initiative_delete(request, pk):
             "activity_count": initiative.activities.count(),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_invite(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    form = InviteForm(request.POST if request.method == "POST" else None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participation = services.participation_invite(
+                initiative, agency=form.cleaned_data["agency"], by=request.user
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(agency)s was invited.") % {"agency": participation.agency.acronym},
+            )
+            return redirect(initiative)
+    return render(
+        request, "initiatives/initiative_invite.html", {"form": form, "initiative": initiative}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def initiative_answer(request, pk):
+    participation = access.get_invitation_for_user(request.user, pk)
+    initiative = participation.initiative
+    form = AnswerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        accept = form.cleaned_data["answer"] == "accept"
+        try:
+            services.participation_answer(
+                participation, accept=accept, by=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            if accept:
+                messages.success(request, _("Your agency now takes part in this initiative."))
+            else:
+                messages.success(request, _("Your agency declined to take part."))
+            return redirect(initiative)
+    return render(
+        request,
+        "initiatives/initiative_answer.html",
+        {"form": form, "initiative": initiative, "participation": participation},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_add(request, pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    form = MilestoneForm(request.POST if request.method == "POST" else None, initiative=initiative)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_add(initiative, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The milestone was added."))
+            return redirect(initiative)
+    return render(
+        request, "initiatives/milestone_form.html", {"form": form, "initiative": initiative}
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def milestone_done(request, pk, milestone_pk):
+    initiative = access.get_initiative_for_user(request.user, pk, write=True)
+    milestone = get_object_or_404(Milestone, pk=milestone_pk, initiative=initiative)
+    services.milestone_mark_done(milestone, by=request.user)
+    messages.success(request, _("The milestone “%(title)s” is done.") % {"title": milestone.title})
+    return redirect(initiative)

@@ -6,7 +6,7 @@ from allauth.account.models import EmailAddress
 from activities.models import Activity
 from agencies.models import Agency, Role, User
 from geo.models import Country
-from initiatives.models import JointInitiative
+from initiatives.models import JointInitiative, Participation
 from priorities.models import Priority
 
 PASSWORD = "correct-horse-battery-staple"
@@ -53,6 +53,16 @@ class JointInitiativeFactory(factory.django.DjangoModelFactory):
     def priorities(obj, create, extracted, **kwargs):
         if create:
             obj.priorities.set(extracted or [Priority.objects.get(code="a")])
+
+
+class ParticipationFactory(factory.django.DjangoModelFactory):
+    """An agency invited to an initiative, not answered yet unless `status` says so."""
+
+    class Meta:
+        model = Participation
+
+    initiative = factory.SubFactory(JointInitiativeFactory)
+    agency = factory.SubFactory(AgencyFactory)
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):

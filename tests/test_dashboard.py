@@ -15,7 +15,7 @@ from initiatives.models import JointInitiative
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
-from .factories import ActivityFactory, JointInitiativeFactory
+from .factories import ActivityFactory, JointInitiativeFactory, ParticipationFactory
 
 # Friday of 2026-W48 (23 to 29 November 2026).
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
@@ -73,7 +73,7 @@ def test_head_sees_what_needs_attention_first_and_the_footprint(client, harry, i
         decision_note="Same returnees.",
     )
     proposed = JointInitiativeFactory(lead_agency=ilo, title="Fair recruitment together")
-    proposed.participating_agencies.set([iom])
+    ParticipationFactory(initiative=proposed, agency=iom)
 
     html = get(client, harry)
 

@@ -7,10 +7,10 @@ import time_machine
 
 from agencies.models import Agency
 from digests.attention import ATTENTION_CAP, DECISIONS_DUE_DAYS, needs_attention
-from initiatives.models import JointInitiative
+from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
 
-from .factories import ActivityFactory, AgencyFactory, JointInitiativeFactory
+from .factories import ActivityFactory, AgencyFactory, JointInitiativeFactory, ParticipationFactory
 
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
 SINCE = NOW - datetime.timedelta(days=7)
@@ -65,18 +65,27 @@ def test_open_pairs_highest_score_first_capped_with_the_total(iom, ilo):
 
 
 def test_initiatives_awaiting_the_agencys_answer(iom, ilo):
-    led = JointInitiativeFactory(lead_agency=iom, title="Led by IOM")
     invited = JointInitiativeFactory(lead_agency=ilo, title="IOM invited")
-    invited.participating_agencies.set([iom])
-    active = JointInitiativeFactory(
-        lead_agency=iom, title="Already agreed", status=JointInitiative.Status.ACTIVE
+    ParticipationFactory(initiative=invited, agency=iom)
+    started = JointInitiativeFactory(
+        lead_agency=ilo, title="Started, IOM invited", status=JointInitiative.Status.ACTIVE
     )
+    ParticipationFactory(initiative=started, agency=iom)
+    answered = JointInitiativeFactory(lead_agency=ilo, title="IOM answered")
+    ParticipationFactory(initiative=answered, agency=iom, status=Participation.Status.DECLINED)
+    closed = JointInitiativeFactory(
+        lead_agency=ilo, title="Closed", status=JointInitiative.Status.CANCELLED
+    )
+    ParticipationFactory(initiative=closed, agency=iom)
+    # An agency does not answer its own proposal, nor one it was not invited to.
+    led = JointInitiativeFactory(lead_agency=iom, title="Led by IOM")
     elsewhere = JointInitiativeFactory(lead_agency=ilo, title="Not IOM's")
+    ParticipationFactory(initiative=elsewhere)
 
     got = attention_for(iom).initiatives
 
-    assert set(got) == {led, invited}
-    assert active not in got and elsewhere not in got
+    assert set(got) == {invited, started}
+    assert not {answered, closed, led, elsewhere} & set(got)
 
 
 def test_portal_wide_for_the_secretariat(iom, ilo):
@@ -102,7 +111,7 @@ def test_summary_phrases_most_pressing_first_with_plurals(iom, ilo):
     decided(iom, ilo, OverlapFlag.Status.CONFIRMED, NOW - datetime.timedelta(days=1))
     pair(iom, ilo)
     pair(iom, ilo)
-    JointInitiativeFactory(lead_agency=iom)
+    ParticipationFactory(agency=iom)
     decided(iom, ilo, OverlapFlag.Status.NOT_RELATED, NOW - datetime.timedelta(days=1))
 
     attention = attention_for(iom)
@@ -122,7 +131,7 @@ def test_a_fixed_number_of_queries(iom, ilo, django_assert_num_queries):
             pair(iom, ilo)
             decided(iom, ilo, OverlapFlag.Status.CONFIRMED, NOW - datetime.timedelta(days=1))
             decided(iom, ilo, OverlapFlag.Status.COMPLEMENTARY, NOW - datetime.timedelta(days=1))
-            JointInitiativeFactory(lead_agency=iom)
+            ParticipationFactory(agency=iom)
 
     fill(1)
     with django_assert_num_queries(4):

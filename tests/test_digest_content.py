@@ -22,7 +22,13 @@ from overlaps import review
 from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
-from .factories import ActivityFactory, AgencyFactory, JointInitiativeFactory, UserFactory
+from .factories import (
+    ActivityFactory,
+    AgencyFactory,
+    JointInitiativeFactory,
+    ParticipationFactory,
+    UserFactory,
+)
 
 # Friday of 2026-W48 (23 to 29 November 2026).
 NOW = datetime.datetime(2026, 11, 27, 12, 0, tzinfo=datetime.UTC)
@@ -285,7 +291,7 @@ def test_decisions_and_proposed_initiatives_need_attention(harry, sam, iom, ilo,
     make_flag(age(ActivityFactory(agency=ilo)), age(ActivityFactory()))  # not IOM's
     open_flag = make_flag(iom_base, other)
     proposed = JointInitiativeFactory(lead_agency=ilo, title="Fair recruitment")
-    proposed.participating_agencies.set([iom])
+    ParticipationFactory(initiative=proposed, agency=iom)
 
     digest = build_digest(harry, YEAR, WEEK)
 
@@ -414,7 +420,8 @@ def test_subject_plurals_and_singulars(harry, sam, iom, ilo, iom_base):
     for _n in range(2):
         _confirm(age(ActivityFactory(agency=iom)), age(ActivityFactory(agency=ilo)), sam)
     make_flag(iom_base, age(ActivityFactory(agency=ilo)))
-    proposed = JointInitiativeFactory(lead_agency=iom)
+    proposed = JointInitiativeFactory(lead_agency=ilo)
+    ParticipationFactory(initiative=proposed, agency=iom)
     subject = _render(build_digest(harry, YEAR, WEEK))[0]
     assert subject.startswith(
         "GMG weekly: 2 confirmed duplications, 1 pair to review, "

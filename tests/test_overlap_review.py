@@ -628,7 +628,11 @@ def test_similar_activities_partial_lists_focal_points(iom, fiona, unhcr_activit
     )
     assert unhcr_activity.get_absolute_url() in html
     assert "fiona@iom.example" in html
-    assert "mailto:fiona@iom.example?subject=" in html
+    # The proposal is made in the portal, filled in, with the other agency invited.
+    propose = reverse("initiatives:create")
+    assert f'href="{propose}?title=Joint' in html
+    assert f"invited_agencies={unhcr_activity.agency_id}" in html
+    assert "mailto:fiona@iom.example?subject=" not in html
     assert "70% similar" in html
 
 

@@ -40,7 +40,8 @@ from digests import tokens
 from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
-from initiatives.models import JointInitiative
+from initiatives import services as initiative_services
+from initiatives.models import JointInitiative, Milestone, Participation
 from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
@@ -174,7 +175,12 @@ def ours(w):
         ("activities:delete", {"pk": a1.pk}, WRITERS, True),
         ("initiatives:initiative-list", {}, SIGNED_IN, True),
         ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
+        ("initiatives:create", {}, (STAFF, FOCAL_POINT, SECRETARIAT, OUTSIDER), False),
         ("initiatives:edit", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:transition", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:invite", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:milestone-add", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
+        ("initiatives:answer", {"pk": w["invited_to"].pk}, (FOCAL_POINT,), True),
         ("initiatives:delete", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-list", {}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
@@ -195,7 +201,9 @@ def ours(w):
         yield Visit(role, reverse("favicon"), expect=302)
     for name, kwargs, seen_by, shows in pages:
         url = reverse(name, kwargs=kwargs)
-        prober = next(role for role in (SECRETARIAT, STAFF, ANONYMOUS) if role in seen_by)
+        prober = next(
+            role for role in (SECRETARIAT, STAFF, ANONYMOUS, FOCAL_POINT) if role in seen_by
+        )
         for role in ROLES:
             may = role in seen_by
             yield Visit(
@@ -305,6 +313,32 @@ def ours(w):
             shows=may,
         )
 
+    propose = reverse("initiatives:create")
+    proposal = {
+        "title": hostile("Proposed initiative"),
+        "description": hostile("Proposed description"),
+        "lead_agency": w["agency_a"].pk,
+        "invited_agencies": [w["agency_c"].pk],
+        "priorities": [str(w["priority"].pk)],
+        "start_date": "2026-06-01",
+        "end_date": "",
+    }
+    yield Visit(STAFF, propose, "post", {**proposal, "priorities": []}, expect=200, shows=True)
+    yield Visit(SECRETARIAT, propose, "post", proposal, expect=302, shows=True)
+    for role in (ANONYMOUS, HEAD):
+        yield Visit(role, propose, "post", proposal)
+    transition = reverse("initiatives:transition", args=[w["initiative"].pk])
+    # Completing a proposed initiative is not a step it may take: the form comes back.
+    refused = {
+        "to": JointInitiative.Status.COMPLETED,
+        "results": hostile("Results"),
+        "note": hostile("Note"),
+        "version": w["initiative"].version,
+    }
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, transition, "post", refused, expect=200 if may else None, shows=may)
+
     decide = reverse("overlaps:flag-decide", args=[flag.pk])
     comment = reverse("overlaps:flag-comment", args=[flag.pk])
     for role in ROLES:
@@ -337,6 +371,34 @@ def ours(w):
     spare = reverse("overlaps:flag-initiative", args=[w["flag_spare"].pk])
     yield Visit(STAFF, spare, "post", {})
     yield Visit(SECRETARIAT, spare, "post", {}, expect=302, shows=True)
+    invite = reverse("initiatives:invite", args=[w["initiative"].pk])
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(role, invite, "post", {"agency": HOSTILE}, expect=200 if may else None)
+    yield Visit(FOCAL_POINT, invite, "post", {"agency": w["agency_c"].pk}, expect=302, shows=True)
+    answer = reverse("initiatives:answer", args=[w["invited_to"].pk])
+    for role in ROLES:
+        may = role == FOCAL_POINT
+        yield Visit(role, answer, "post", {"answer": HOSTILE}, expect=200 if may else None)
+    yield Visit(
+        FOCAL_POINT, answer, "post", {"answer": "accept", "note": hostile("Answer")}, expect=302
+    )
+    add_milestone = reverse("initiatives:milestone-add", args=[w["initiative"].pk])
+    bad_milestone = {"title": hostile("Milestone"), "due_date": HOSTILE, "owner_agency": HOSTILE}
+    for role in ROLES:
+        may = role in (FOCAL_POINT, SECRETARIAT)
+        yield Visit(
+            role, add_milestone, "post", bad_milestone, expect=200 if may else None, shows=may
+        )
+    milestone_done = reverse(
+        "initiatives:milestone-done", args=[w["initiative"].pk, w["milestone"].pk]
+    )
+    for role in (ANONYMOUS, STAFF, HEAD, OUTSIDER):
+        yield Visit(role, milestone_done, "post", {})
+    yield Visit(SECRETARIAT, milestone_done, "post", {}, expect=302, shows=True)
+    # The step and its note then show in the initiative's history.
+    started = {**refused, "to": JointInitiative.Status.ACTIVE}
+    yield Visit(FOCAL_POINT, transition, "post", started, expect=302, shows=True)
     initiative_gone = reverse("initiatives:delete", args=[w["initiative_gone"].pk])
     for role in (STAFF, HEAD, OUTSIDER, ANONYMOUS):
         yield Visit(role, initiative_gone, "post", {"confirm": "on"})
@@ -492,6 +554,17 @@ def build_world():
         start_date=timezone.now().date() + datetime.timedelta(days=10),
     )
     initiative.participating_agencies.set([agency_a, agency_b])
+    w["milestone"] = Milestone.objects.create(
+        initiative=initiative,
+        title=hostile("Milestone"),
+        due_date=datetime.date(2026, 1, 31),
+        owner_agency=agency_a,
+    )
+    w["invited_to"] = JointInitiativeFactory(
+        title=hostile("Initiative inviting A"), lead_agency=agency_b, priorities=[priority]
+    )
+    Participation.objects.create(initiative=w["invited_to"], agency=agency_a)
+    w["agency_c"] = agency("hostile-c", "C" + SHORT[:19])
     w["initiative_gone"] = JointInitiativeFactory(
         title=hostile("Initiative to delete"), lead_agency=agency_a, priorities=[priority]
     )
@@ -630,6 +703,28 @@ def send_every_email(w, sweep):
         overlap_review.comment(decided, by=w[STAFF], text=hostile("Pair comment"))
     assert len(mail.outbox) >= 2
     sweep.emails += [("pair event", message) for message in mail.outbox]
+    del mail.outbox[:]
+
+    # A joint initiative's invitation and status change email the agencies' focal points.
+    emailed = JointInitiativeFactory(
+        title=hostile("Emailed initiative"),
+        lead_agency=w["invited_to"].lead_agency,
+        priorities=[w["priority"]],
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invited = initiative_services.participation_invite(
+            emailed, agency=w["agency_a"], by=w[SECRETARIAT]
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        initiative_services.participation_answer(
+            invited, accept=True, by=w[FOCAL_POINT], note=hostile("Answer note")
+        )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        initiative_services.initiative_transition(
+            emailed, to="active", by=w[SECRETARIAT], note=hostile("Status note")
+        )
+    assert len(mail.outbox) >= 2
+    sweep.emails += [("initiative event", message) for message in mail.outbox]
     del mail.outbox[:]
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -787,6 +882,7 @@ def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
         "invitation",
         "password reset",
         "pair event",
+        "initiative event",
     }
     assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
     problems = []

@@ -1,9 +1,10 @@
 """Presentation helpers for overlap flags."""
 
 import re
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -128,15 +129,21 @@ def pair_notifications_form(context, next_url=""):
 
 
 @register.simple_tag
-def proposal_mailto(activity, people):
-    """A mailto: link proposing a joint initiative to the focal points of `activity`'s agency."""
-    subject = _("Proposal for a joint initiative with “%(title)s” (%(ref)s)") % {
-        "title": activity.title,
-        "ref": activity.reference,
-    }
-    body = _(
-        "Hello, we are planning an activity similar to your agency's “%(title)s”. Would you "
-        "like to work on it together as a joint initiative of the Global Migration Group?"
-    ) % {"title": activity.title}
-    to = ",".join(quote(person.email, safe="@") for person in people)
-    return f"mailto:{to}?subject={quote(subject, safe='')}&body={quote(body, safe='')}"
+def proposal_url(activity, own=None):
+    """The page proposing a joint initiative with `activity`'s agency, filled in from it
+    and, once it is saved, from `own` (the viewer's activity): a title, their priorities,
+    the other agency invited. Proposed there, it is tracked in the portal, not in a mailbox.
+    """
+    base = own if own is not None and getattr(own, "pk", None) else activity
+    priorities = {p.pk for p in activity.priorities.all()}
+    if base is not activity:
+        priorities |= {p.pk for p in base.priorities.all()}
+    query = urlencode(
+        {
+            "title": (_("Joint: %(title)s") % {"title": base.title})[:250],
+            "priorities": sorted(priorities),
+            "invited_agencies": [activity.agency_id],
+        },
+        doseq=True,
+    )
+    return f"{reverse('initiatives:create')}?{query}"
