@@ -399,9 +399,8 @@ def attention_groups(attention, *, absolute=str, digest_week=True):
             "initiatives",
             _("Joint initiatives awaiting your answer"),
             [_initiative_item(i, absolute) for i in attention.initiatives],
-            absolute(reverse("initiatives:initiative-list"))
-            + "?"
-            + urlencode({"status": JointInitiative.Status.PROPOSED}),
+            # Open invitations may be on proposed or active initiatives: the whole list.
+            absolute(reverse("initiatives:initiative-list")),
         ),
         # Complementary or not related: nothing to act on, so a count and a link, last.
         {

@@ -169,6 +169,7 @@ def initiative_from_flag(flag, *, by, expected_version=None):
         priorities=list({*a.priorities.all(), *b.priorities.all()}),
         start_date=min(a.start_date, b.start_date),
         end_date=max(ends) if len(ends) == 2 else None,
+        by=by,
     )
     if not _link_initiative(locked, initiative):
         # Another request linked one in between: undo ours (the savepoint of
