@@ -6,6 +6,8 @@ they sent (the digest) or add headers (List-Unsubscribe, a stable Message-ID) or
 connection across many messages render and build themselves, and send the message returned.
 """
 
+import smtplib
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -42,3 +44,13 @@ def send(name, to, context, *, headers=None, connection=None):
     message = build(to, subject, text, html, headers=headers, connection=connection)
     message.send()
     return message
+
+
+def is_permanent(exc):
+    """True for an SMTP answer that will not change on retry (5xx); False for 4xx, network."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    return False

@@ -118,16 +118,6 @@ def claim(user, year, week, language):
         return None
 
 
-def is_permanent(exc):
-    """True for an SMTP answer that will not change on retry (5xx); False for 4xx, network."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _message in exc.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False
-
-
 def describe(exc):
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return "; ".join(
@@ -240,7 +230,7 @@ def deliver(delivery_id, connection=None):
         if connection is not None:
             _reset(connection)
         reason = describe(exc)
-        if is_permanent(exc):
+        if emails.is_permanent(exc):
             log.warning("digest %s to %s refused: %s", delivery.week_label, user.email, reason)
             return _finish(delivery_id, Status.FAILED, error=reason)
         if delivery.attempts >= MAX_ATTEMPTS:

@@ -6,8 +6,6 @@ acted is not told what they just did, and those who chose "in my digest only" ar
 their digest (`PairEvent.objects.for_digest`).
 """
 
-import smtplib
-
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
@@ -68,13 +66,3 @@ def email_context(event):
     if event.initiative is not None:
         context["initiative_url"] = settings.SITE_URL + event.initiative.get_absolute_url()
     return context
-
-
-def is_permanent(exc):
-    """True for an SMTP answer that will not change on retry (5xx); False for 4xx, network."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _message in exc.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code >= 500
-    return False

@@ -257,7 +257,7 @@ def notify_pair_event(event_id):
         try:
             emails.build(row.email, *rendered).send()
         except Exception as exc:  # SMTP and network errors vary by backend
-            permanent = notifications.is_permanent(exc)
+            permanent = emails.is_permanent(exc)
             PairNotification.objects.filter(pk=row.pk).update(
                 status=(
                     PairNotification.Status.FAILED if permanent else PairNotification.Status.PENDING

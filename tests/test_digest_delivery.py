@@ -26,6 +26,7 @@ from django.db import connection, connections
 
 from activities.services import activity_update
 from agencies.models import Role, User
+from common import emails
 from digests import services, tasks, tokens
 from digests import week as weeks
 from digests.models import DigestDelivery, DigestPreference, Frequency
@@ -322,12 +323,12 @@ def test_a_refused_address_fails_at_once_with_the_reason(heads, smtp, eager, bac
 def test_is_permanent():
     import smtplib
 
-    assert services.is_permanent(smtplib.SMTPDataError(554, b"rejected"))
-    assert not services.is_permanent(smtplib.SMTPDataError(451, b"later"))
-    assert services.is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (550, b"no")}))
-    assert not services.is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (450, b"busy")}))
-    assert not services.is_permanent(smtplib.SMTPServerDisconnected("gone"))
-    assert not services.is_permanent(ConnectionRefusedError())
+    assert emails.is_permanent(smtplib.SMTPDataError(554, b"rejected"))
+    assert not emails.is_permanent(smtplib.SMTPDataError(451, b"later"))
+    assert emails.is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (550, b"no")}))
+    assert not emails.is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (450, b"busy")}))
+    assert not emails.is_permanent(smtplib.SMTPServerDisconnected("gone"))
+    assert not emails.is_permanent(ConnectionRefusedError())
 
 
 def test_an_unreachable_server_leaves_the_row_pending_for_the_sweeper(heads, settings):
