@@ -2,7 +2,10 @@
 and the gaps (a region with work under some priorities and none under another).
 
 The counts are made in the database (GROUP BY), one query per matrix whatever the number of
-activities; the labels (priorities, agencies, regions) are one more query each.
+activities; the labels (priorities, agencies, regions) are one more query each. They read
+what the services keep for the purpose: each activity's priorities as a bit mask and the
+regions it counts in (ActivityPlace), so that 100,000 activities are grouped without
+joining them to their priorities or working out their regions on every page.
 
 An activity counts in a region as `ActivityQuerySet.in_region` has it, so that a cell's number
 is the length of the activity list its link opens: it names one of the region's countries, the
@@ -13,7 +16,6 @@ not count in a wider one, as in the list. Cancelled activities do not count: the
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -22,7 +24,7 @@ from geo.models import Region
 from priorities.models import Priority
 
 from .filters import NOT_CANCELLED
-from .models import Activity
+from .models import Activity, ActivityPlace
 
 # Regions a matrix can be drawn over: the M49 regions (continents) or their sub-regions.
 REGION_LEVELS = (Region.Level.REGION, Region.Level.SUBREGION)
@@ -54,6 +56,25 @@ def counted(start=None, end=None):
     return Activity.objects.exclude(status=Activity.Status.CANCELLED).running_between(start, end)
 
 
+def _tally(priorities, rows):
+    """{(priority_id, column): (activities, joint initiatives)} from grouped rows.
+
+    `rows` are (priority_mask, column, initiative_id, activities): the database counts each
+    activity once per column and mask, and the bits are expanded here, over a few thousand
+    groups at most, rather than the database joining every (activity, priority) pair.
+    """
+    bits = [(p.pk, 1 << p.pk) for p in priorities]
+    activities, initiatives = {}, {}
+    for mask, column, initiative, n in rows:
+        for pk, bit in bits:
+            if mask & bit:
+                key = (pk, column)
+                activities[key] = activities.get(key, 0) + n
+                if initiative is not None:
+                    initiatives.setdefault(key, set()).add(initiative)
+    return {key: (n, len(initiatives.get(key, ()))) for key, n in activities.items()}
+
+
 def _build(priorities, columns, key, counts):
     matrix = Matrix(priorities=priorities, columns=columns)
     for priority in priorities:
@@ -73,95 +94,49 @@ def agency_matrix(start=None, end=None):
     rows = (
         counted(start, end)
         .filter(agency__is_active=True)
-        .values("priorities", "agency")
-        .annotate(
-            n=Count("pk", distinct=True),
-            ji=Count("initiative", distinct=True, filter=Q(initiative__isnull=False)),
-        )
+        .values_list("priority_mask", "agency", "initiative")
+        .annotate(n=Count("pk"))
         .order_by()
     )
-    counts = {(r["priorities"], r["agency"]): (r["n"], r["ji"]) for r in rows}
-    return _build(priorities, agencies, lambda a: a.pk, counts)
+    return _build(priorities, agencies, lambda a: a.pk, _tally(priorities, rows))
 
 
-def _region_counts(level, start, end, by_priority=True):
+def _places(level, start, end):
+    """The (activity, region) pairs at `level` of the counted activities (ActivityPlace).
+
+    The conditions of `counted` on the joined activity, rather than `activity__in=counted()`,
+    which would read the activities twice.
+    """
+    condition = ~Q(activity__status=Activity.Status.CANCELLED)
+    if end:
+        condition &= Q(activity__start_date__lte=end)
+    if start:
+        condition &= Q(activity__end_date__isnull=True) | Q(activity__end_date__gte=start)
+    return ActivityPlace.objects.filter(condition, level=level)
+
+
+def _region_counts(priorities, level, start, end):
     """{(priority_id, region_code): (activities, joint initiatives)} at `level`, one query.
 
-    Without `by_priority`, the key's priority is None and each activity counts once per region.
-
-    `place` pairs each activity with the regions of `level` it counts in (see the module's
-    docstring); regions nest at most three deep under World, hence the three parent joins.
+    An activity counts in a region as `ActivityQuerySet.in_region` has it (its places,
+    kept by the services); a place is unique per activity and region, so COUNT counts
+    activities.
     """
-    # The counted activities as a derived table, joined once (no ORDER BY: it would sort them).
-    activities, id_params = (
-        counted(start, end).order_by().values("id", "initiative_id").query.sql_with_params()
+    rows = (
+        _places(level, start, end)
+        .values_list("activity__priority_mask", "region", "activity__initiative")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    t = {
-        "priorities": Activity.priorities.through._meta.db_table,
-        "countries": Activity.countries.through._meta.db_table,
-        "regions": Activity.regions.through._meta.db_table,
-        "region": Region._meta.db_table,
-        "region_countries": Region.countries.through._meta.db_table,
-    }
-    # (priority, place) rows are unique (place is a UNION; an activity names a priority
-    # once), so COUNT(*) counts activities; grouping by initiative inside and counting the
-    # groups outside counts distinct initiatives without a COUNT(DISTINCT), whose sort of
-    # every row costs more than the rest of the query.
-    if by_priority:
-        inner, join, outer = (
-            "ap.priority_id",
-            f"JOIN {t['priorities']} ap ON ap.activity_id = a.id",
-            "priority_id",
-        )
-    else:
-        inner, join, outer = "NULL", "", "NULL"
-    # PostgreSQL refuses a constant in GROUP BY: a NULL priority is selected only.
-    inner_group = f"{inner}, " if by_priority else ""
-    outer_group = f"{outer}, " if by_priority else ""
-    sql = f"""
-        WITH covers AS (
-            SELECT r.code AS target, r.code AS cover FROM {t["region"]} r WHERE r.level = %s
-            UNION SELECT r.code, p1.code FROM {t["region"]} r
-                JOIN {t["region"]} p1 ON p1.code = r.parent_id WHERE r.level = %s
-            UNION SELECT r.code, p2.code FROM {t["region"]} r
-                JOIN {t["region"]} p1 ON p1.code = r.parent_id
-                JOIN {t["region"]} p2 ON p2.code = p1.parent_id WHERE r.level = %s
-            UNION SELECT r.code, p3.code FROM {t["region"]} r
-                JOIN {t["region"]} p1 ON p1.code = r.parent_id
-                JOIN {t["region"]} p2 ON p2.code = p1.parent_id
-                JOIN {t["region"]} p3 ON p3.code = p2.parent_id WHERE r.level = %s
-        ),
-        place AS (
-            SELECT ac.activity_id, rc.region_id AS target
-            FROM {t["countries"]} ac
-            JOIN {t["region_countries"]} rc ON rc.country_id = ac.country_id
-            JOIN {t["region"]} r ON r.code = rc.region_id AND r.level = %s
-            UNION
-            SELECT ar.activity_id, covers.target
-            FROM {t["regions"]} ar JOIN covers ON covers.cover = ar.region_id
-        )
-        SELECT {outer}, target, SUM(n), COUNT(initiative_id)
-        FROM (
-            SELECT {inner} AS priority_id, place.target, a.initiative_id, COUNT(*) AS n
-            FROM place
-            JOIN ({activities}) a ON a.id = place.activity_id
-            {join}
-            GROUP BY {inner_group}place.target, a.initiative_id
-        ) counted
-        GROUP BY {outer_group}target
-    """
-    params = [level] * 5 + list(id_params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # PostgreSQL sums integers as numeric (Decimal): counts are ints.
-        return {(p, r): (int(n), ji) for p, r, n, ji in cursor.fetchall()}
+    return _tally(priorities, rows)
 
 
 def region_matrix(level=Region.Level.REGION, start=None, end=None):
     """Priorities × the regions of `level`, with gaps marked. 3 queries."""
     priorities = list(Priority.objects.order_by("code"))
     regions = list(Region.objects.filter(level=level).order_by("name"))
-    matrix = _build(priorities, regions, lambda r: r.pk, _region_counts(level, start, end))
+    counts = _region_counts(priorities, level, start, end)
+    matrix = _build(priorities, regions, lambda r: r.pk, counts)
     _mark_gaps(matrix)
     return matrix
 
@@ -200,7 +175,8 @@ def gaps(level=Region.Level.REGION, start=None, end=None):
 
 def _region_totals(level, start, end):
     """{region_code: distinct activities counted in it, whatever their priorities}. 1 query."""
-    return {r: n for (_, r), (n, _) in _region_counts(level, start, end, by_priority=False).items()}
+    rows = _places(level, start, end).values_list("region").annotate(n=Count("pk")).order_by()
+    return dict(rows)
 
 
 def cell_url(cell, start=None, end=None):

@@ -8,13 +8,25 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connections, models, router
-from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Concat, Lower
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.search import filter_words
+from geo.models import Region
 
 # The PostgreSQL text-search configuration for each language a record can be written in:
 # its stemmer and stop words. A record's words and a query are stemmed with the same one.
@@ -113,6 +125,77 @@ class ActivityQuerySet(models.QuerySet):
         if connections[self.db].vendor != "postgresql":
             return 0
         return self.update(search_vector=_search_vector())
+
+    def refresh_coverage(self):
+        """Recompute what the coverage matrices count these activities by: their priority
+        mask and their places (ActivityPlace). Two statements and an UPDATE, whatever the
+        number of activities.
+
+        The services call it for each saved activity, after its relations; a bulk load
+        calls it once on what it loaded.
+        """
+        mask = (
+            Activity.priorities.through.objects.filter(activity_id=OuterRef("pk"))
+            .values("activity_id")
+            # An activity names a priority once (the through table is unique), so a sum is an OR.
+            .annotate(mask=Sum(priority_bit(F("priority_id"))))
+            .values("mask")
+        )
+        self.update(priority_mask=Coalesce(Subquery(mask), Value(0)))
+        ids, params = self.order_by().values("pk").query.sql_with_params()
+        ActivityPlace.objects.filter(activity__in=self.order_by().values("pk")).delete()
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(_places_sql(ids), [*params, *params])
+
+
+def priority_bit(priority_id):
+    """The bit of a priority in `Activity.priority_mask`: 1 << its primary key.
+
+    The twelve priorities are reference data with keys 1–12; a bigint holds keys up to 62.
+    """
+    # PostgreSQL shifts a bigint by an integer only.
+    shift = Cast(priority_id, models.IntegerField())
+    return Value(1, output_field=models.BigIntegerField()).bitleftshift(shift)
+
+
+def _places_sql(activity_ids_sql):
+    """INSERT the ActivityPlace rows of the activities `activity_ids_sql` selects.
+
+    An activity is in a region (at any level) when it names one of the region's countries,
+    the region itself or a wider region covering it: as `ActivityQuerySet.in_region`.
+    Regions nest at most three deep under World, hence the three parent joins.
+    """
+    t = {
+        "place": ActivityPlace._meta.db_table,
+        "countries": Activity.countries.through._meta.db_table,
+        "regions": Activity.regions.through._meta.db_table,
+        "region": Region._meta.db_table,
+        "region_countries": Region.countries.through._meta.db_table,
+    }
+    return f"""
+        WITH covers AS (
+            SELECT r.code AS target, r.level, r.code AS cover FROM {t["region"]} r
+            UNION SELECT r.code, r.level, p1.code FROM {t["region"]} r
+                JOIN {t["region"]} p1 ON p1.code = r.parent_id
+            UNION SELECT r.code, r.level, p2.code FROM {t["region"]} r
+                JOIN {t["region"]} p1 ON p1.code = r.parent_id
+                JOIN {t["region"]} p2 ON p2.code = p1.parent_id
+            UNION SELECT r.code, r.level, p3.code FROM {t["region"]} r
+                JOIN {t["region"]} p1 ON p1.code = r.parent_id
+                JOIN {t["region"]} p2 ON p2.code = p1.parent_id
+                JOIN {t["region"]} p3 ON p3.code = p2.parent_id
+        )
+        INSERT INTO {t["place"]} (activity_id, region_id, level)
+        SELECT ac.activity_id, r.code, r.level
+        FROM {t["countries"]} ac
+        JOIN {t["region_countries"]} rc ON rc.country_id = ac.country_id
+        JOIN {t["region"]} r ON r.code = rc.region_id
+        WHERE ac.activity_id IN ({activity_ids_sql})
+        UNION
+        SELECT ar.activity_id, covers.target, covers.level
+        FROM {t["regions"]} ar JOIN covers ON covers.cover = ar.region_id
+        WHERE ar.activity_id IN ({activity_ids_sql})
+    """
 
 
 class Activity(models.Model):
@@ -233,6 +316,11 @@ class Activity(models.Model):
     # services (refresh_search_vector). Its GIN index is made by migration 0004 on
     # PostgreSQL only, and is therefore not among Meta.indexes (SQLite has no GIN).
     search_vector = SearchVectorField(null=True, editable=False)
+    # The priorities as bits (`priority_bit`), so that the coverage matrices count each
+    # activity once per column and expand the bits into priorities afterwards, instead of
+    # joining and grouping every (activity, priority) row. Kept by the services
+    # (refresh_coverage), like the search vector.
+    priority_mask = models.BigIntegerField(default=0, editable=False)
 
     objects = ActivityQuerySet.as_manager()
 
@@ -262,7 +350,14 @@ class Activity(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["start_date", "end_date"], name="activity_period_idx"),
+            # The period filter, carrying what the coverage matrices group by: on
+            # PostgreSQL they read this index alone, not the wide rows of 100,000
+            # activities (SQLite builds it without the included columns).
+            models.Index(
+                fields=["start_date", "end_date", "status"],
+                include=["id", "priority_mask", "agency", "initiative"],
+                name="activity_period_cover_idx",
+            ),
             models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),
             # "What changed this week" (digests) reads by creation and update time, per agency.
             models.Index(fields=["created_at"], name="activity_created_idx"),
@@ -361,3 +456,28 @@ def _search_vector():
         + SearchVector(*places, weight="B", config=config)
         + SearchVector("description", weight="C", config=config)
     )
+
+
+class ActivityPlace(models.Model):
+    """A region, at any level, that an activity counts in (see `_places_sql`).
+
+    Derived from the activity's countries and regions and kept by the services
+    (refresh_coverage): the coverage matrices read it instead of working out, on every
+    page, which of 100,000 activities fall in which region.
+    """
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="places")
+    region = models.ForeignKey("geo.Region", on_delete=models.CASCADE, related_name="+")
+    # The region's level, copied so that a matrix reads one index, not the regions too.
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "region"], name="activity_place_unique")
+        ]
+        indexes = [
+            models.Index(fields=["level", "activity", "region"], name="activity_place_level_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.activity_id} in {self.region_id}"

@@ -80,8 +80,11 @@ def _save(activity, fields, by):
         raise Activity.constraint_error(name) from exc
     for name, values in relations.items():
         getattr(activity, name).set(values)
-    # After the relations: the vector holds the names of the countries and regions.
-    Activity.objects.filter(pk=activity.pk).refresh_search_vector()
+    # After the relations: the vector holds the names of the countries and regions, and
+    # the coverage tallies (priority mask, places) are made from them.
+    saved = Activity.objects.filter(pk=activity.pk)
+    saved.refresh_search_vector()
+    saved.refresh_coverage()
     _announce_change(activity.pk)
     return activity
 

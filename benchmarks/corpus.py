@@ -1074,6 +1074,9 @@ def bulk_create(evaluation, agencies=None, initiatives=None, groups=None, batch=
                 for a in s.partners
             ]
         )
+    # As the services do after a save: the coverage tallies (of the whole register: an IN
+    # list of 100,000 keys is more than SQLite takes).
+    Activity.objects.all().refresh_coverage()
     return evaluation
 
 

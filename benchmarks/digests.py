@@ -51,7 +51,7 @@ def setup():
 def clear():
     from django.db import connection
 
-    from activities.models import Activity
+    from activities.models import Activity, ActivityPlace
     from agencies.models import User
     from digests.models import DigestDelivery, DigestPreference
     from initiatives.models import JointInitiative
@@ -61,6 +61,7 @@ def clear():
     with connection.cursor() as cur:
         for f in Activity._meta.many_to_many:
             cur.execute(f"DELETE FROM {f.remote_field.through._meta.db_table}")
+        cur.execute(f"DELETE FROM {ActivityPlace._meta.db_table}")
         cur.execute(f"DELETE FROM {Activity._meta.db_table}")
     JointInitiative.objects.all().delete()
     bench = User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
@@ -168,6 +169,8 @@ def populate(n_activities, n_heads, rng):
             A.objects.bulk_create(ap, batch_size=5000)
             C.objects.bulk_create(ac, batch_size=5000)
             R.objects.bulk_create(ar, batch_size=5000)
+        # As the services do after a save (the coverage matrices read these tallies).
+        Activity.objects.refresh_coverage()
 
         ids_by_agency = {}
         for pk, agency_id in Activity.objects.values_list("pk", "agency_id"):

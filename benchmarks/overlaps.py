@@ -39,7 +39,7 @@ def setup(fresh):
 def clear():
     from django.db import connection
 
-    from activities.models import Activity
+    from activities.models import Activity, ActivityPlace
     from initiatives.models import JointInitiative
     from overlaps.models import OverlapFlag
 
@@ -50,6 +50,7 @@ def clear():
             for model in (Activity,):
                 for f in model._meta.many_to_many:
                     cur.execute(f"DELETE FROM {f.remote_field.through._meta.db_table}")
+            cur.execute(f"DELETE FROM {ActivityPlace._meta.db_table}")
             cur.execute(f"DELETE FROM {Activity._meta.db_table}")
     else:
         Activity.objects.all().delete()

@@ -92,8 +92,23 @@ class ActivityFactory(factory.django.DjangoModelFactory):
             )
 
     @factory.post_generation
+    def regions(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.regions.set(extracted)
+
+    @factory.post_generation
     def search_vector(obj, create, extracted, **kwargs):
-        # As the services do after a save; after the countries, whose names it holds.
-        # A test that sets regions afterwards refreshes it again.
+        # As the services do after a save: after the relations, which the search vector
+        # and the coverage tallies are made of. A test that changes them afterwards calls
+        # `refreshed` (below).
         if create:
-            Activity.objects.filter(pk=obj.pk).refresh_search_vector()
+            refreshed(obj)
+
+
+def refreshed(activity):
+    """What the services do after changing an activity's relations, for a test that sets
+    them directly: recompute its search vector and coverage tallies."""
+    saved = Activity.objects.filter(pk=activity.pk)
+    saved.refresh_search_vector()
+    saved.refresh_coverage()
+    return activity

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from activities import coverage
-from activities.models import Activity
+from activities.models import Activity, ActivityPlace
 from geo.models import Country, Region
 from priorities.models import Priority
 
@@ -42,10 +42,12 @@ def world(iom, ilo):
     """IOM in Kenya under (b), ILO Africa-wide under (b) and (c), a World one under (a)."""
     initiative = JointInitiativeFactory(lead_agency=iom)
     kenya = ActivityFactory(agency=iom, priorities=p("b"), initiative=initiative)
-    africa = ActivityFactory(agency=ilo, priorities=p("b", "c"), countries=[])
-    africa.regions.set([region("Africa")])
-    everywhere = ActivityFactory(agency=ilo, priorities=p("a"), countries=[])
-    everywhere.regions.set([region("World")])
+    africa = ActivityFactory(
+        agency=ilo, priorities=p("b", "c"), countries=[], regions=[region("Africa")]
+    )
+    everywhere = ActivityFactory(
+        agency=ilo, priorities=p("a"), countries=[], regions=[region("World")]
+    )
     ActivityFactory(agency=iom, priorities=p("d"), status=Activity.Status.CANCELLED)
     ActivityFactory(
         agency=iom,
@@ -115,9 +117,12 @@ def test_a_cell_counts_what_its_link_lists(world, client, sam):
 
 def test_a_cells_link_leaves_cancelled_work_out_as_its_number_does(world, client, sam, ilo):
     cancelled = ActivityFactory(
-        agency=ilo, priorities=p("b"), countries=[], status=Activity.Status.CANCELLED
+        agency=ilo,
+        priorities=p("b"),
+        countries=[],
+        regions=[region("Africa")],
+        status=Activity.Status.CANCELLED,
     )
-    cancelled.regions.set([region("Africa")])
     client.force_login(sam)
     m = coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC)
     c = cell(m, "b", region("Sub-Saharan Africa"))
@@ -158,8 +163,11 @@ def test_matrices_run_a_fixed_number_of_queries(build, iom, ilo, django_assert_m
         run()
     countries = list(Country.objects.all()[:15])
     for i in range(15):
-        a = ActivityFactory(agency=ilo if i % 2 else iom, priorities=p("abcdefghijkl"[i % 12]))
-        a.countries.set(countries[i : i + 2])
+        ActivityFactory(
+            agency=ilo if i % 2 else iom,
+            priorities=p("abcdefghijkl"[i % 12]),
+            countries=countries[i : i + 2],
+        )
     with django_assert_max_num_queries(len(few)):
         run()
 
@@ -271,3 +279,57 @@ def test_the_coverage_page_runs_a_fixed_number_of_queries(
         ActivityFactory(agency=ilo if i % 2 else iom, priorities=p("abcdefghijkl"[i]))
     with django_assert_max_num_queries(len(few)):
         assert client.get(reverse("coverage"), {"by": by}).status_code == 200
+
+
+# -- the tallies the matrices read -----------------------------------------------------------
+
+
+def test_the_services_keep_the_tallies_the_matrices_read(iom, sam):
+    """Saving through the services moves an activity's counts with its places and priorities."""
+    from activities import services
+
+    made = services.activity_create(
+        agency=iom,
+        by=sam,
+        reference="IOM/T1",
+        title="Return and reintegration",
+        kind=Activity.Kind.PROGRAMME,
+        status=Activity.Status.ONGOING,
+        start_date=JAN,
+        priorities=p("b"),
+        countries=[Country.objects.get(pk="KEN")],
+    )
+    eastern = region("Sub-Saharan Africa")
+    m = coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC)
+    assert cell(m, "b", eastern).activities == 1
+
+    services.activity_update(
+        made,
+        by=sam,
+        priorities=p("c", "k"),
+        countries=[],
+        regions=[region("Africa")],
+    )
+    m = coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC)
+    assert cell(m, "b", eastern).activities == 0
+    # Africa-wide work counts in each of its sub-regions, under each of its priorities.
+    for code in ("c", "k"):
+        assert cell(m, code, eastern).activities == 1
+        assert cell(m, code, region("Northern Africa")).activities == 1
+    assert cell(m, "c", region("Western Europe")).activities == 0
+    assert cell(coverage.agency_matrix(JAN, DEC), "c", iom).activities == 1
+    assert cell(coverage.agency_matrix(JAN, DEC), "b", iom).activities == 0
+
+    services.activity_delete(made, by=sam)
+    assert not ActivityPlace.objects.exists()
+
+
+def test_every_priority_has_a_bit_of_its_own(iom):
+    """All twelve priorities on one activity: twelve distinct bits, each counted once."""
+    everything = ActivityFactory(agency=iom, priorities=list(Priority.objects.all()))
+    everything.refresh_from_db()
+    assert bin(everything.priority_mask).count("1") == 12
+    m = coverage.agency_matrix(JAN, DEC)
+    assert [cells[[c.column for c in cells].index(iom)].activities for _, cells in m.rows] == [
+        1
+    ] * 12
