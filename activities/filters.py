@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from common import sorting
 from geo.models import Country, Region
 from priorities.models import Priority, TargetGroup
 
@@ -41,34 +42,13 @@ SORT_CHOICES = [
 
 
 def sort_order(sort):
-    """The order_by() arguments for a sort key ("title", "-start", ...).
-
-    An open end counts as the latest end. Ties keep the register's usual order, so
-    that pages never shuffle rows between them.
-    """
-    descending = sort.startswith("-")
-    expression = SORTS[sort.removeprefix("-")]
-    first = expression.desc(nulls_first=True) if descending else expression.asc(nulls_last=True)
-    return [first, *Activity._meta.ordering]
+    """The order_by() arguments for a sort key; ties keep the register's usual order."""
+    return sorting.sort_order(SORTS, sort, Activity._meta.ordering)
 
 
 def sort_headers(sort):
-    """For each sortable column, the sort its header link asks for and its aria-sort.
-
-    A header sorts ascending first, and toggles when its column is the sorted one.
-    """
-    column = (sort or "").removeprefix("-")
-    descending = bool(sort) and sort.startswith("-")
-    headers = {}
-    for key in SORTS:
-        if key == column:
-            headers[key] = {
-                "next": key if descending else f"-{key}",
-                "aria_sort": "descending" if descending else "ascending",
-            }
-        else:
-            headers[key] = {"next": key, "aria_sort": ""}
-    return headers
+    """For each sortable column, the sort its header link asks for and its aria-sort."""
+    return sorting.sort_headers(SORTS, sort)
 
 
 NOT_CANCELLED = "not_cancelled"

@@ -53,9 +53,7 @@ class ActivityQuerySet(models.QuerySet):
 
     def in_region(self, region):
         """Activities in a region: the region itself, one of its countries, or a wider region."""
-        return self.filter(
-            Q(regions=region) | Q(countries__regions=region) | Q(regions__in=region.ancestors())
-        ).distinct()
+        return self.filter(region.place_condition()).distinct()
 
     def running_between(self, start, end):
         """Overlapping the period [start, end]; either bound may be None (open)."""

@@ -8,6 +8,13 @@ domain is not a real agency's, so nothing seeded can be mistaken for a real pers
 
 A few pairs of activities by different agencies deliberately cover the same ground in
 different words (their "why" says which), for the duplication checks to find.
+
+Each joint initiative carries its story: the steps of its life (proposal with its
+invitations, answers, status changes with their notes, milestones added and done), each
+`days_ago` days before the seed and taken by a demo person named by the start of their
+email. The command tells them through the initiative services, so that the history, the
+participants and the milestones agree. Milestones are due `due_in_days` after the day of
+the seed, so that some are always overdue and some due soon.
 """
 
 import json

@@ -5,6 +5,7 @@ migration (geo/loader.py), never typed by hand.
 """
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -57,6 +58,19 @@ class Region(models.Model):
             chain.append(node)
             node = node.parent
         return chain
+
+    def place_condition(self, path=""):
+        """The condition for work placed in this region: named for the region itself, for
+        one of its countries, or for a wider region containing it.
+
+        `path` leads from the model filtered to the one with `countries` and `regions`
+        (e.g. "activities__"), so that every list counts a region's work the same way.
+        """
+        return (
+            Q(**{f"{path}regions": self})
+            | Q(**{f"{path}countries__regions": self})
+            | Q(**{f"{path}regions__in": self.ancestors()})
+        )
 
     @property
     def is_world(self):

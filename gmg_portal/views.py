@@ -167,14 +167,6 @@ SEARCH_PREVIEW = 5
 SEARCH_MAX_LENGTH = 200
 
 
-def _initiative_word(word):
-    return (
-        Q(title__icontains=word)
-        | Q(description__icontains=word)
-        | Q(lead_agency__acronym__iexact=word)
-    )
-
-
 def _agency_word(word):
     return Q(acronym__icontains=word) | Q(name__icontains=word)
 
@@ -192,10 +184,8 @@ def search(request):
     context = {"q": q, "kind": kind if kind in ("initiatives", "agencies") else None}
     if q:
         activities = Activity.objects.visible_to(request.user).search(q).with_list_relations()
-        initiatives = filter_words(
-            JointInitiative.objects.select_related("lead_agency").order_by("title", "pk"),
-            q,
-            _initiative_word,
+        initiatives = (
+            JointInitiative.objects.search(q).select_related("lead_agency").order_by("title", "pk")
         )
         agencies = filter_words(Agency.objects.order_by("-is_active", "acronym"), q, _agency_word)
         if context["kind"]:

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from common.search import filter_words
 
 
 class JointInitiativeQuerySet(models.QuerySet):
@@ -13,6 +15,29 @@ class JointInitiativeQuerySet(models.QuerySet):
 
     def under_priority(self, priority):
         return self.filter(priorities=priority)
+
+    def with_participant(self, agency):
+        """Initiatives `agency` takes part in, as their pages list them: leading it, or
+        having accepted its invitation (an agency invited and not answered, or that
+        declined, does not)."""
+        return self.filter(participating_agencies=agency)
+
+    def in_region(self, region):
+        """Initiatives with a linked activity in `region`, counted as the activity list
+        counts an activity in a region (Region.place_condition)."""
+        placed = JointInitiative.objects.filter(region.place_condition("activities__"))
+        # A subquery rather than a join: an initiative with several activities there is
+        # listed once, without a DISTINCT that would fight the list's ordering.
+        return self.filter(pk__in=placed.values("pk"))
+
+    def search(self, text):
+        """Initiatives matching every word of `text` (see common.search for the syntax):
+        in the title, description or results, or an agency's acronym (lead or taking part).
+
+        Word by word on every database: there are few initiatives, and no full-text index
+        is worth keeping for them.
+        """
+        return filter_words(self, text, _initiative_word)
 
     def with_activity_count(self):
         return self.annotate(activity_count=Count("activities", distinct=True))
@@ -280,3 +305,17 @@ class Milestone(models.Model):
 
     def is_overdue(self, today):
         return not self.done and self.due_date < today
+
+
+def _initiative_word(word):
+    """The condition for one search word (see JointInitiativeQuerySet.search)."""
+    taking_part = JointInitiative.participating_agencies.through.objects.filter(
+        jointinitiative=OuterRef("pk"), agency__acronym__iexact=word
+    )
+    return (
+        Q(title__icontains=word)
+        | Q(description__icontains=word)
+        | Q(results__icontains=word)
+        | Q(lead_agency__acronym__iexact=word)
+        | Exists(taking_part)
+    )

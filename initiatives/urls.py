@@ -6,6 +6,7 @@ app_name = "initiatives"
 
 urlpatterns = [
     path("initiatives/", views.initiative_list, name="initiative-list"),
+    path("initiatives/export/", views.initiative_export, name="export"),
     path("initiatives/new/", views.initiative_create, name="create"),
     path("initiatives/<int:pk>/", views.initiative_detail, name="detail"),
     path("initiatives/<int:pk>/edit/", views.initiative_edit, name="edit"),

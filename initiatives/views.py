@@ -1,15 +1,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from common.views import add_service_errors, paginate
 
-from . import access, services
+from . import access, export, services
+from .filters import InitiativeFilter, sort_headers
 from .forms import (
     AnswerForm,
     ConfirmDeleteForm,
@@ -29,22 +31,32 @@ STALE_MESSAGE = gettext_lazy(
 
 @login_required
 def initiative_list(request):
-    initiatives = (
-        JointInitiative.objects.with_list_relations().with_activity_count().order_by("title", "pk")
-    )
-    status = request.GET.get("status")
-    if status in JointInitiative.Status.values:
-        initiatives = initiatives.filter(status=status)
+    base = JointInitiative.objects.with_list_relations().with_activity_count()
+    initiative_filter = InitiativeFilter(request.GET or None, queryset=base)
     return render(
         request,
         "initiatives/initiative_list.html",
         {
-            "page": paginate(request, initiatives),
-            "statuses": JointInitiative.Status.choices,
-            "status": status,
+            "filter": initiative_filter,
+            "page": paginate(request, initiative_filter.qs),
+            "sorting": sort_headers(initiative_filter.chosen_sort),
             "can_create": access.can_create(request.user),
         },
     )
+
+
+@login_required
+@require_GET
+def initiative_export(request):
+    """The list as the page filters and sorts it, as CSV: every page, one row each."""
+    initiative_filter = InitiativeFilter(
+        request.GET or None, queryset=JointInitiative.objects.all()
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"gmg-joint-initiatives-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    export.write_csv(initiative_filter.qs, response, request.build_absolute_uri)
+    return response
 
 
 @login_required

@@ -1,14 +1,17 @@
+import datetime
 from io import StringIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from activities.models import Activity
 from agencies.models import Role, User
 from demo import data as demo_data
-from initiatives.models import JointInitiative
+from initiatives.models import InitiativeEvent, JointInitiative, Milestone, Participation
 
 from .factories import ActivityFactory, UserFactory
 
@@ -126,7 +129,7 @@ class TestSeedDemo:
             assert roles == {Role.STAFF, Role.FOCAL_POINT, Role.HEAD}
         assert Activity.objects.count() >= 30
         assert Activity.objects.values("agency").distinct().count() >= 10
-        assert JointInitiative.objects.count() == 2
+        assert JointInitiative.objects.count() == len(demo_data.INITIATIVES) >= 4
         assert Activity.objects.filter(initiative__isnull=False).count() >= 2
         assert Activity.objects.filter(regions__code="001").exists()
         assert Activity.objects.filter(end_date__isnull=True).exists()
@@ -152,6 +155,9 @@ class TestSeedDemo:
             "initiatives": list(JointInitiative.objects.values_list("pk", "updated_at")),
             "activity_countries": Activity.countries.through.objects.count(),
             "initiative_agencies": JointInitiative.participating_agencies.through.objects.count(),
+            "participations": list(Participation.objects.values_list("pk", "status", "updated_at")),
+            "milestones": list(Milestone.objects.values_list("pk", "done", "due_date")),
+            "events": list(InitiativeEvent.objects.values_list("pk", "created_at")),
         }
 
         out = seed()
@@ -163,6 +169,9 @@ class TestSeedDemo:
             "initiatives": list(JointInitiative.objects.values_list("pk", "updated_at")),
             "activity_countries": Activity.countries.through.objects.count(),
             "initiative_agencies": JointInitiative.participating_agencies.through.objects.count(),
+            "participations": list(Participation.objects.values_list("pk", "status", "updated_at")),
+            "milestones": list(Milestone.objects.values_list("pk", "done", "due_date")),
+            "events": list(InitiativeEvent.objects.values_list("pk", "created_at")),
         }
         assert "Created 0 people, 0 joint initiatives and 0 activities" in out
 
@@ -193,6 +202,84 @@ class TestSeedDemo:
         response = client.post(reverse("account_login"), {"login": email, "password": STRONG})
         assert response.status_code == 302
         assert "_auth_user_id" in client.session
+
+    def test_the_initiatives_show_every_step_of_their_lifecycle(self):
+        seed()
+        today = timezone.localdate()
+
+        assert set(JointInitiative.objects.values_list("status", flat=True)) == set(
+            JointInitiative.Status.values
+        )
+        # Invitations some agency's focal point (and head, in the digest) still has to answer.
+        waiting = Participation.objects.unanswered()
+        assert waiting.filter(agency__members__role=Role.FOCAL_POINT).exists()
+        assert Participation.objects.filter(status=Participation.Status.ACCEPTED).exists()
+        assert Participation.objects.filter(status=Participation.Status.DECLINED).exists()
+        open_milestones = Milestone.objects.filter(done=False)
+        assert Milestone.objects.filter(done=True).exists()
+        assert open_milestones.overdue(today).exists()
+        due_soon = open_milestones.filter(
+            due_date__gte=today, due_date__lte=today + datetime.timedelta(days=14)
+        )
+        assert due_soon.exists()
+        completed = JointInitiative.objects.filter(status=JointInitiative.Status.COMPLETED)
+        assert all(i.results and i.people_reached for i in completed)
+
+    def test_each_initiative_history_tells_how_it_came_to_be(self):
+        seed()
+
+        Kind = InitiativeEvent.Kind
+        for initiative in JointInitiative.objects.all():
+            events = list(initiative.events.order_by("pk"))
+            assert events[0].kind == Kind.CREATED and events[0].actor is not None
+            # Told in order, and dated in the past.
+            times = [event.created_at for event in events]
+            assert times == sorted(times) and times[-1] <= timezone.now()
+            # The status changes lead from the proposal to where the initiative is.
+            steps = [(e.from_status, e.to_status) for e in events if e.kind == Kind.TRANSITIONED]
+            path = [JointInitiative.Status.PROPOSED] + [to for _from, to in steps]
+            assert [from_ for from_, _to in steps] == path[:-1]
+            assert path[-1] == initiative.status
+            # Every invitation was sent, and every answer given by that agency's focal point.
+            for participation in initiative.participations.all():
+                about = [e for e in events if e.agency_id == participation.agency_id]
+                kinds = [e.kind for e in about]
+                if Kind.INVITED not in kinds:  # taking part from the start
+                    assert participation.status == Participation.Status.ACCEPTED
+                    continue
+                answers = {
+                    Participation.Status.ACCEPTED: Kind.ACCEPTED,
+                    Participation.Status.DECLINED: Kind.DECLINED,
+                }
+                if participation.status in answers:
+                    (answer,) = [e for e in about if e.kind == answers[participation.status]]
+                    assert answer.actor == participation.answered_by
+                    assert participation.answered_by.agency_id == participation.agency_id
+                    assert participation.answered_by.role == Role.FOCAL_POINT
+                    assert answer.created_at == participation.answered_at
+                else:
+                    assert kinds[-1] == Kind.INVITED
+            taking_part = set(initiative.participating_agencies.all())
+            accepted = {
+                p.agency
+                for p in initiative.participations.filter(status=Participation.Status.ACCEPTED)
+            }
+            assert taking_part == accepted | {initiative.lead_agency}
+            for milestone in initiative.milestones.all():
+                told = [e for e in events if e.milestone_id == milestone.pk]
+                kinds = [e.kind for e in told]
+                expected = [Kind.MILESTONE_ADDED]
+                if milestone.done:
+                    expected.append(Kind.MILESTONE_DONE)
+                    assert timezone.localdate(told[-1].created_at) == milestone.done_on
+                assert kinds == expected
+
+    def test_nobody_is_emailed_about_the_seeded_history(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            seed()
+        assert InitiativeEvent.objects.exists()
+        assert not InitiativeEvent.objects.filter(notified_at__isnull=True).exists()
+        assert mail.outbox == []
 
     def test_weak_password_is_refused_and_nothing_created(self):
         with pytest.raises(CommandError, match="too short"):

@@ -199,6 +199,16 @@ def test_completing_with_results_shows_them(client, fiona, iom):
     assert "Reached &lt;i&gt;900&lt;/i&gt; people." in page
 
 
+def test_the_history_is_shown_once_in_the_page_and_not_in_its_title(client, fiona, initiative):
+    services.initiative_transition(initiative, to=Status.ACTIVE, by=fiona, note="Agreed.")
+    client.force_login(fiona)
+    page = client.get(initiative.get_absolute_url()).content.decode()
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert title == "<title>Joint returnee survey · GMG Portal"
+    assert page.count('<ol class="timeline">') == 1
+    assert page.count("Agreed.") == 1
+
+
 def test_a_step_not_offered_is_refused_by_the_form(client, fiona, initiative):
     client.force_login(fiona)
     response = client.post(transition_url(initiative), step(initiative, Status.COMPLETED))

@@ -174,6 +174,7 @@ def ours(w):
         ("activities:edit", {"pk": a1.pk}, WRITERS, True),
         ("activities:delete", {"pk": a1.pk}, WRITERS, True),
         ("initiatives:initiative-list", {}, SIGNED_IN, True),
+        ("initiatives:export", {}, SIGNED_IN, False),
         ("initiatives:detail", {"pk": w["initiative"].pk}, SIGNED_IN, True),
         ("initiatives:create", {}, (STAFF, FOCAL_POINT, SECRETARIAT, OUTSIDER), False),
         ("initiatives:edit", {"pk": w["initiative"].pk}, (FOCAL_POINT, SECRETARIAT), True),
@@ -219,6 +220,20 @@ def ours(w):
         may = role in SIGNED_IN
         yield Visit(role, reverse("search") + "?q=survey", expect=200 if may else None, shows=may)
     yield Visit(STAFF, reverse("search") + "?q=initiative&kind=initiatives", expect=200, shows=True)
+
+    # The initiative list filtered by every filter it has, its typed title still listed.
+    filtered = {
+        "q": "initiative",
+        "status": JointInitiative.Status.PROPOSED,
+        "priority": w["priority"].code,
+        "lead": w["agency_a"].slug,
+        "participant": w["agency_a"].slug,
+        "region": w["region"].pk,
+        "sort": "-lead",
+    }
+    query = "?" + urlencode(filtered)
+    yield Visit(STAFF, reverse("initiatives:initiative-list") + query, expect=200, shows=True)
+    yield Visit(STAFF, reverse("initiatives:export") + query, expect=200)
 
     # The coverage matrix by region and sub-region, and the gaps at the sub-region level.
     for by in ("region", "subregion"):
@@ -641,6 +656,7 @@ def build_world():
     )
     w.update(
         priority=priority,
+        region=region,
         agency_a=agency_a,
         initiative=initiative,
         a1=a1,
@@ -652,6 +668,8 @@ def build_world():
             User: w[STAFF],
             OverlapFlag: flag_open,
             JointInitiative: initiative,
+            Milestone: w["milestone"],
+            Participation: w["invited_to"].participations.get(),
             Priority: priority,
             TargetGroup: group,
             Theme: theme,

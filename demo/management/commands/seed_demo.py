@@ -1,7 +1,10 @@
+import datetime
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from activities.models import Activity
 from activities.services import activity_create
@@ -9,8 +12,15 @@ from agencies.models import Agency, Role, User
 from agencies.services import member_create
 from demo import data as demo_data
 from geo.models import Country, Region
-from initiatives.models import JointInitiative
-from initiatives.services import initiative_create
+from initiatives.models import JointInitiative, Participation
+from initiatives.services import (
+    initiative_create,
+    initiative_transition,
+    milestone_add,
+    milestone_mark_done,
+    participation_answer,
+    participation_invite,
+)
 from priorities.models import Priority, TargetGroup, Theme
 
 
@@ -34,6 +44,127 @@ def by_key(model, field, keys):
         name = model._meta.verbose_name_plural
         raise CommandError(f"The demo data names unknown {name}: {', '.join(missing)}.")
     return rows
+
+
+def _agencies_named(spec):
+    """Every agency an initiative's record names: lead, taking part, in its story."""
+    named = {spec["lead"], *spec["participants"]}
+    for step in spec["story"]:
+        named.update(step.get("invited", ()))
+        if step.get("agency"):
+            named.add(step["agency"])
+        if step.get("owner"):
+            named.add(step["owner"])
+    return named
+
+
+class Story:
+    """One demo initiative's life, told step by step through the initiative services, so
+    that its history, participants and milestones agree as they would in the portal.
+
+    Each step happened `days_ago` days before the seed; the services stamp their history
+    with the present, so each step's events (and answers) are then dated back to its day.
+    The seeded history is the past: it is marked as notified, so nobody is emailed about it.
+    """
+
+    def __init__(self, spec, agencies, priorities, people):
+        self.spec, self.agencies, self.priorities, self.people = spec, agencies, priorities, people
+        self.initiative = None
+        self.milestones = {}
+        self.step_number = 0
+        self.now = timezone.now()
+
+    def person(self, step):
+        try:
+            return self.people[step["by"]]
+        except KeyError:
+            raise CommandError(f"The demo data names an unknown person: {step['by']}.") from None
+
+    def tell(self):
+        story = self.spec["story"]
+        if not story or story[0]["do"] != "propose":
+            raise CommandError(f"The story of “{self.spec['title']}” must start with its proposal.")
+        previous = None
+        for self.step_number, step in enumerate(story, start=1):
+            if previous is not None and step["days_ago"] > previous:
+                raise CommandError(f"The story of “{self.spec['title']}” goes back in time.")
+            previous = step["days_ago"]
+            action = getattr(self, f"_{step['do']}", None)
+            if action is None:
+                raise CommandError(f"The demo data names an unknown step: {step['do']}.")
+            seen = self.initiative.events.order_by("-pk").first() if self.initiative else None
+            action(step)
+            events = self.initiative.events.all()
+            if seen is not None:
+                events = events.filter(pk__gt=seen.pk)
+            events.update(created_at=self._when(step))
+        self.initiative.events.update(notified_at=self.now)
+        return self.initiative
+
+    def _when(self, step):
+        return self.now - datetime.timedelta(days=step["days_ago"])
+
+    def _propose(self, step):
+        spec, agencies = self.spec, self.agencies
+        self.initiative = initiative_create(
+            title=spec["title"],
+            description=spec["description"],
+            lead_agency=agencies[spec["lead"]],
+            start_date=spec["start_date"],
+            end_date=spec["end_date"],
+            participating_agencies=[agencies[a] for a in spec["participants"]],
+            invited_agencies=[agencies[a] for a in step.get("invited", ())],
+            priorities=[self.priorities[c] for c in spec["priorities"]],
+            primary_priority=self.priorities[spec["primary"]] if spec.get("primary") else None,
+            by=self.person(step),
+        )
+
+    def _invite(self, step):
+        participation_invite(
+            self.initiative, agency=self.agencies[step["agency"]], by=self.person(step)
+        )
+
+    def _answer(self, step, accept):
+        participation = self.initiative.participations.get(agency=self.agencies[step["agency"]])
+        answered = participation_answer(
+            participation, accept=accept, by=self.person(step), note=step.get("note", "")
+        )
+        Participation.objects.filter(pk=answered.pk).update(answered_at=self._when(step))
+
+    def _accept(self, step):
+        self._answer(step, accept=True)
+
+    def _decline(self, step):
+        self._answer(step, accept=False)
+
+    def _status(self, step):
+        self.initiative = initiative_transition(
+            self.initiative,
+            to=step["to"],
+            by=self.person(step),
+            note=step.get("note", ""),
+            results=step.get("results"),
+            people_reached=step.get("people_reached"),
+        )
+
+    def _milestone(self, step):
+        # Due dates count from the day of the seed, so that the demo always has milestones
+        # overdue and due soon.
+        due = timezone.localdate(self.now) + datetime.timedelta(days=step["due_in_days"])
+        self.milestones[step["title"]] = milestone_add(
+            self.initiative,
+            title=step["title"],
+            due_date=due,
+            owner_agency=self.agencies[step["owner"]],
+            by=self.person(step),
+        )
+
+    def _done(self, step):
+        milestone_mark_done(
+            self.milestones[step["milestone"]],
+            by=self.person(step),
+            on=timezone.localdate(self._when(step)),
+        )
 
 
 class Command(BaseCommand):
@@ -61,7 +192,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 people, new_people = self._people(password)
-                initiatives, new_initiatives = self._initiatives()
+                initiatives, new_initiatives = self._initiatives(people)
                 new_activities = self._activities(people, initiatives)
         except ValidationError as exc:
             raise CommandError("The demo data is invalid: " + " ".join(error_lines(exc))) from exc
@@ -92,26 +223,23 @@ class Command(BaseCommand):
                 created.add(email)
         return [people[email] for email in emails], created
 
-    def _initiatives(self):
+    def _initiatives(self, people):
         specs = demo_data.INITIATIVES
-        agencies = by_key(
-            Agency, "acronym", {a for s in specs for a in [s["lead"], *s["participants"]]}
-        )
+        agencies = by_key(Agency, "acronym", {a for s in specs for a in _agencies_named(s)})
         priorities = by_key(Priority, "code", {c for s in specs for c in s["priorities"]})
+        by_name = {user.email.partition("@")[0]: user for user in people}
         initiatives, created = {}, 0
         for spec in specs:
             initiative = JointInitiative.objects.filter(title=spec["title"]).first()
             if initiative is None:
-                initiative = initiative_create(
-                    title=spec["title"],
-                    description=spec["description"],
-                    lead_agency=agencies[spec["lead"]],
-                    status=spec["status"],
-                    start_date=spec["start_date"],
-                    end_date=spec["end_date"],
-                    participating_agencies=[agencies[a] for a in spec["participants"]],
-                    priorities=[priorities[c] for c in spec["priorities"]],
-                )
+                story = Story(spec, agencies, priorities, by_name)
+                try:
+                    initiative = story.tell()
+                except ValidationError as exc:
+                    raise CommandError(
+                        f"Demo initiative “{spec['title']}”, step {story.step_number}, is "
+                        "invalid: " + " ".join(error_lines(exc))
+                    ) from exc
                 created += 1
             initiatives[spec["key"]] = initiative
         return initiatives, created
