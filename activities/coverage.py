@@ -84,27 +84,17 @@ def agency_matrix(start=None, end=None):
     return _build(priorities, agencies, lambda a: a.pk, counts)
 
 
-def _region_counts(level, start, end, by_priority=True, activities=None):
+def _region_counts(level, start, end, by_priority=True):
     """{(priority_id, region_code): (activities, joint initiatives)} at `level`, one query.
 
     Without `by_priority`, the key's priority is None and each activity counts once per region.
-    `activities` replaces what is counted (`counted(start, end)` by default), e.g. one
-    agency's activities as a person may see them.
 
     `place` pairs each activity with the regions of `level` it counts in (see the module's
     docstring); regions nest at most three deep under World, hence the three parent joins.
     """
     # The counted activities as a derived table, joined once (no ORDER BY: it would sort them).
-    # A few activities given (one agency's): `place` pairs only those with their regions,
-    # not the whole register's (the planner does not push the final join into the UNION).
-    only, only_params = "", []
-    if activities is None:
-        activities = counted(start, end)
-    else:
-        ids, ids_params = activities.order_by().values("id").query.sql_with_params()
-        only, only_params = f"WHERE activity_id IN ({ids})", list(ids_params)
     activities, id_params = (
-        activities.order_by().values("id", "initiative_id").query.sql_with_params()
+        counted(start, end).order_by().values("id", "initiative_id").query.sql_with_params()
     )
     t = {
         "priorities": Activity.priorities.through._meta.db_table,
@@ -143,12 +133,12 @@ def _region_counts(level, start, end, by_priority=True, activities=None):
         ),
         place AS (
             SELECT ac.activity_id, rc.region_id AS target
-            FROM (SELECT * FROM {t["countries"]} {only}) ac
+            FROM {t["countries"]} ac
             JOIN {t["region_countries"]} rc ON rc.country_id = ac.country_id
             JOIN {t["region"]} r ON r.code = rc.region_id AND r.level = %s
             UNION
             SELECT ar.activity_id, covers.target
-            FROM (SELECT * FROM {t["regions"]} {only}) ar JOIN covers ON covers.cover = ar.region_id
+            FROM {t["regions"]} ar JOIN covers ON covers.cover = ar.region_id
         )
         SELECT {outer}, target, SUM(n), COUNT(initiative_id)
         FROM (
@@ -160,7 +150,7 @@ def _region_counts(level, start, end, by_priority=True, activities=None):
         ) counted
         GROUP BY {outer_group}target
     """
-    params = [level] * 4 + only_params + [level] + only_params + list(id_params)
+    params = [level] * 5 + list(id_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # PostgreSQL sums integers as numeric (Decimal): counts are ints.
@@ -206,15 +196,6 @@ def gaps(level=Region.Level.REGION, start=None, end=None):
     totals = _region_totals(level, start, end)
     found.sort(key=lambda pr: (pr[1].name, pr[0].code))
     return [Gap(p, r, totals.get(r.pk, 0)) for p, r in found]
-
-
-def region_totals(level, activities):
-    """{region_code: how many of `activities` count in it} at `level`, as `in_region` counts
-    them (World counts everywhere). 1 query."""
-    if activities.query.is_empty():
-        return {}
-    counts = _region_counts(level, None, None, by_priority=False, activities=activities)
-    return {r: n for (_, r), (n, _) in counts.items()}
 
 
 def _region_totals(level, start, end):
