@@ -6,7 +6,11 @@ Each is one aggregate query (GROUP BY in the database), whatever the number of r
 from django.db.models import Count, Q
 
 from agencies.models import Agency
+from geo.models import Country, Region
+from initiatives.models import JointInitiative
 from priorities.models import Priority
+
+from .models import Activity
 
 
 def priority_counts(agency_id=None):
@@ -14,13 +18,6 @@ def priority_counts(agency_id=None):
     return Priority.objects.annotate(
         total=Count("activities", distinct=True),
         mine=Count("activities", filter=Q(activities__agency=agency_id), distinct=True),
-    )
-
-
-def priority_footprint(agency):
-    """Every priority with the number of `agency`'s activities under it as `total`."""
-    return Priority.objects.annotate(
-        total=Count("activities", filter=Q(activities__agency=agency), distinct=True)
     )
 
 
@@ -49,4 +46,146 @@ def agencies_working_on(priority):
         )
         .filter(total__gt=0)
         .order_by("-total", "acronym")
+    )
+
+
+# -- an agency's profile -------------------------------------------------------------------
+#
+# The profile counts what a person may see (`activities` is `Activity.objects.visible_to(user)`)
+# and leaves cancelled work out, as the coverage matrices do: each number is then the length
+# of the activity list its link opens (?status=not_cancelled).
+
+
+def profile_activities(agency, activities):
+    """The activities of `agency` its profile counts: those given, cancelled left out."""
+    return activities.of_agency(agency).exclude(status=Activity.Status.CANCELLED)
+
+
+def agency_priorities(agency, activities):
+    """Every priority a–l with `agency`'s activities under it (`activity_count`) and the joint
+    initiatives it leads or took part in under it (`initiative_count`; closed without
+    completion left out). Each count is a GROUP BY over `agency`'s rows alone. 3 queries."""
+    counted = profile_activities(agency, activities)
+    under = dict(
+        Activity.priorities.through.objects.filter(activity__in=counted.values("pk"))
+        .values_list("priority")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    initiatives = dict(
+        JointInitiative.priorities.through.objects.filter(
+            jointinitiative__in=JointInitiative.objects.taking_part(agency)
+            .exclude(status=JointInitiative.Status.CANCELLED)
+            .values("pk")
+        )
+        .values_list("priority")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    priorities = list(Priority.objects.order_by("code"))
+    for priority in priorities:
+        priority.activity_count = under.get(priority.pk, 0)
+        priority.initiative_count = initiatives.get(priority.pk, 0)
+    return priorities
+
+
+def agency_countries(agency, activities):
+    """The countries `agency` works in, busiest first: each with `total`, its activities there
+    as `ActivityQuerySet.in_country` has them (named, or through a region covering it).
+
+    A country only World-wide work reaches is left out (it would list every country); that
+    work still counts in the others, as it does in the list behind each number. Bounded by
+    the number of countries, whatever the number of activities. 1 query.
+    """
+    counted = profile_activities(agency, activities)
+    if counted.query.is_empty():
+        return []
+    ids, params = counted.order_by().values("id").query.sql_with_params()
+    t = {
+        "country": Country._meta.db_table,
+        "countries": Activity.countries.through._meta.db_table,
+        "regions": Activity.regions.through._meta.db_table,
+        "region_countries": Region.countries.through._meta.db_table,
+    }
+    # `paths` pairs each activity with each country it reaches, and whether it reaches it
+    # other than through World; an activity counts once per country however it gets there.
+    sql = f"""
+        WITH counted AS ({ids}),
+        paths AS (
+            SELECT ac.activity_id, ac.country_id, TRUE AS named
+            FROM {t["countries"]} ac JOIN counted ON counted.id = ac.activity_id
+            UNION ALL
+            SELECT ar.activity_id, rc.country_id, ar.region_id <> %s
+            FROM {t["regions"]} ar JOIN counted ON counted.id = ar.activity_id
+            JOIN {t["region_countries"]} rc ON rc.region_id = ar.region_id
+        ),
+        place AS (
+            SELECT activity_id, country_id, bool_or(named) AS named
+            FROM paths GROUP BY activity_id, country_id
+        )
+        SELECT c.*, p.total FROM {t["country"]} c
+        JOIN (
+            SELECT country_id, COUNT(*) AS total, COUNT(*) FILTER (WHERE named) AS named
+            FROM place GROUP BY country_id
+        ) p ON p.country_id = c.iso3
+        WHERE p.named > 0
+        ORDER BY p.total DESC, c.name, c.iso3
+    """
+    return list(Country.objects.raw(sql, [*params, Region.WORLD_CODE]))
+
+
+def agency_regions(agency, activities):
+    """The M49 regions (continents) with `agency`'s activities in each as `total`, as
+    `ActivityQuerySet.in_region` counts them (a country of the region, the region itself or
+    World); regions without any are left out. 1 query."""
+    counted = profile_activities(agency, activities)
+    if counted.query.is_empty():
+        return []
+    ids, params = counted.order_by().values("id").query.sql_with_params()
+    t = {
+        "region": Region._meta.db_table,
+        "countries": Activity.countries.through._meta.db_table,
+        "regions": Activity.regions.through._meta.db_table,
+        "region_countries": Region.countries.through._meta.db_table,
+    }
+    # `covers` pairs each region of the level with itself and every region covering it;
+    # `place` each of the agency's activities with the regions it counts in, once each.
+    sql = f"""
+        WITH RECURSIVE counted AS ({ids}),
+        covers (target, cover) AS (
+            SELECT code, code FROM {t["region"]} WHERE level = %s
+            UNION ALL
+            SELECT covers.target, r.parent_id FROM covers
+            JOIN {t["region"]} r ON r.code = covers.cover WHERE r.parent_id IS NOT NULL
+        ),
+        named AS MATERIALIZED (
+            SELECT ac.activity_id, ac.country_id
+            FROM {t["countries"]} ac JOIN counted ON counted.id = ac.activity_id
+        ),
+        place AS (
+            SELECT ac.activity_id, rc.region_id AS target
+            FROM named ac
+            JOIN {t["region_countries"]} rc ON rc.country_id = ac.country_id
+            JOIN {t["region"]} r ON r.code = rc.region_id AND r.level = %s
+            UNION
+            SELECT ar.activity_id, covers.target
+            FROM {t["regions"]} ar JOIN counted ON counted.id = ar.activity_id
+            JOIN covers ON covers.cover = ar.region_id
+        )
+        SELECT region.*, p.total FROM {t["region"]} region
+        JOIN (SELECT target, COUNT(*) AS total FROM place GROUP BY target) p
+            ON p.target = region.code
+        ORDER BY p.total DESC, region.name
+    """
+    level = Region.Level.REGION
+    return list(Region.objects.raw(sql, [*params, level, level]))
+
+
+def world_wide_count(agency, activities):
+    """How many of `agency`'s activities name World (they count in every country). 1 query."""
+    return (
+        profile_activities(agency, activities)
+        .filter(regions__code=Region.WORLD_CODE)
+        .distinct()
+        .count()
     )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from activities import access as activity_access
 from activities import coverage, selectors
+from activities.filters import NOT_CANCELLED
 from activities.models import Activity
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
@@ -33,7 +34,9 @@ from digests import selectors as digest_selectors
 from digests import week as weeks
 from digests.attention import DECISIONS_DUE_DAYS, needs_attention
 from geo.models import Region
-from initiatives.models import JointInitiative
+from initiatives import access as initiative_access
+from initiatives.models import JointInitiative, Participation
+from overlaps import selectors as overlap_selectors
 from priorities.models import Priority
 
 
@@ -106,16 +109,52 @@ def agency_list(request):
     )
 
 
+# Countries a profile names before "show all".
+PROFILE_COUNTRIES = 10
+
+
+def _not_cancelled_list(**query):
+    """The activity list filtered by `query`, cancelled work left out as the profile counts."""
+    return f"{reverse('activities:list')}?{urlencode({**query, 'status': NOT_CANCELLED})}"
+
+
 @login_required
 def agency_detail(request, slug):
+    """An agency's profile: where and under which priorities it works, whom it works with
+    most, its open joint initiatives, its people and its activities.
+
+    Every number counts what this person may see, cancelled activities left out, and links
+    to the activity list that shows exactly those activities. A constant number of queries.
+    """
+    user = request.user
     agency = agency_access.get_agency(slug)
     people = User.objects.filter(agency=agency, is_active=True).order_by("role", "full_name")
     by_role = [(label, [p for p in people if p.role == value]) for value, label in Role.choices]
-    activities = paginate(
-        request, Activity.objects.visible_to(request.user).of_agency(agency).with_list_relations()
-    )
-    footprint = selectors.priority_footprint(agency)
-    initiatives = JointInitiative.objects.involving(agency).select_related("lead_agency")
+    visible = Activity.objects.visible_to(user)
+    activities = paginate(request, visible.of_agency(agency).with_list_relations())
+
+    priorities = list(selectors.agency_priorities(agency, visible))
+    most = max((p.activity_count for p in priorities), default=0)
+    for priority in priorities:
+        priority.step = _step(priority.activity_count, most)
+        priority.url = _not_cancelled_list(agency=agency.slug, priority=priority.code)
+    countries = selectors.agency_countries(agency, visible)
+    for country in countries:
+        country.url = _not_cancelled_list(agency=agency.slug, country=country.pk)
+    regions = selectors.agency_regions(agency, visible)
+    for region in regions:
+        region.url = _not_cancelled_list(agency=agency.slug, region=region.pk)
+    all_countries = request.GET.get("countries") == "all"
+
+    initiatives = JointInitiative.objects.taking_part(agency).select_related("lead_agency")
+    invitations = []
+    if initiative_access.can_see_invitations_of(user, agency):
+        invitations = (
+            Participation.objects.unanswered()
+            .filter(agency=agency, initiative__status__in=JointInitiative.OPEN_STATUSES)
+            .select_related("initiative__lead_agency")
+            .order_by("initiative__title", "initiative__pk")
+        )
     return render(
         request,
         "agencies/agency_detail.html",
@@ -123,9 +162,22 @@ def agency_detail(request, slug):
             "agency": agency,
             "people_by_role": [(label, group) for label, group in by_role if group],
             "page": activities,
-            "footprint": footprint,
-            "initiatives": initiatives,
-            "can_invite": agency_access.can_invite(request.user, agency),
+            "priorities": priorities,
+            "steps": range(COVERAGE_STEPS + 1),
+            "most": most,
+            "countries": countries if all_countries else countries[:PROFILE_COUNTRIES],
+            "country_total": len(countries),
+            "all_countries": all_countries,
+            "regions": regions,
+            "world_wide": selectors.world_wide_count(agency, visible),
+            "all_url": _not_cancelled_list(agency=agency.slug),
+            "works_with": overlap_selectors.works_with(agency, user),
+            "open_initiatives": initiatives.open().order_by("title", "pk"),
+            "past_initiatives": initiatives.exclude(
+                status__in=JointInitiative.OPEN_STATUSES
+            ).order_by("title", "pk"),
+            "invitations": invitations,
+            "can_invite": agency_access.can_invite(user, agency),
         },
     )
 

@@ -77,6 +77,16 @@ def can_answer(user, initiative):
     )
 
 
+def can_see_invitations_of(user, agency):
+    """Who sees the invitations an agency has not answered yet, as a list of things to do:
+    its focal points, who answer them, and the secretariat, who follows them up."""
+    if not _signed_in(user):
+        return False
+    if user.is_secretariat:
+        return True
+    return user.role == Role.FOCAL_POINT and user.agency_id == agency.pk
+
+
 def get_invitation_for_user(user, pk):
     """The unanswered invitation of this person's agency to initiative `pk`: 404 for a
     visitor not signed in or an initiative that does not exist, 403 for anyone who is not

@@ -45,6 +45,18 @@ class JointInitiativeQuerySet(models.QuerySet):
     def involving(self, agency):
         return self.filter(Q(lead_agency=agency) | Q(participating_agencies=agency)).distinct()
 
+    def taking_part(self, agency):
+        """Initiatives `agency` leads or has accepted to take part in (read from its answer,
+        not from `participating_agencies`, so an invitation not answered never counts)."""
+        accepted = Participation.objects.filter(
+            initiative=OuterRef("pk"), agency=agency, status=Participation.Status.ACCEPTED
+        )
+        return self.filter(Q(lead_agency=agency) | Exists(accepted))
+
+    def open(self):
+        """Still under way: proposed or active (neither completed nor closed)."""
+        return self.filter(status__in=JointInitiative.OPEN_STATUSES)
+
 
 class JointInitiative(models.Model):
     class Status(models.TextChoices):
@@ -54,6 +66,9 @@ class JointInitiative(models.Model):
         # The stored value stays "cancelled" (saved rows and links use it); what it means
         # to the agencies is that the initiative ended without being completed.
         CANCELLED = "cancelled", _("Closed without completion")
+
+    # Under way: an agency may still be invited to these, and answer.
+    OPEN_STATUSES = (Status.PROPOSED, Status.ACTIVE)
 
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)

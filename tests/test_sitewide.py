@@ -241,6 +241,10 @@ def ours(w):
         yield Visit(STAFF, reverse("coverage-csv") + f"?by={by}", expect=200)
     yield Visit(STAFF, reverse("coverage-gaps") + "?by=subregion", expect=200)
 
+    # An agency's profile with every country listed.
+    profile = reverse("agency-detail", args=[w["agency_a"].slug])
+    yield Visit(STAFF, profile + "?countries=all", expect=200, shows=True)
+
     # Pages that show the payload for one role in particular.
     yield Visit(SECRETARIAT, reverse("digests:archive"), expect=200, shows=True)
     yield Visit(SECRETARIAT, reverse("digests:preview"), expect=200, shows=True)
