@@ -3,14 +3,15 @@
 Each is one aggregate query (GROUP BY in the database), whatever the number of rows.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from agencies.models import Agency
 from geo.models import Country, Region
 from initiatives.models import JointInitiative
 from priorities.models import Priority
 
-from .models import Activity
+from .models import Activity, ActivityPlace
 
 
 def priority_counts(agency_id=None):
@@ -136,49 +137,25 @@ def agency_countries(agency, activities):
 
 def agency_regions(agency, activities):
     """The M49 regions (continents) with `agency`'s activities in each as `total`, as
-    `ActivityQuerySet.in_region` counts them (a country of the region, the region itself or
-    World); regions without any are left out. 1 query."""
+    `ActivityQuerySet.in_region` counts them (their places, kept by the services); regions
+    without any are left out. 1 query."""
     counted = profile_activities(agency, activities)
     if counted.query.is_empty():
         return []
-    ids, params = counted.order_by().values("id").query.sql_with_params()
-    t = {
-        "region": Region._meta.db_table,
-        "countries": Activity.countries.through._meta.db_table,
-        "regions": Activity.regions.through._meta.db_table,
-        "region_countries": Region.countries.through._meta.db_table,
-    }
-    # `covers` pairs each region of the level with itself and every region covering it;
-    # `place` each of the agency's activities with the regions it counts in, once each.
-    sql = f"""
-        WITH RECURSIVE counted AS ({ids}),
-        covers (target, cover) AS (
-            SELECT code, code FROM {t["region"]} WHERE level = %s
-            UNION ALL
-            SELECT covers.target, r.parent_id FROM covers
-            JOIN {t["region"]} r ON r.code = covers.cover WHERE r.parent_id IS NOT NULL
-        ),
-        named AS MATERIALIZED (
-            SELECT ac.activity_id, ac.country_id
-            FROM {t["countries"]} ac JOIN counted ON counted.id = ac.activity_id
-        ),
-        place AS (
-            SELECT ac.activity_id, rc.region_id AS target
-            FROM named ac
-            JOIN {t["region_countries"]} rc ON rc.country_id = ac.country_id
-            JOIN {t["region"]} r ON r.code = rc.region_id AND r.level = %s
-            UNION
-            SELECT ar.activity_id, covers.target
-            FROM {t["regions"]} ar JOIN counted ON counted.id = ar.activity_id
-            JOIN covers ON covers.cover = ar.region_id
-        )
-        SELECT region.*, p.total FROM {t["region"]} region
-        JOIN (SELECT target, COUNT(*) AS total FROM place GROUP BY target) p
-            ON p.target = region.code
-        ORDER BY p.total DESC, region.name
-    """
-    level = Region.Level.REGION
-    return list(Region.objects.raw(sql, [*params, level, level]))
+    # A place is unique per activity and region: counting places counts activities.
+    in_region = (
+        ActivityPlace.objects.filter(region=OuterRef("pk"), activity__in=counted.values("pk"))
+        .order_by()
+        .values("region")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Region.objects.filter(level=Region.Level.REGION)
+        .annotate(total=Coalesce(Subquery(in_region), 0))
+        .filter(total__gt=0)
+        .order_by("-total", "name")
+    )
 
 
 def world_wide_count(agency, activities):

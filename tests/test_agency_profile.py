@@ -86,10 +86,8 @@ def world(iom, ilo):
     a1 = ActivityFactory(agency=iom, priorities=p("b", "d"), countries=c("KEN"))
     a1.partners.set([ilo])
     a2 = ActivityFactory(agency=iom, priorities=p("b"), countries=c("KEN", "UGA"))
-    a3 = ActivityFactory(agency=iom, priorities=p("c"), countries=[])
-    a3.regions.set([region("Africa")])
-    a4 = ActivityFactory(agency=iom, priorities=p("a"), countries=[])
-    a4.regions.set([region("World")])
+    a3 = ActivityFactory(agency=iom, priorities=p("c"), countries=[], regions=[region("Africa")])
+    a4 = ActivityFactory(agency=iom, priorities=p("a"), countries=[], regions=[region("World")])
     a5 = ActivityFactory(
         agency=iom, priorities=p("b"), countries=c("KEN"), status=Activity.Status.CANCELLED
     )
@@ -370,9 +368,13 @@ def _grow(iom, ilo, n):
     """n more of everything the profile counts, around IOM."""
     others = [AgencyFactory() for _ in range(n)]
     for k, other in enumerate(others):
-        mine = ActivityFactory(agency=iom, priorities=p("g", "h"), countries=c("KEN", "PER"))
+        mine = ActivityFactory(
+            agency=iom,
+            priorities=p("g", "h"),
+            countries=c("KEN", "PER"),
+            regions=[region("Asia")],
+        )
         mine.partners.set([other, ilo])
-        mine.regions.set([region("Asia")])
         theirs = ActivityFactory(agency=other, countries=c("PER"))
         theirs.partners.set([iom])
         pair(mine, theirs, [S.CONFIRMED, S.JOINT, S.COMPLEMENTARY][k % 3])
