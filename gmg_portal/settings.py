@@ -129,6 +129,9 @@ INSTALLED_APPS = [
     "initiatives",
     "activities",
     "overlaps",
+    "library",
+    "processes",
+    "positions",
     "digests",
     "demo",
 ]

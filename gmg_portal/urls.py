@@ -21,6 +21,9 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("overlaps.urls")),
     path("", include("digests.urls")),
+    path("", include("library.urls")),
+    path("", include("processes.urls")),
+    path("", include("positions.urls")),
     path("accounts/", include("allauth.urls")),
     # Before the admin's own URLs: its login form has no throttle (see views.admin_login).
     path("admin/login/", views.admin_login, name="admin-login"),
