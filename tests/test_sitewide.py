@@ -727,6 +727,19 @@ def send_every_email(w, sweep):
     sweep.emails += [("initiative event", message) for message in mail.outbox]
     del mail.outbox[:]
 
+    # A milestone past its due date emails the lead's and the owner's focal points.
+    Milestone.objects.create(
+        initiative=emailed,
+        title=hostile("Overdue milestone"),
+        due_date=timezone.localdate() - datetime.timedelta(days=1),
+        owner_agency=w["agency_a"],
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        initiative_services.notify_overdue_milestones()
+    assert len(mail.outbox) >= 2
+    sweep.emails += [("milestone overdue", message) for message in mail.outbox]
+    del mail.outbox[:]
+
     with TestCase.captureOnCommitCallbacks(execute=True):
         Client().post(reverse("account_reset_password"), {"email": w[STAFF].email})
     (message,) = mail.outbox
@@ -883,6 +896,7 @@ def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
         "password reset",
         "pair event",
         "initiative event",
+        "milestone overdue",
     }
     assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
     problems = []
