@@ -84,10 +84,12 @@ def agency_matrix(start=None, end=None):
     return _build(priorities, agencies, lambda a: a.pk, counts)
 
 
-def _region_counts(level, start, end, by_priority=True):
+def _region_counts(level, start, end, by_priority=True, regions=None):
     """{(priority_id, region_code): (activities, joint initiatives)} at `level`, one query.
 
     Without `by_priority`, the key's priority is None and each activity counts once per region.
+    With `regions` (codes, not empty), only those regions are counted: the same numbers for
+    them, with less work than the whole level when the regions hold less of it.
 
     `place` pairs each activity with the regions of `level` it counts in (see the module's
     docstring); regions nest at most three deep under World, hence the three parent joins.
@@ -118,24 +120,30 @@ def _region_counts(level, start, end, by_priority=True):
     # PostgreSQL refuses a constant in GROUP BY: a NULL priority is selected only.
     inner_group = f"{inner}, " if by_priority else ""
     outer_group = f"{outer}, " if by_priority else ""
+    # Each target region `r` is chosen by its level, and by its code when `regions` says.
+    target = "r.level = %s"
+    target_params = [level]
+    if regions is not None:
+        target += f" AND r.code IN ({', '.join(['%s'] * len(regions))})"
+        target_params += list(regions)
     sql = f"""
         WITH covers AS (
-            SELECT r.code AS target, r.code AS cover FROM {t["region"]} r WHERE r.level = %s
+            SELECT r.code AS target, r.code AS cover FROM {t["region"]} r WHERE {target}
             UNION SELECT r.code, p1.code FROM {t["region"]} r
-                JOIN {t["region"]} p1 ON p1.code = r.parent_id WHERE r.level = %s
+                JOIN {t["region"]} p1 ON p1.code = r.parent_id WHERE {target}
             UNION SELECT r.code, p2.code FROM {t["region"]} r
                 JOIN {t["region"]} p1 ON p1.code = r.parent_id
-                JOIN {t["region"]} p2 ON p2.code = p1.parent_id WHERE r.level = %s
+                JOIN {t["region"]} p2 ON p2.code = p1.parent_id WHERE {target}
             UNION SELECT r.code, p3.code FROM {t["region"]} r
                 JOIN {t["region"]} p1 ON p1.code = r.parent_id
                 JOIN {t["region"]} p2 ON p2.code = p1.parent_id
-                JOIN {t["region"]} p3 ON p3.code = p2.parent_id WHERE r.level = %s
+                JOIN {t["region"]} p3 ON p3.code = p2.parent_id WHERE {target}
         ),
         place AS (
             SELECT ac.activity_id, rc.region_id AS target
             FROM {t["countries"]} ac
             JOIN {t["region_countries"]} rc ON rc.country_id = ac.country_id
-            JOIN {t["region"]} r ON r.code = rc.region_id AND r.level = %s
+            JOIN {t["region"]} r ON r.code = rc.region_id AND {target}
             UNION
             SELECT ar.activity_id, covers.target
             FROM {t["regions"]} ar JOIN covers ON covers.cover = ar.region_id
@@ -150,18 +158,28 @@ def _region_counts(level, start, end, by_priority=True):
         ) counted
         GROUP BY {outer_group}target
     """
-    params = [level] * 5 + list(id_params)
+    params = target_params * 5 + list(id_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # PostgreSQL sums integers as numeric (Decimal): counts are ints.
         return {(p, r): (int(n), ji) for p, r, n, ji in cursor.fetchall()}
 
 
-def region_matrix(level=Region.Level.REGION, start=None, end=None):
-    """Priorities × the regions of `level`, with gaps marked. 3 queries."""
+def region_matrix(level=Region.Level.REGION, start=None, end=None, regions=None):
+    """Priorities × the regions of `level`, with gaps marked. 3 queries.
+
+    With `regions` (region codes), the columns of those of them that are of `level`, with
+    the same numbers and gaps as in the whole matrix (a column does not depend on the others).
+    """
     priorities = list(Priority.objects.order_by("code"))
-    regions = list(Region.objects.filter(level=level).order_by("name"))
-    matrix = _build(priorities, regions, lambda r: r.pk, _region_counts(level, start, end))
+    columns = Region.objects.filter(level=level).order_by("name")
+    if regions is not None:
+        regions = list(regions)
+        if not regions:
+            return _build(priorities, [], lambda r: r.pk, {})
+        columns = columns.filter(code__in=regions)
+    counts = _region_counts(level, start, end, regions=regions)
+    matrix = _build(priorities, list(columns), lambda r: r.pk, counts)
     _mark_gaps(matrix)
     return matrix
 
@@ -182,25 +200,28 @@ class Gap:
     others: int  # activities in the region under other priorities (distinct activities)
 
 
-def gaps(level=Region.Level.REGION, start=None, end=None):
+def gaps(level=Region.Level.REGION, start=None, end=None, regions=None):
     """The gaps of the region matrix, region by region, with how much serves other priorities.
 
     `others` counts distinct activities in the region (an activity under two other priorities
-    counts once). 4 queries.
+    counts once). With `regions` (region codes), the gaps of those regions alone, the same
+    ones as in the whole list: the weekly digest asks for the sub-regions where an agency
+    works. At most 4 queries.
     """
-    matrix = region_matrix(level, start, end)
+    matrix = region_matrix(level, start, end, regions=regions)
     found = [(cell.priority, cell.column) for _, cells in matrix.rows for cell in cells if cell.gap]
     if not found:
         return []
     # No activity here is under the gap's priority, so each one in the region serves others.
-    totals = _region_totals(level, start, end)
+    totals = _region_totals(level, start, end, regions=sorted({r.pk for _p, r in found}))
     found.sort(key=lambda pr: (pr[1].name, pr[0].code))
     return [Gap(p, r, totals.get(r.pk, 0)) for p, r in found]
 
 
-def _region_totals(level, start, end):
+def _region_totals(level, start, end, regions=None):
     """{region_code: distinct activities counted in it, whatever their priorities}. 1 query."""
-    return {r: n for (_, r), (n, _) in _region_counts(level, start, end, by_priority=False).items()}
+    counts = _region_counts(level, start, end, by_priority=False, regions=regions)
+    return {r: n for (_, r), (n, _) in counts.items()}
 
 
 def cell_url(cell, start=None, end=None):

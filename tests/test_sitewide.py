@@ -225,6 +225,9 @@ def ours(w):
         yield Visit(SECRETARIAT, reverse("coverage") + f"?by={by}", expect=200)
         yield Visit(STAFF, reverse("coverage-csv") + f"?by={by}", expect=200)
     yield Visit(STAFF, reverse("coverage-gaps") + "?by=subregion", expect=200)
+    # As the digest's gaps link opens it: some sub-regions only (a typed code is ignored).
+    only = urlencode({"by": "subregion", "region": ["202", HOSTILE]}, doseq=True)
+    yield Visit(HEAD, f"{reverse('coverage-gaps')}?{only}", expect=200)
 
     # Pages that show the payload for one role in particular.
     yield Visit(SECRETARIAT, reverse("digests:archive"), expect=200, shows=True)
