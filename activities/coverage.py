@@ -101,8 +101,9 @@ def agency_matrix(start=None, end=None):
     return _build(priorities, agencies, lambda a: a.pk, _tally(priorities, rows))
 
 
-def _places(level, start, end):
-    """The (activity, region) pairs at `level` of the counted activities (ActivityPlace).
+def _places(level, start, end, regions=None):
+    """The (activity, region) pairs at `level` of the counted activities (ActivityPlace),
+    in `regions` (codes) only when given.
 
     The conditions of `counted` on the joined activity, rather than `activity__in=counted()`,
     which would read the activities twice.
@@ -112,10 +113,13 @@ def _places(level, start, end):
         condition &= Q(activity__start_date__lte=end)
     if start:
         condition &= Q(activity__end_date__isnull=True) | Q(activity__end_date__gte=start)
-    return ActivityPlace.objects.filter(condition, level=level)
+    places = ActivityPlace.objects.filter(condition, level=level)
+    if regions is not None:
+        places = places.filter(region__in=regions)
+    return places
 
 
-def _region_counts(priorities, level, start, end):
+def _region_counts(priorities, level, start, end, regions=None):
     """{(priority_id, region_code): (activities, joint initiatives)} at `level`, one query.
 
     An activity counts in a region as `ActivityQuerySet.in_region` has it (its places,
@@ -123,7 +127,7 @@ def _region_counts(priorities, level, start, end):
     activities.
     """
     rows = (
-        _places(level, start, end)
+        _places(level, start, end, regions)
         .values_list("activity__priority_mask", "region", "activity__initiative")
         .annotate(n=Count("pk"))
         .order_by()
@@ -131,12 +135,21 @@ def _region_counts(priorities, level, start, end):
     return _tally(priorities, rows)
 
 
-def region_matrix(level=Region.Level.REGION, start=None, end=None):
-    """Priorities × the regions of `level`, with gaps marked. 3 queries."""
+def region_matrix(level=Region.Level.REGION, start=None, end=None, regions=None):
+    """Priorities × the regions of `level`, with gaps marked. 3 queries.
+
+    With `regions` (region codes), the columns of those of them that are of `level`, with
+    the same numbers and gaps as in the whole matrix (a column does not depend on the others).
+    """
     priorities = list(Priority.objects.order_by("code"))
-    regions = list(Region.objects.filter(level=level).order_by("name"))
-    counts = _region_counts(priorities, level, start, end)
-    matrix = _build(priorities, regions, lambda r: r.pk, counts)
+    columns = Region.objects.filter(level=level).order_by("name")
+    if regions is not None:
+        regions = list(regions)
+        if not regions:
+            return _build(priorities, [], lambda r: r.pk, {})
+        columns = columns.filter(code__in=regions)
+    counts = _region_counts(priorities, level, start, end, regions)
+    matrix = _build(priorities, list(columns), lambda r: r.pk, counts)
     _mark_gaps(matrix)
     return matrix
 
@@ -157,26 +170,28 @@ class Gap:
     others: int  # activities in the region under other priorities (distinct activities)
 
 
-def gaps(level=Region.Level.REGION, start=None, end=None):
+def gaps(level=Region.Level.REGION, start=None, end=None, regions=None):
     """The gaps of the region matrix, region by region, with how much serves other priorities.
 
     `others` counts distinct activities in the region (an activity under two other priorities
-    counts once). 4 queries.
+    counts once). With `regions` (region codes), the gaps of those regions alone, the same
+    ones as in the whole list: the weekly digest asks for the sub-regions where an agency
+    works. At most 4 queries.
     """
-    matrix = region_matrix(level, start, end)
+    matrix = region_matrix(level, start, end, regions=regions)
     found = [(cell.priority, cell.column) for _, cells in matrix.rows for cell in cells if cell.gap]
     if not found:
         return []
     # No activity here is under the gap's priority, so each one in the region serves others.
-    totals = _region_totals(level, start, end)
+    totals = _region_totals(level, start, end, regions=sorted({r.pk for _p, r in found}))
     found.sort(key=lambda pr: (pr[1].name, pr[0].code))
     return [Gap(p, r, totals.get(r.pk, 0)) for p, r in found]
 
 
-def _region_totals(level, start, end):
+def _region_totals(level, start, end, regions=None):
     """{region_code: distinct activities counted in it, whatever their priorities}. 1 query."""
-    rows = _places(level, start, end).values_list("region").annotate(n=Count("pk")).order_by()
-    return dict(rows)
+    places = _places(level, start, end, regions)
+    return dict(places.values_list("region").annotate(n=Count("pk")).order_by())
 
 
 def cell_url(cell, start=None, end=None):

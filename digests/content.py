@@ -16,6 +16,7 @@ region) of its activities that are not cancelled.
 import contextlib
 import datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (
     Count,
@@ -34,11 +35,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from activities import coverage
 from activities.models import Activity
 from geo.models import Region
 from initiatives.models import JointInitiative
 from overlaps.models import OverlapFlag, PairEvent
-from priorities.models import Priority
 
 from . import week as weeks
 from .attention import first_rows, needs_attention
@@ -206,7 +207,7 @@ def _build_digest(user, year, week, now=None):
             cap=INITIATIVES_CAP,
         )
         digest.initiatives = _initiative_notes(rows, start, end, today, horizon)
-        digest.gaps, digest.gap_regions = _gaps(covering, today, priority_ids)
+        digest.gaps, digest.gap_regions = _gaps(covering, year, week, priority_ids, now)
 
     digest.pair_news, totals["pair_news"] = first_rows(
         PairEvent.objects.for_digest(user, start, end), ("-created_at", "-pk"), cap=PAIR_NEWS_CAP
@@ -318,36 +319,45 @@ def _initiative_notes(initiatives, start, end, today, horizon):
     return out
 
 
-def _gaps(covering, today, priority_ids=()):
-    """Priorities with no live activity of any agency in the M49 sub-regions where it works.
+# How long the gaps of a week that is over are kept for the digests of that week: the weekly
+# run builds every reader's digest within minutes, and the gaps are the same for all of them.
+WEEK_GAPS_SECONDS = 15 * 60
 
-    Those the agency has worked under (`priority_ids`, its completed work included) first.
 
-    An activity is in a sub-region when it names one of its countries, the sub-region itself,
-    a region inside it or a wider region (as `ActivityQuerySet.in_region`). 2 queries.
+def _gaps(covering, year, week, priority_ids, now):
+    """The coverage gaps (`activities.coverage.gaps`) in the M49 sub-regions where the agency
+    works, over the digest's week: the gaps page lists the same ones for the same period,
+    level and regions (see `Digest.gaps_query`). Returns (gaps, the sub-regions' codes).
+
+    Those under priorities the agency has worked under (`priority_ids`, its completed work
+    included) come first: gaps it knows how to fill. At most 4 queries; none when the week
+    is over and its gaps are in the cache (see `_finished_week_gaps`).
     """
-    subregions = [code for code, level in covering.items() if level == Region.Level.SUBREGION]
+    subregions = sorted(code for code, level in covering.items() if level == Region.Level.SUBREGION)
     if not subregions:
         return [], []
-    inside = RegionCountry.objects.filter(region_id__in=subregions).values("country_id")
-    # Regions that share a country with the sub-regions: wider ones, themselves, narrower ones.
-    touching = RegionCountry.objects.filter(country_id__in=inside).values("region_id")
-    # Per priority: is there one live activity in the area? Two joined EXISTS (by country,
-    # by region) stop at the first row; an OR inside one EXISTS makes PostgreSQL hash every
-    # place row instead. In the SELECT list, not as WHERE NOT EXISTS (an anti-join over all).
-    live = Q(activity__status__in=LIVE) & (
-        Q(activity__end_date__isnull=True) | Q(activity__end_date__gte=today)
-    )
-    by_country = ActivityPriority.objects.filter(
-        live, priority_id=OuterRef("pk"), activity__countries__in=inside
-    )
-    by_region = ActivityPriority.objects.filter(
-        live, priority_id=OuterRef("pk"), activity__regions__in=touching
-    )
-    priorities = Priority.objects.annotate(present=Exists(by_country) | Exists(by_region)).order_by(
-        "code"
-    )
-    # Priorities the agency itself has worked under come first: a gap it knows how to fill.
-    gaps = sorted((p for p in priorities if not p.present), key=lambda p: p.pk not in priority_ids)
-    regions = list(Region.objects.filter(code__in=subregions).order_by("name"))
-    return gaps, regions
+    first, last = weeks.days(year, week)
+    _start, end = weeks.bounds(year, week)
+    if end <= now:
+        wanted = set(subregions)
+        found = [gap for gap in _finished_week_gaps(year, week) if gap.region.pk in wanted]
+    else:
+        found = coverage.gaps(Region.Level.SUBREGION, first, last, regions=subregions)
+    found.sort(key=lambda g: (g.priority.pk not in priority_ids, g.priority.code, g.region.name))
+    return found, subregions
+
+
+def _finished_week_gaps(year, week):
+    """Every sub-region's gaps over a week that is over, the same for every reader.
+
+    Counting them is a matrix's work (every activity of the period joined to its places and
+    priorities): done for the first digest of the weekly run and kept WEEK_GAPS_SECONDS for
+    the others, instead of once per reader.
+    """
+    key = f"digests:week-gaps:{weeks.label(year, week)}"
+    found = cache.get(key)
+    if found is None:
+        first, last = weeks.days(year, week)
+        found = coverage.gaps(Region.Level.SUBREGION, first, last)
+        cache.set(key, found, WEEK_GAPS_SECONDS)
+    return found

@@ -71,11 +71,13 @@ class Digest:
     # Decisions, comments and initiatives on the person's pairs that were not emailed to them
     # at once (they chose "in my digest only", or the email failed): told here instead.
     pair_news: list = field(default_factory=list)  # overlaps.PairEvent
-    gaps: list = field(default_factory=list)  # [Priority]
+    # activities.coverage.Gap (priority, region) where the agency works, its own first.
+    gaps: list = field(default_factory=list)
     # How many items each list has in all (the lists hold only the first few).
     totals: dict = field(default_factory=dict)
     agency: object = None
     today: datetime.date | None = None
+    # The codes of the sub-regions where the agency works: those the gaps were sought in.
     gap_regions: list = field(default_factory=list)
     # Where the agency works: the priorities named on an item are those it shares.
     priority_ids: set = field(default_factory=set)
@@ -233,6 +235,8 @@ class Digest:
                 "%(count)s activities started or changed.",
                 others,
             ) % {"count": others}
+        gaps_url = absolute(reverse("coverage-gaps"))
+        gaps_url = f"{gaps_url}?{urlencode(self.gaps_query(), doseq=True)}"
         return {
             "digest": self,
             "recipient": user,
@@ -247,7 +251,7 @@ class Digest:
             "preheader": preheader,
             "gaps": self.gaps,
             "gaps_line": self._gaps_line(),
-            "gaps_url": absolute(reverse("priority-list")),
+            "gaps_url": gaps_url,
             "site_url": site,
             "portal_url": absolute(reverse("dashboard")),
             "profile_url": absolute(reverse("digests:preferences")),
@@ -255,23 +259,48 @@ class Digest:
             "unsubscribe_url": absolute(reverse("digests:unsubscribe", args=[tokens.make(user)])),
         }
 
+    def gaps_query(self):
+        """The gaps page's parameters that list the digest's gaps: the same computation
+        (`activities.coverage.gaps`) over the same period, level and regions."""
+        first, last = weeks.days(self.year, self.week)
+        return {
+            "by": "subregion",
+            "running_from": first.isoformat(),
+            "running_to": last.isoformat(),
+            "region": self.gap_regions,
+        }
+
     def _gaps_line(self):
+        """The gaps grouped by priority, the first GAP_NAMES priorities named with their
+        first GAP_NAMES regions; the rest counted."""
         if not self.gaps:
             return ""
+        by_priority = {}
+        for gap in self.gaps:
+            by_priority.setdefault(gap.priority, []).append(gap.region)
 
-        def named(things, name, separator):
-            shown = [name(t) for t in things[:GAP_NAMES]]
+        def named(things, separator, other):
+            shown = [str(t) for t in things[:GAP_NAMES]]
             if len(things) > GAP_NAMES:
-                shown.append(
-                    ngettext("%(count)s other", "%(count)s others", len(things) - GAP_NAMES)
-                    % {"count": len(things) - GAP_NAMES}
-                )
+                shown.append(other(len(things) - GAP_NAMES))
             return separator.join(shown)
 
-        return _("No agency has live work under %(priorities)s in %(regions)s.") % {
+        def other_regions(count):
+            return ngettext("%(count)s other", "%(count)s others", count) % {"count": count}
+
+        def other_priorities(count):
+            return ngettext(
+                "and %(count)s other priority", "and %(count)s other priorities", count
+            ) % {"count": count}
+
+        parts = [
+            _("%(priority)s in %(regions)s")
+            % {"priority": priority_name(priority), "regions": named(regions, ", ", other_regions)}
+            for priority, regions in by_priority.items()
+        ]
+        return _("No activity that week under %(gaps)s.") % {
             # Priority names have commas of their own.
-            "priorities": named(self.gaps, priority_name, "; "),
-            "regions": named(self.gap_regions, str, ", "),
+            "gaps": named(parts, "; ", other_priorities),
         }
 
     @staticmethod

@@ -62,6 +62,12 @@ def parse(text, now=None):
     return year, week
 
 
+def days(year, week):
+    """(Monday, Sunday) of an ISO week, as dates: the week as a period of days."""
+    start, end = bounds(year, week)
+    return start.date(), (end - datetime.timedelta(days=1)).date()
+
+
 def label(year, week):
     return f"{year}-W{week:02d}"
 
@@ -70,8 +76,7 @@ def dates(year, week):
     """The week as people say it: "23–29 November 2026", "30 November – 6 December 2026",
     "28 December 2026 – 3 January 2027". Month names and the order of day, month and year
     follow the active language (the formats are translatable strings)."""
-    start, end = bounds(year, week)
-    first, last = start.date(), (end - datetime.timedelta(days=1)).date()
+    first, last = days(year, week)
     full = pgettext("date format: day, month and year", "j F Y")
     if first.year != last.year:
         begin = date_format(first, full)

@@ -312,6 +312,11 @@ CELERY_BEAT_SCHEDULE["digests-daily-sweep"] = {
     "task": "digests.tasks.sweep_pending",
     "schedule": crontab(hour=(DIGEST_HOUR + 1) % 24, minute=0),
 }
+# Milestones that passed their due date undone, reported once each to the lead and the owner.
+CELERY_BEAT_SCHEDULE["initiatives-daily-overdue-milestones"] = {
+    "task": "initiatives.tasks.notify_overdue_milestones",
+    "schedule": crontab(hour=5, minute=30),
+}
 # What a saved activity needs from the apps above the register, published through the
 # outbox (common/outbox.py) so that the register does not import them.
 ACTIVITY_CHANGED_TASKS = ["overlaps.tasks.rescore_activity"]

@@ -355,11 +355,26 @@ def coverage_matrix(request):
     )
 
 
+# More region codes than there are sub-regions is not a choice a person made.
+GAPS_REGIONS_MAX = 50
+
+
 @login_required
 def coverage_gaps(request):
-    """The gaps of the region matrix, in words, region by region."""
+    """The gaps of the region matrix, in words, region by region.
+
+    `region` (repeated) narrows the list to some regions of the level chosen, as the weekly
+    digest's link does for the sub-regions where the reader's agency works; codes of no such
+    region are ignored, and when none is left every region is listed.
+    """
     form, by, start, end = _coverage_choice(request, regions_only=True)
     level = COVERAGE_COLUMNS.get(by) or Region.Level.REGION
+    codes = request.GET.getlist("region")[:GAPS_REGIONS_MAX]
+    only = []
+    if codes:
+        only = list(Region.objects.filter(level=level, code__in=codes).order_by("name"))
+    everywhere = request.GET.copy()
+    everywhere.pop("region", None)
     return render(
         request,
         "coverage/gaps.html",
@@ -368,7 +383,9 @@ def coverage_gaps(request):
             "by": by,
             "start": start,
             "end": end,
-            "gaps": coverage.gaps(level, start, end),
+            "only": only,
+            "everywhere_url": f"{reverse('coverage-gaps')}?{everywhere.urlencode()}",
+            "gaps": coverage.gaps(level, start, end, regions=[r.pk for r in only] or None),
         },
     )
 

@@ -153,6 +153,8 @@ class InitiativeEvent(models.Model):
         DECLINED = "declined", _("Invitation declined")
         MILESTONE_ADDED = "milestone_added", _("Milestone added")
         MILESTONE_DONE = "milestone_done", _("Milestone done")
+        # Written by the daily check (services.notify_overdue_milestones), by nobody.
+        MILESTONE_OVERDUE = "milestone_overdue", _("Milestone overdue")
 
     initiative = models.ForeignKey(
         JointInitiative,
@@ -300,6 +302,11 @@ class Milestone(models.Model):
     )
     done = models.BooleanField(_("done"), default=False)
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    # The due date the agencies were last emailed about as passed: a milestone is reported
+    # once per due date, and again only when a moved date passes in its turn.
+    overdue_notified_for = models.DateField(
+        _("reported overdue for"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MilestoneQuerySet.as_manager()

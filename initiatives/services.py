@@ -9,6 +9,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,8 @@ TRANSITIONS = {
     Status.COMPLETED: (),
     Status.CANCELLED: (),
 }
+# Initiatives still under way: their milestones can fall overdue; the others' are history.
+OPEN_STATUSES = (Status.PROPOSED, Status.ACTIVE)
 
 
 class StaleInitiativeError(Exception):
@@ -277,20 +280,59 @@ def milestone_mark_done(milestone, *, by, on=None):
     return locked
 
 
+@transaction.atomic
+def notify_overdue_milestones(today=None):
+    """Report every milestone of a proposed or active initiative whose due date passed
+    before `today` (default: today) and that is not done; returns how many were reported.
+
+    Each is reported once per due date: marked with the date it was reported for, in the
+    transaction that records its "overdue" event and queues the event's email through the
+    outbox, so a run that fails marks nothing and sends nothing. A due date moved later is
+    reported again once it passes. Rows another run holds are skipped (SKIP LOCKED), and a
+    row it reported no longer matches once it commits, so overlapping runs report each
+    milestone once.
+    """
+    today = today or timezone.localdate()
+    milestones = list(
+        Milestone.objects.overdue(today)
+        .filter(initiative__status__in=OPEN_STATUSES)
+        .exclude(overdue_notified_for=F("due_date"))
+        .select_related("initiative")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("pk")
+    )
+    for milestone in milestones:
+        milestone.overdue_notified_for = milestone.due_date
+    Milestone.objects.bulk_update(milestones, ["overdue_notified_for"])
+    for milestone in milestones:
+        _record(
+            milestone.initiative,
+            InitiativeEvent.Kind.MILESTONE_OVERDUE,
+            by=None,
+            milestone=milestone,
+        )
+    if milestones:
+        log.info("overdue milestones: %s reported", len(milestones))
+    return len(milestones)
+
+
 # What the agencies are told of by email; the rest they read on the initiative's page.
 NOTIFIED_KINDS = (
     InitiativeEvent.Kind.INVITED,
     InitiativeEvent.Kind.ACCEPTED,
     InitiativeEvent.Kind.DECLINED,
     InitiativeEvent.Kind.TRANSITIONED,
+    InitiativeEvent.Kind.MILESTONE_OVERDUE,
 )
 NOTIFY_TASK = "initiatives.tasks.notify_initiative_event"
+# Each kind's email: templates/emails/<name>_subject.txt, <name>.txt, <name>.html.
+TEMPLATES = {InitiativeEvent.Kind.MILESTONE_OVERDUE: "milestone_overdue"}
 
 
 def notification_recipients(event):
     """Who hears of `event` by email: the invited agency's focal points of an invitation,
-    the lead's of an answer, the lead's and every participant's of a status change; never
-    the person who acted."""
+    the lead's of an answer, the lead's and every participant's of a status change, the
+    lead's and the owner agency's of an overdue milestone; never the person who acted."""
     initiative = event.initiative
     if event.kind == InitiativeEvent.Kind.INVITED:
         agency_ids = [event.agency_id]
@@ -301,6 +343,8 @@ def notification_recipients(event):
             initiative.lead_agency_id,
             *initiative.participating_agencies.values_list("pk", flat=True),
         ]
+    elif event.kind == InitiativeEvent.Kind.MILESTONE_OVERDUE:
+        agency_ids = [initiative.lead_agency_id, event.milestone.owner_agency_id]
     else:
         return User.objects.none()
     people = User.objects.filter(
@@ -324,14 +368,21 @@ def notify_initiative_event(event_id):
     if not claimed:
         return 0
     event = InitiativeEvent.objects.select_related(
-        "initiative__lead_agency", "agency", "actor"
+        "initiative__lead_agency", "agency", "actor", "milestone__owner_agency"
     ).get(pk=event_id)
+    milestone = event.milestone
+    if event.kind == InitiativeEvent.Kind.MILESTONE_OVERDUE and (
+        milestone.done or milestone.due_date != milestone.overdue_notified_for
+    ):
+        # Done, or moved, since the daily check (the outbox may have waited for the broker).
+        return 0
     context = {
         "event": event,
         "initiative": event.initiative,
+        "milestone": milestone,
         "initiative_url": settings.SITE_URL + event.initiative.get_absolute_url(),
     }
-    rendered = emails.render("initiative_event", context)
+    rendered = emails.render(TEMPLATES.get(event.kind, "initiative_event"), context)
     sent = 0
     for person in notification_recipients(event):
         try:

@@ -151,12 +151,57 @@ def test_no_gaps_in_a_region_with_no_work_at_all(iom):
     assert len(gaps) == 11
 
 
-@pytest.mark.parametrize("build", ["agency", "region", "gaps"])
+@pytest.mark.parametrize("level", [Region.Level.REGION, Region.Level.SUBREGION])
+@pytest.mark.parametrize("period", [(JAN, DEC), (None, None), (DEC, None)])
+def test_the_gaps_listed_are_the_cells_the_matrix_marks(world, iom, level, period):
+    start, end = period
+    # Work that ended in the spring: counted in some periods, not in others.
+    ActivityFactory(
+        agency=iom,
+        priorities=p("k"),
+        countries=[Country.objects.get(pk="PER")],
+        end_date=datetime.date(2026, 4, 30),
+    )
+    matrix = coverage.region_matrix(level, start, end)
+    marked = {
+        (cell.priority.code, cell.column.pk)
+        for _priority, cells in matrix.rows
+        for cell in cells
+        if cell.gap
+    }
+    listed = coverage.gaps(level, start, end)
+    assert {(g.priority.code, g.region.pk) for g in listed} == marked
+    assert marked  # the test has something to compare
+    assert len(listed) == len(marked)
+
+
+@pytest.mark.parametrize("level", [Region.Level.REGION, Region.Level.SUBREGION])
+def test_gaps_of_some_regions_are_theirs_in_the_whole_list(world, level):
+    everywhere = coverage.gaps(level, JAN, DEC)
+    codes = sorted({g.region.pk for g in everywhere})
+    assert len(codes) >= 3  # so that leaving some out shows
+    # Two regions with gaps, and one of another level (ignored).
+    other_level = Region.Level.SUBREGION if level == Region.Level.REGION else Region.Level.REGION
+    wrong = Region.objects.filter(level=other_level).first()
+    some = [codes[0], codes[-1], wrong.pk]
+    found = coverage.gaps(level, JAN, DEC, regions=some)
+    as_pairs = [(g.priority.code, g.region.pk, g.others) for g in found]
+    assert as_pairs == [
+        (g.priority.code, g.region.pk, g.others)
+        for g in everywhere
+        if g.region.pk in (codes[0], codes[-1])
+    ]
+    assert coverage.gaps(level, JAN, DEC, regions=[]) == []
+
+
+@pytest.mark.parametrize("build", ["agency", "region", "gaps", "some gaps"])
 def test_matrices_run_a_fixed_number_of_queries(build, iom, ilo, django_assert_max_num_queries):
+    some = ["202", "015"]  # Sub-Saharan Africa, Northern Africa
     run = {
         "agency": lambda: coverage.agency_matrix(JAN, DEC),
         "region": lambda: coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC),
         "gaps": lambda: coverage.gaps(Region.Level.SUBREGION, JAN, DEC),
+        "some gaps": lambda: coverage.gaps(Region.Level.SUBREGION, JAN, DEC, regions=some),
     }[build]
     ActivityFactory(agency=iom)
     with CaptureQueriesContext(connection) as few:
@@ -222,6 +267,27 @@ def test_the_gaps_page_lists_gaps_in_words(client, bob, world):
         f"No activity on (j) {j.short_title} in Africa, where 3 activities serve other priorities."
         in html
     )
+
+
+def test_the_gaps_page_lists_the_gaps_of_the_regions_asked_for(client, bob, world):
+    client.force_login(bob)
+    url = reverse("coverage-gaps")
+    period = {"running_from": "2026-01-01", "running_to": "2026-12-31"}
+    africa, oceania = region("Africa"), region("Oceania")
+    response = client.get(
+        url, {"by": "region", **period, "region": [africa.pk, "<b>", region("Eastern Africa").pk]}
+    )
+    assert {g.region for g in response.context["gaps"]} == {africa}
+    html = response.content.decode()
+    assert "Only in Africa." in html
+    assert f'<input type="hidden" name="region" value="{africa.pk}">' in html
+    everywhere = response.context["everywhere_url"]
+    assert "region=" not in everywhere and "running_from=2026-01-01" in everywhere
+    assert {g.region for g in client.get(everywhere).context["gaps"]} >= {africa, oceania}
+    # No region of the level chosen: every region is listed, as without the parameter.
+    response = client.get(url, {"by": "region", **period, "region": "999"})
+    assert "Only in" not in response.content.decode()
+    assert len(response.context["gaps"]) == len(coverage.gaps(Region.Level.REGION, JAN, DEC))
 
 
 def test_an_invalid_period_falls_back_to_this_year_and_says_why(client, bob, world):

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
+from activities import coverage
 from activities.models import Activity
 from agencies.models import PairNotifications, Role
 from digests import tokens
@@ -28,6 +29,7 @@ from .factories import (
     JointInitiativeFactory,
     ParticipationFactory,
     UserFactory,
+    refreshed,
 )
 
 # Friday of 2026-W48 (23 to 29 November 2026).
@@ -80,6 +82,7 @@ def test_other_agencys_activity_in_shared_country_and_priority_appears(harry, il
     other_priority = ActivityFactory(agency=ilo, title="ILO under (c)", priorities=[priority("c")])
     by_region = ActivityFactory(agency=ilo, title="ILO across Eastern Africa", countries=[])
     by_region.regions.set([Region.objects.get(name="Eastern Africa")])
+    refreshed(by_region)
     old = age(ActivityFactory(agency=ilo, title="ILO old Kenya work"))
 
     digest = build_digest(harry, YEAR, WEEK)
@@ -469,6 +472,14 @@ def test_the_week_is_given_as_dates(harry, ilo, iom_base, now, year, week, dates
 
 
 # -- gaps --------------------------------------------------------------------------------
+# The digest's gaps are the coverage gaps (activities.coverage.gaps) of the M49 sub-regions
+# where the agency works, over the digest's week: the gaps page lists the same ones.
+
+MONDAY, SUNDAY = datetime.date(2026, 11, 23), datetime.date(2026, 11, 29)
+
+
+def gap_pairs(gaps):
+    return [(g.priority.code, g.region.name) for g in gaps]
 
 
 def test_gaps_line_names_priorities_missing_in_the_sub_regions(harry, iom, ilo, iom_base):
@@ -479,34 +490,139 @@ def test_gaps_line_names_priorities_missing_in_the_sub_regions(harry, iom, ilo, 
 
     digest = build_digest(harry, YEAR, WEEK)
 
-    codes = [p.code for p in digest.gaps]
-    assert "b" not in codes and "c" not in codes
-    assert "a" in codes and "d" in codes
     # M49: Kenya's sub-region is Sub-Saharan Africa (Eastern Africa is an intermediate region).
-    assert [r.name for r in digest.gap_regions] == ["Sub-Saharan Africa"]
+    # Western Europe has gaps too, but IOM does not work there.
+    assert {g.region.name for g in digest.gaps} == {"Sub-Saharan Africa"}
+    codes = [code for code, _region in gap_pairs(digest.gaps)]
+    assert codes == sorted(set("abcdefghijkl") - {"b", "c"})
     line = digest.context()["gaps_line"]
-    gaps = len(codes)
     assert line == (
-        "No agency has live work under Information exchange, synergies, no duplication (a); "
-        f"Human and labour rights of migrants (d); {gaps - 2} others in Sub-Saharan Africa."
+        "No activity that week under Information exchange, synergies, no duplication (a) in "
+        "Sub-Saharan Africa; Human and labour rights of migrants (d) in Sub-Saharan Africa; "
+        f"and {len(codes) - 2} other priorities."
     )
-    assert "\n" not in line and words(line) < 30
+    assert "\n" not in line and words(line) < 40
+
+
+def test_a_gap_in_several_sub_regions_names_them(harry, iom, ilo, iom_base):
+    # IOM works in Egypt (Northern Africa) too; ILO under (c) only in Uganda.
+    age(ActivityFactory(agency=iom, countries=[country("EGY")]))
+    ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
+    digest = build_digest(harry, YEAR, WEEK)
+    assert ("a", "Northern Africa") in gap_pairs(digest.gaps)
+    assert ("c", "Northern Africa") in gap_pairs(digest.gaps)
+    assert ("c", "Sub-Saharan Africa") not in gap_pairs(digest.gaps)
+    assert digest.context()["gaps_line"].startswith(
+        "No activity that week under Information exchange, synergies, no duplication (a) in "
+        "Northern Africa, Sub-Saharan Africa; "
+    )
+
+
+def test_work_not_running_that_week_leaves_a_gap(harry, iom, ilo, iom_base):
+    ended = ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
+    assert "c" not in [code for code, _r in gap_pairs(build_digest(harry, YEAR, WEEK).gaps)]
+    Activity.objects.filter(pk=ended.pk).update(end_date=MONDAY - datetime.timedelta(days=1))
+    assert "c" in [code for code, _r in gap_pairs(build_digest(harry, YEAR, WEEK).gaps)]
 
 
 def test_gaps_the_agency_worked_on_come_first(harry, iom, ilo, iom_base):
-    # IOM's finished work under (k) in Kenya: no live work under (k) there any more.
-    age(ActivityFactory(agency=iom, priorities=[priority("k")], status=Activity.Status.COMPLETED))
+    # IOM's work under (k) in Kenya ended in June: no work under (k) there that week.
+    age(
+        ActivityFactory(
+            agency=iom,
+            priorities=[priority("k")],
+            status=Activity.Status.COMPLETED,
+            end_date=datetime.date(2026, 6, 30),
+        )
+    )
     digest = build_digest(harry, YEAR, WEEK)
-    assert digest.gaps[0].code == "k"
+    assert digest.gaps[0].priority.code == "k"
     assert digest.context()["gaps_line"].startswith(
-        "No agency has live work under Support to States and regional processes (k); "
+        "No activity that week under Support to States and regional processes (k) in "
     )
 
 
 def test_a_world_activity_fills_every_gap_for_its_priority(harry, iom, ilo, iom_base):
     world = ActivityFactory(agency=ilo, priorities=[priority("a")], countries=[])
     world.regions.set([Region.objects.get(code="001")])
-    assert "a" not in [p.code for p in build_digest(harry, YEAR, WEEK).gaps]
+    refreshed(world)
+    assert "a" not in [g.priority.code for g in build_digest(harry, YEAR, WEEK).gaps]
+
+
+def test_the_gaps_of_a_week_that_is_over_are_counted_once_for_its_readers(
+    harry, iom, ilo, iom_base
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
+    hilda = UserFactory(agency=ilo, role=Role.HEAD)
+    # Monday of the next week: the weekly run builds every head's digest of the week.
+    with time_machine.travel(datetime.datetime(2026, 11, 30, 6, tzinfo=datetime.UTC), tick=False):
+        with CaptureQueriesContext(connection) as first:
+            harrys = build_digest(harry, YEAR, WEEK)
+        with CaptureQueriesContext(connection) as second:
+            hildas = build_digest(hilda, YEAR, WEEK)
+    # The second digest counts nothing: priorities, sub-regions, counts and totals are kept.
+    assert len(first) - len(second) == 4
+    # Both agencies work in Kenya and Uganda: the gaps of Sub-Saharan Africa alone.
+    expected = gap_pairs(coverage.gaps(Region.Level.SUBREGION, MONDAY, SUNDAY, regions=["202"]))
+    assert sorted(gap_pairs(harrys.gaps)) == sorted(gap_pairs(hildas.gaps)) == sorted(expected)
+    assert ("c", "Sub-Saharan Africa") not in expected
+
+
+def test_the_digests_gaps_are_the_coverage_gaps_where_the_agency_works(
+    harry, iom, ilo, iom_base, client
+):
+    """A small hand-made world: the digest's gaps are exactly those that the coverage
+    computation finds, over the whole map, in the sub-regions where IOM works; and its link
+    opens the gaps page on the same list."""
+    # IOM: Kenya (b), and Egypt under (e) and (f).
+    age(
+        ActivityFactory(
+            agency=iom, priorities=[priority("e"), priority("f")], countries=[country("EGY")]
+        )
+    )
+    # Others: Uganda (c), Africa-wide (g), Northern Africa (h), France (d), one ended (i).
+    ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
+    africa = ActivityFactory(agency=ilo, priorities=[priority("g")], countries=[])
+    africa.regions.set([Region.objects.get(name="Africa")])
+    refreshed(africa)
+    north = ActivityFactory(agency=ilo, priorities=[priority("h")], countries=[])
+    north.regions.set([Region.objects.get(name="Northern Africa")])
+    refreshed(north)
+    ActivityFactory(agency=ilo, priorities=[priority("d")], countries=[country("FRA")])
+    ActivityFactory(
+        agency=ilo,
+        priorities=[priority("i")],
+        countries=[country("KEN")],
+        end_date=MONDAY - datetime.timedelta(days=1),
+    )
+
+    digest = build_digest(harry, YEAR, WEEK)
+
+    everywhere = coverage.gaps(Region.Level.SUBREGION, MONDAY, SUNDAY)
+    where_iom_works = {"Sub-Saharan Africa", "Northern Africa"}
+    expected = {pair for pair in gap_pairs(everywhere) if pair[1] in where_iom_works}
+    assert {r for _p, r in gap_pairs(everywhere)} > where_iom_works  # Western Europe too
+    assert set(gap_pairs(digest.gaps)) == expected
+    assert len(digest.gaps) == len(expected)
+    # By hand: Sub-Saharan Africa has (b), (c), (g); Northern Africa (e), (f), (g), (h).
+    assert {p for p, r in expected if r == "Sub-Saharan Africa"} == set("adefhijkl")
+    assert {p for p, r in expected if r == "Northern Africa"} == set("abcdijkl")
+    # IOM's own priorities (b, e, f) first.
+    assert [g.priority.code for g in digest.gaps[:3]] == ["b", "e", "f"]
+
+    url = digest.context()["gaps_url"]
+    path, _sep, query = url.removeprefix(settings.SITE_URL).partition("?")
+    assert path == "/coverage/gaps/"
+    client.force_login(harry)
+    page = client.get(f"{path}?{query}")
+    assert page.status_code == 200
+    assert set(gap_pairs(page.context["gaps"])) == expected
+    html = page.content.decode()
+    assert "running between 23 Nov 2026 and 29 Nov 2026" in html
+    assert "Only in these 2 regions: Northern Africa, Sub-Saharan Africa." in html
 
 
 def test_gap_line_alone_is_empty(harry, iom_base):
@@ -613,6 +729,7 @@ def _populate(iom, ilo, sam, size):
         other = ActivityFactory(agency=ilo, countries=[country("KEN"), country("UGA")])
         third = ActivityFactory(agency=unhcr_like)
         third.regions.set([Region.objects.get(name="Eastern Africa")])
+        refreshed(third)
         make_flag(own_new, other)
         make_flag(
             age(ActivityFactory(agency=iom)),
@@ -650,10 +767,12 @@ def test_fixed_number_of_queries_whatever_the_size(
     _populate(iom, ilo, sam, 2)
     small, digest = count()
     assert not digest.is_empty
-    # The head's digest: 15 queries; the secretariat's: 10 (no footprint, gaps or own lines);
-    # on PostgreSQL 3 more: the SET LOCAL that turns JIT off and the transaction around it.
+    # The head's digest: 17 queries, 4 of them the coverage gaps (priorities, sub-regions,
+    # counts, totals); the secretariat's: 10 (no footprint, gaps or own lines); on PostgreSQL
+    # 3 more: the SET LOCAL that turns JIT off and the transaction around it.
     extra = 3 if connection.vendor == "postgresql" else 0
-    assert small == (15 if who == "harry" else 10) + extra
+    assert small == (17 if who == "harry" else 10) + extra
+    assert who != "harry" or digest.gaps  # the gaps' queries are counted
     _populate(iom, ilo, sam, 30)  # past every cap
     with django_assert_num_queries(small):
         digest = build_digest(user, YEAR, WEEK)

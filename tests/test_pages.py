@@ -7,7 +7,7 @@ test_sitewide.py.
 import pytest
 from django.urls import reverse
 
-from .factories import ActivityFactory, JointInitiativeFactory
+from .factories import ActivityFactory, JointInitiativeFactory, refreshed
 from .markup import Page
 from .test_activity_access import form_data
 
@@ -84,6 +84,7 @@ def test_region_wide_activity_counts_in_its_countries(client, alice, iom):
 
     activity = ActivityFactory(agency=iom, title="West African survey", countries=[])
     activity.regions.set([Region.objects.get(name="Western Africa")])
+    refreshed(activity)
     client.force_login(alice)
     html = client.get(reverse("activities:list") + "?country=SEN").content.decode()
     assert "West African survey" in html

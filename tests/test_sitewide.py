@@ -46,7 +46,13 @@ from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
 
-from .factories import ActivityFactory, AgencyFactory, JointInitiativeFactory, UserFactory
+from .factories import (
+    ActivityFactory,
+    AgencyFactory,
+    JointInitiativeFactory,
+    UserFactory,
+    refreshed,
+)
 from .markup import Page
 
 # The sweep builds its own world in a module fixture (rolled back at its end); the mark
@@ -240,6 +246,9 @@ def ours(w):
         yield Visit(SECRETARIAT, reverse("coverage") + f"?by={by}", expect=200)
         yield Visit(STAFF, reverse("coverage-csv") + f"?by={by}", expect=200)
     yield Visit(STAFF, reverse("coverage-gaps") + "?by=subregion", expect=200)
+    # As the digest's gaps link opens it: some sub-regions only (a typed code is ignored).
+    only = urlencode({"by": "subregion", "region": ["202", HOSTILE]}, doseq=True)
+    yield Visit(HEAD, f"{reverse('coverage-gaps')}?{only}", expect=200)
 
     # An agency's profile with every country listed.
     profile = reverse("agency-detail", args=[w["agency_a"].slug])
@@ -601,6 +610,7 @@ def build_world():
             **fields,
         )
         made.regions.set([region])
+        refreshed(made)
         made.target_groups.set([group])
         made.themes.set([theme])
         return made
@@ -747,6 +757,19 @@ def send_every_email(w, sweep):
         )
     assert len(mail.outbox) >= 2
     sweep.emails += [("initiative event", message) for message in mail.outbox]
+    del mail.outbox[:]
+
+    # A milestone past its due date emails the lead's and the owner's focal points.
+    Milestone.objects.create(
+        initiative=emailed,
+        title=hostile("Overdue milestone"),
+        due_date=timezone.localdate() - datetime.timedelta(days=1),
+        owner_agency=w["agency_a"],
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        initiative_services.notify_overdue_milestones()
+    assert len(mail.outbox) >= 2
+    sweep.emails += [("milestone overdue", message) for message in mail.outbox]
     del mail.outbox[:]
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -905,6 +928,7 @@ def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
         "password reset",
         "pair event",
         "initiative event",
+        "milestone overdue",
     }
     assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
     problems = []
