@@ -377,12 +377,14 @@ def agency_counts(start=None, end=None):
     return sorted(found, key=lambda pair: -pair[1])  # stable: acronyms order ties
 
 
-def period_url(start=None, end=None, **query):
-    """The activity list behind a number of the map or the charts: `query` (country=iso3,
-    agency=slug, priority=code), running in the period, cancelled work left out as counted."""
-    query["status"] = NOT_CANCELLED
+def period_urls(name, values, start=None, end=None):
+    """{value: the activity list behind a number of the map or the charts}: filtered on
+    `name`=value (country=iso3, agency=slug, priority=code), running in the period, cancelled
+    work left out as counted. The list's address is reversed once for all the values."""
+    rest = {"status": NOT_CANCELLED}
     if start:
-        query["running_from"] = start.isoformat()
+        rest["running_from"] = start.isoformat()
     if end:
-        query["running_to"] = end.isoformat()
-    return f"{reverse('activities:list')}?{urlencode(query)}"
+        rest["running_to"] = end.isoformat()
+    base = reverse("activities:list")
+    return {value: f"{base}?{urlencode({name: value, **rest})}" for value in values}

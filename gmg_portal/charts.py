@@ -6,6 +6,8 @@ viewBox units, for templates that write the SVG with Django's ordinary escaping.
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, ngettext
+
 from activities import coverage
 from geo import shapes
 
@@ -41,6 +43,7 @@ class Place:
     activities: int = 0
     step: int = 0
     url: str = ""  # the activity list behind the number; only where there is one
+    title: str = ""  # what hovering or focusing the shape tells
 
 
 @dataclass
@@ -59,13 +62,20 @@ def country_map(countries, counts, start=None, end=None):
     world = shapes.world()
     maximum = max(counts.values(), default=0)
     places = {}
+    # Titles made here rather than in the template: a map has some 250 of them.
     for code, d in world.outlines.items():
         country = countries.get(code)
-        places[code] = Place(code, country.name if country else world.names[code], d)
+        name = country.name if country else world.names[code]
+        title = gettext("%(name)s: no activity") % {"name": name}
+        places[code] = Place(code, name, d, title=title)
+    urls = coverage.period_urls("country", counts, start, end)
     for code, n in counts.items():
         place = places.get(code) or Place(code, countries[code].name)
-        place.activities, place.step = n, step(n, maximum)
-        place.url = coverage.period_url(start, end, country=code)
+        place.activities, place.step, place.url = n, step(n, maximum), urls[code]
+        place.title = ngettext("%(name)s: %(n)s activity", "%(name)s: %(n)s activities", n) % {
+            "name": place.name,
+            "n": n,
+        }
         places[code] = place
     with_data = sorted((p for p in places.values() if p.activities), key=lambda p: p.name)
     return Map(
@@ -117,6 +127,7 @@ def agency_chart(rows, start=None, end=None):
     """Horizontal bars for [(agency, activities)], in the order given."""
     maximum = max((n for _a, n in rows), default=0)
     chart = AgencyChart(bars=[], height=len(rows) * AGENCY_ROW + 8, maximum=maximum)
+    urls = coverage.period_urls("agency", [a.slug for a, _n in rows], start, end)
     for i, (agency, n) in enumerate(rows):
         length = AGENCY_BAR_SPACE * n / maximum if maximum else 0
         y = 4 + i * AGENCY_ROW + (AGENCY_ROW - AGENCY_BAR) / 2
@@ -128,7 +139,7 @@ def agency_chart(rows, start=None, end=None):
                 y=y,
                 width=round(length, 1),
                 height=AGENCY_BAR,
-                url=coverage.period_url(start, end, agency=agency.slug),
+                url=urls[agency.slug],
                 item=agency,
                 text_x=round(AGENCY_LABEL_WIDTH + length + 6, 1),
                 text_y=round(y + AGENCY_BAR - 3, 1),
@@ -174,6 +185,8 @@ def quarter_chart(rows, shown, truncated=False):
     slot = PANEL_WIDTH / max(len(shown), 1)
     space = PANEL_HEIGHT - PANEL_TOP - PANEL_BOTTOM
     baseline = PANEL_HEIGHT - PANEL_BOTTOM
+    codes = [priority.code for priority, _counts in rows]
+    urls = [coverage.period_urls("priority", codes, q.start, q.end) for q in shown]
     panels = []
     for priority, counts in rows:
         bars = []
@@ -188,7 +201,7 @@ def quarter_chart(rows, shown, truncated=False):
                     y=round(baseline - height, 1),
                     width=round(slot * (1 - PANEL_GAP), 1),
                     height=round(height, 1),
-                    url=coverage.period_url(quarter.start, quarter.end, priority=priority.code),
+                    url=urls[i][priority.code],
                     item=quarter,
                     text_x=round(x + slot * (1 - PANEL_GAP) / 2, 1),
                     text_y=round(baseline - height - 4, 1),

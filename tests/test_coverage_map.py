@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 JAN = datetime.date(2026, 1, 1)
 DEC = datetime.date(2026, 12, 31)
 YEAR = {"running_from": "2026-01-01", "running_to": "2026-12-31"}
-HOSTILE = "<script>alert(1)</script>\"><img src=x onerror=alert(1)>"
+HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 
 
 def country(code):
@@ -103,7 +103,7 @@ def test_each_count_is_the_length_of_the_list_its_country_opens(client, sam, pla
     client.force_login(sam)
     counts = coverage.country_counts(JAN, DEC)
     for code in ("KEN", "EGY", "FRA", "JPN", "DEU", "BRA"):
-        url = coverage.period_url(JAN, DEC, country=code)
+        url = coverage.period_urls("country", [code], JAN, DEC)[code]
         assert listed(client, url) == counts[code], code
 
 
@@ -271,7 +271,7 @@ def test_an_activity_counts_in_each_quarter_it_runs_in(iom):
         status=Activity.Status.CANCELLED,
     )
     shown, _cut = coverage.quarters(JAN, DEC, TODAY)
-    rows = dict((pr.code, counts) for pr, counts in coverage.priority_quarters(shown))
+    rows = {pr.code: counts for pr, counts in coverage.priority_quarters(shown)}
     assert rows["b"] == [2, 2, 1, 1]  # the open-ended one runs on
     assert rows["c"] == [1, 1, 0, 0]
     assert rows["a"] == [0, 0, 0, 0]
@@ -318,9 +318,38 @@ def test_the_charts_page_writes_every_number_and_escapes_acronyms(client, sam, i
     assert "<svg/onload" not in html and "&lt;svg/onload=alert()&gt;" in html
     page = Page(html)
     assert len(page.all("h1")) == 1
-    assert len([e for e in page.all("caption")]) == 2
+    assert len(page.all("caption")) == 2
     # Each panel names its priority and its numbers in words; the bars are labelled.
     figures = page.all("figcaption")
     assert figures[4].text.startswith("(e)")
     assert any(e.attrs.get("aria-label", "").startswith("(e): at most 1 ") for e in page.all("svg"))
     assert 'class="value"' in html and ">1</text>" in html
+
+
+# -- in a browser ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_country_is_reached_with_the_keyboard_and_opens_its_list(
+    page, live_server, sam, iom, password
+):
+    from playwright.sync_api import expect
+
+    from .test_browser import sign_in
+
+    placed(iom, ["KEN"])
+    placed(iom, ["KEN"], title="Second Kenyan survey")
+    sign_in(page, live_server, sam.email, password)
+    page.goto(live_server.url + reverse("coverage-map") + "?running_from=2026-01-01")
+    # Past the page's links to the map's only country with activities, by Tab.
+    page.get_by_role("link", name="Skip the map to the table").focus()
+    page.keyboard.press("Tab")
+    kenya = page.get_by_role("link", name="Kenya: 2 activities")
+    expect(kenya).to_be_focused()
+    # The focused country is outlined in the focus colour, thicker than its neighbours.
+    stroke = kenya.locator("path").evaluate("p => getComputedStyle(p).strokeWidth")
+    assert float(stroke.removesuffix("px")) >= 2
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/activities/?country=KEN*")
+    expect(page.get_by_role("status")).to_have_text("2 activities")
