@@ -1,5 +1,6 @@
 """Coverage: how many activities serve each of the twelve priorities, per agency or per region,
-and the gaps (a region with work under some priorities and none under another).
+and the gaps (a region with work under some priorities and none under another); how many work
+in each country (the map), per priority and quarter, and per agency (the charts).
 
 The counts are made in the database (GROUP BY), one query per matrix whatever the number of
 activities; the labels (priorities, agencies, regions) are one more query each.
