@@ -1,5 +1,6 @@
 """Coverage: how many activities serve each of the twelve priorities, per agency or per region,
-and the gaps (a region with work under some priorities and none under another).
+and the gaps (a region with work under some priorities and none under another); how many work
+in each country (the map), per priority and quarter, and per agency (the charts).
 
 The counts are made in the database (GROUP BY), one query per matrix whatever the number of
 activities; the labels (priorities, agencies, regions) are one more query each. They read
@@ -13,9 +14,11 @@ region itself, or a wider region covering it (World counts everywhere). A narrow
 not count in a wider one, as in the list. Cancelled activities do not count: they serve nobody.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -207,3 +210,174 @@ def cell_url(cell, start=None, end=None):
     if end:
         query["running_to"] = end.isoformat()
     return f"{reverse('activities:list')}?{urlencode(query)}"
+
+
+# -- the map: activities per country -----------------------------------------------------------
+
+
+def country_counts(start=None, end=None):
+    """{country iso3: activities counted in it}, for the countries with at least one. 1 query.
+
+    An activity counts in a country as `ActivityQuerySet.in_country` has it, so that the
+    number is the length of the list the country's link opens: it names the country, or a
+    region the country is in (World counts everywhere), once however many of these it names.
+
+    Counted as named countries − those also covered by a named region + the activities of
+    each region spread over its countries; the regions form a tree (a country's regions are
+    one line of nested regions), so an activity is spread from the widest region it names
+    only, and each region's count is spread once, not each of its activities.
+    """
+    activities, id_params = counted(start, end).order_by().values("id").query.sql_with_params()
+    t = {
+        "countries": Activity.countries.through._meta.db_table,
+        "regions": Activity.regions.through._meta.db_table,
+        "region": Region._meta.db_table,
+        "region_countries": Region.countries.through._meta.db_table,
+    }
+    # Regions nest at most three deep under World: a named region's wider ones are its
+    # parent, grandparent and great-grandparent.
+    sql = f"""
+        SELECT country_id, SUM(n) FROM (
+            SELECT ac.country_id, COUNT(*) AS n
+            FROM {t["countries"]} ac JOIN ({activities}) a ON a.id = ac.activity_id
+            GROUP BY ac.country_id
+            UNION ALL
+            SELECT covered.country_id, -COUNT(*) FROM (
+                SELECT DISTINCT ac.activity_id, ac.country_id
+                FROM {t["countries"]} ac
+                JOIN {t["regions"]} ar ON ar.activity_id = ac.activity_id
+                JOIN {t["region_countries"]} rc
+                    ON rc.region_id = ar.region_id AND rc.country_id = ac.country_id
+            ) covered JOIN ({activities}) a ON a.id = covered.activity_id
+            GROUP BY covered.country_id
+            UNION ALL
+            SELECT rc.country_id, SUM(widest.n) FROM (
+                SELECT ar.region_id, COUNT(*) AS n
+                FROM {t["regions"]} ar
+                JOIN ({activities}) a ON a.id = ar.activity_id
+                JOIN {t["region"]} r ON r.code = ar.region_id
+                LEFT JOIN {t["region"]} p1 ON p1.code = r.parent_id
+                LEFT JOIN {t["region"]} p2 ON p2.code = p1.parent_id
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM {t["regions"]} wider
+                    WHERE wider.activity_id = ar.activity_id
+                    AND wider.region_id IN (r.parent_id, p1.parent_id, p2.parent_id)
+                )
+                GROUP BY ar.region_id
+            ) widest JOIN {t["region_countries"]} rc ON rc.region_id = widest.region_id
+            GROUP BY rc.country_id
+        ) parts
+        GROUP BY country_id
+        HAVING SUM(n) > 0
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(id_params) * 3)
+        # PostgreSQL sums integers as numeric (Decimal): counts are ints.
+        return {country: int(n) for country, n in cursor.fetchall()}
+
+
+# -- the charts: per priority and quarter, per agency ----------------------------------------
+
+# Quarters shown when the period leaves a bound open, and the most a chart shows.
+DEFAULT_QUARTERS = 8
+MAX_QUARTERS = 12
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int  # 1 to 4
+
+    @property
+    def start(self):
+        return datetime.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self):
+        return self.next().start - datetime.timedelta(days=1)
+
+    def next(self):
+        return Quarter(self.year + self.number // 4, self.number % 4 + 1)
+
+    def minus(self, n):
+        index = self.year * 4 + self.number - 1 - n
+        return Quarter(index // 4, index % 4 + 1)
+
+    @classmethod
+    def of(cls, day):
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def __str__(self):
+        return f"Q{self.number} {self.year}"
+
+
+def quarters(start, end, today):
+    """The quarters a chart shows for the period [start, end]: whole quarters, oldest first.
+
+    An open end is the current quarter (or the start's, if later); an open start is
+    DEFAULT_QUARTERS back from the end. A period longer than MAX_QUARTERS keeps its last
+    ones. Returns (quarters, whether some of the period's quarters were left out).
+    """
+    last = Quarter.of(end) if end else Quarter.of(today)
+    first = Quarter.of(start) if start else last.minus(DEFAULT_QUARTERS - 1)
+    if first.start > last.start:
+        last = first
+    found = [first]
+    while found[-1] != last:
+        found.append(found[-1].next())
+    return found[-MAX_QUARTERS:], len(found) > MAX_QUARTERS
+
+
+def priority_quarters(shown):
+    """[(priority, [activities running in each quarter of `shown`])]. 2 queries.
+
+    An activity counts in every quarter it runs in, for each of its priorities; cancelled
+    ones do not count. One GROUP BY over (activity, priority) with one conditional count per
+    quarter, which every database runs alike.
+    """
+    priorities = list(Priority.objects.order_by("code"))
+    in_quarter = {
+        f"q{i}": Count(
+            "pk",
+            filter=Q(start_date__lte=q.end) & (Q(end_date__isnull=True) | Q(end_date__gte=q.start)),
+        )
+        for i, q in enumerate(shown)
+    }
+    rows = (
+        counted(shown[0].start, shown[-1].end)
+        .values("priorities")
+        .annotate(**in_quarter)
+        .order_by()
+    )
+    counts = {r["priorities"]: [r[f"q{i}"] for i in range(len(shown))] for r in rows}
+    return [(p, counts.get(p.pk, [0] * len(shown))) for p in priorities]
+
+
+def agency_counts(start=None, end=None):
+    """[(agency, activities it logged in the period)] for the active agencies, most first.
+
+    2 queries."""
+    agencies = list(Agency.objects.active().order_by("acronym"))
+    rows = (
+        counted(start, end)
+        .filter(agency__is_active=True)
+        .values("agency")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {r["agency"]: r["n"] for r in rows}
+    found = [(a, counts.get(a.pk, 0)) for a in agencies]
+    return sorted(found, key=lambda pair: -pair[1])  # stable: acronyms order ties
+
+
+def period_urls(name, values, start=None, end=None):
+    """{value: the activity list behind a number of the map or the charts}: filtered on
+    `name`=value (country=iso3, agency=slug, priority=code), running in the period, cancelled
+    work left out as counted. The list's address is reversed once for all the values."""
+    rest = {"status": NOT_CANCELLED}
+    if start:
+        rest["running_from"] = start.isoformat()
+    if end:
+        rest["running_to"] = end.isoformat()
+    base = reverse("activities:list")
+    return {value: f"{base}?{urlencode({name: value, **rest})}" for value in values}

@@ -12,6 +12,11 @@ page's default, the current year; and any time, every row), the view runs on a r
 with the queries it ran. The baseline, in the same run, counts the same matrices the naive
 way: every activity read with its priorities and places (prefetched), tallied in a Python
 loop, on a subset of 10,000 activities, a tenth of the corpus.
+
+The map (/coverage/map/: activities per country) and the charts (/coverage/charts/: per
+priority and quarter, per agency) are timed the same way; the map's baseline is the same
+naive loop over the countries each activity names or covers through its regions. The map's
+shapes are read once per process, before the timed runs (that first read is timed apart).
 """
 
 import argparse
@@ -94,6 +99,25 @@ def naive_counts(by, level, start, end):
     return counts
 
 
+def naive_country_counts(start, end):
+    """The map's counts in Python over the first BASELINE_SUBSET activities."""
+    from activities import coverage
+
+    ids = list(
+        coverage.counted(start, end).order_by("pk").values_list("pk", flat=True)[:BASELINE_SUBSET]
+    )
+    counts = Counter()
+    activities = (
+        coverage.counted().filter(pk__in=ids).prefetch_related("countries", "regions__countries")
+    )
+    for activity in activities:
+        places = {c.pk for c in activity.countries.all()}
+        for region in activity.regions.all():
+            places |= {c.pk for c in region.countries.all()}
+        counts.update(places)
+    return counts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=100_000)
@@ -151,6 +175,30 @@ def main():
             print(
                 f"| {by} | {label} | {page_s * 1000:.0f} ms | {queries} | {naive_s * 1000:.0f} ms |"
             )
+
+    from activities import coverage
+    from geo import shapes
+
+    shapes.world.cache_clear()
+    t0 = time.perf_counter()
+    shapes.world()
+    print(f"\nmap shapes read, projected and simplified once: {time.perf_counter() - t0:.2f} s")
+    print("| page | period | page (build + render) | queries | naive loop, 10,000 rows |")
+    print("|---|---|---|---|---|")
+    for label, (start, end) in periods.items():
+        query = {
+            "running_from": start.isoformat() if start else "",
+            "running_to": end.isoformat() if end else "",
+        }
+        page_s, queries = time_page(views.coverage_map, user, query, args.repeat)
+        t0 = time.perf_counter()
+        naive = naive_country_counts(start, end)
+        naive_s = time.perf_counter() - t0
+        if args.activities <= BASELINE_SUBSET:
+            assert coverage.country_counts(start, end) == dict(naive), f"map {label}: disagree"
+        print(f"| map | {label} | {page_s * 1000:.0f} ms | {queries} | {naive_s * 1000:.0f} ms |")
+        page_s, queries = time_page(views.coverage_charts, user, query, args.repeat)
+        print(f"| charts | {label} | {page_s * 1000:.0f} ms | {queries} | |")
 
 
 if __name__ == "__main__":

@@ -33,11 +33,13 @@ from digests import content as digest_content
 from digests import selectors as digest_selectors
 from digests import week as weeks
 from digests.attention import DECISIONS_DUE_DAYS, needs_attention
-from geo.models import Region
+from geo.models import Country, Region
 from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
 from overlaps import selectors as overlap_selectors
 from priorities.models import Priority
+
+from . import charts
 
 
 @require_GET
@@ -136,7 +138,7 @@ def agency_detail(request, slug):
     priorities = list(selectors.agency_priorities(agency, visible))
     most = max((p.activity_count for p in priorities), default=0)
     for priority in priorities:
-        priority.step = _step(priority.activity_count, most)
+        priority.step = charts.step(priority.activity_count, most)
         priority.url = _not_cancelled_list(agency=agency.slug, priority=priority.code)
     countries = selectors.agency_countries(agency, visible)
     for country in countries:
@@ -163,7 +165,7 @@ def agency_detail(request, slug):
             "people_by_role": [(label, group) for label, group in by_role if group],
             "page": activities,
             "priorities": priorities,
-            "steps": range(COVERAGE_STEPS + 1),
+            "steps": range(charts.COVERAGE_STEPS + 1),
             "most": most,
             "countries": countries if all_countries else countries[:PROFILE_COUNTRIES],
             "country_total": len(countries),
@@ -285,10 +287,11 @@ class CoverageForm(forms.Form):
         return data
 
 
-def _coverage_choice(request, regions_only=False):
+def _coverage_choice(request, regions_only=False, period_only=False):
     """The form and what it chose; the current year and the agencies until a person chooses.
 
     A date left empty on purpose stays open; an invalid choice falls back to the defaults.
+    The map and the charts choose the period only (`by` is then None).
     """
     today = timezone.localdate()
     defaults = {
@@ -303,29 +306,22 @@ def _coverage_choice(request, regions_only=False):
     form = CoverageForm(chosen)
     if regions_only:
         form.fields["by"].choices = form.fields["by"].choices[1:]
+    if period_only:
+        del form.fields["by"]
     if form.is_valid():
         data = form.cleaned_data
     else:
         fallback = CoverageForm(defaults)
         fallback.is_valid()
         data = fallback.cleaned_data
-    return form, data["by"], data["running_from"], data["running_to"]
+    by = None if period_only else data["by"]
+    return form, by, data["running_from"], data["running_to"]
 
 
 def _coverage_matrix(by, start, end):
     if COVERAGE_COLUMNS[by] is None:
         return coverage.agency_matrix(start, end)
     return coverage.region_matrix(COVERAGE_COLUMNS[by], start, end)
-
-
-# The colour steps of a cell (portal.css .cov-0 to .cov-5): 0 for none, then five even steps.
-COVERAGE_STEPS = 5
-
-
-def _step(n, maximum):
-    if not n or not maximum:
-        return 0
-    return max(1, -(-n * COVERAGE_STEPS // maximum))
 
 
 @login_required
@@ -339,7 +335,7 @@ def coverage_matrix(request):
     for _priority, cells in matrix.rows:
         for cell in cells:
             cell.url = coverage.cell_url(cell, start, end)
-            cell.step = _step(cell.activities, matrix.maximum)
+            cell.step = charts.step(cell.activities, matrix.maximum)
     return render(
         request,
         "coverage/matrix.html",
@@ -350,7 +346,7 @@ def coverage_matrix(request):
             "start": start,
             "end": end,
             "matrix": matrix,
-            "steps": range(COVERAGE_STEPS + 1),
+            "steps": range(charts.COVERAGE_STEPS + 1),
         },
     )
 
@@ -408,3 +404,57 @@ def coverage_csv(request):
             [priority.code, protect(priority.short_title)] + [c.activities for c in cells]
         )
     return response
+
+
+@login_required
+def coverage_map(request):
+    """Activities by country on a map, with the same numbers in a table below it."""
+    form, _by, start, end = _coverage_choice(request, period_only=True)
+    counts = coverage.country_counts(start, end)
+    countries = Country.objects.in_bulk()
+    return render(
+        request,
+        "coverage/map.html",
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "map": charts.country_map(countries, counts, start, end),
+        },
+    )
+
+
+@login_required
+def coverage_map_csv(request):
+    """The map's numbers as CSV: one row per country with at least one activity."""
+    _form, _by, start, end = _coverage_choice(request, period_only=True)
+    counts = coverage.country_counts(start, end)
+    countries = Country.objects.in_bulk(list(counts))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    period = f"{start or ''}_{end or ''}"
+    response["Content-Disposition"] = f'attachment; filename="gmg-coverage-map-{period}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([_("ISO code"), _("Country"), _("Activities")])
+    for code in sorted(counts, key=lambda c: countries[c].name):
+        writer.writerow([code, protect(countries[code].name), counts[code]])
+    return response
+
+
+@login_required
+def coverage_charts(request):
+    """Activities per priority over the quarters of the period, and per member agency."""
+    form, _by, start, end = _coverage_choice(request, period_only=True)
+    shown, truncated = coverage.quarters(start, end, timezone.localdate())
+    return render(
+        request,
+        "coverage/charts.html",
+        {
+            "form": form,
+            "start": start,
+            "end": end,
+            "quarters": charts.quarter_chart(
+                coverage.priority_quarters(shown), shown, truncated=truncated
+            ),
+            "agencies": charts.agency_chart(coverage.agency_counts(start, end), start, end),
+        },
+    )
