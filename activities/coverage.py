@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from agencies.models import Agency
 from geo.models import Region
@@ -308,7 +309,8 @@ class Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
     def __str__(self):
-        return f"Q{self.number} {self.year}"
+        # "Q1 2026"; French says "T1 2026".
+        return gettext("Q%(number)s %(year)s") % {"number": self.number, "year": self.year}
 
 
 def quarters(start, end, today):

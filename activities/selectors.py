@@ -109,24 +109,25 @@ def agency_countries(agency, activities):
         "region_countries": Region.countries.through._meta.db_table,
     }
     # `paths` pairs each activity with each country it reaches, and whether it reaches it
-    # other than through World; an activity counts once per country however it gets there.
+    # other than through World (1 or 0: SQLite has no booleans); an activity counts once per
+    # country however it gets there.
     sql = f"""
         WITH counted AS ({ids}),
         paths AS (
-            SELECT ac.activity_id, ac.country_id, TRUE AS named
+            SELECT ac.activity_id, ac.country_id, 1 AS named
             FROM {t["countries"]} ac JOIN counted ON counted.id = ac.activity_id
             UNION ALL
-            SELECT ar.activity_id, rc.country_id, ar.region_id <> %s
+            SELECT ar.activity_id, rc.country_id, CASE WHEN ar.region_id <> %s THEN 1 ELSE 0 END
             FROM {t["regions"]} ar JOIN counted ON counted.id = ar.activity_id
             JOIN {t["region_countries"]} rc ON rc.region_id = ar.region_id
         ),
         place AS (
-            SELECT activity_id, country_id, bool_or(named) AS named
+            SELECT activity_id, country_id, MAX(named) AS named
             FROM paths GROUP BY activity_id, country_id
         )
         SELECT c.*, p.total FROM {t["country"]} c
         JOIN (
-            SELECT country_id, COUNT(*) AS total, COUNT(*) FILTER (WHERE named) AS named
+            SELECT country_id, COUNT(*) AS total, SUM(named) AS named
             FROM place GROUP BY country_id
         ) p ON p.country_id = c.iso3
         WHERE p.named > 0

@@ -279,6 +279,25 @@ class CoverageForm(forms.Form):
     running_from = forms.DateField(label=_("Running from"), required=False, widget=DATE)
     running_to = forms.DateField(label=_("Running until"), required=False, widget=DATE)
 
+    # The charts count by quarter around the period; a year near 1 or 9999 has no quarter
+    # beyond it. The group's work lies well inside these.
+    EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)
+
+    def _within(self, name):
+        day = self.cleaned_data.get(name)
+        if day and not self.EARLIEST <= day <= self.LATEST:
+            raise forms.ValidationError(
+                _("Choose a date between %(earliest)s and %(latest)s.")
+                % {"earliest": self.EARLIEST.year, "latest": self.LATEST.year}
+            )
+        return day
+
+    def clean_running_from(self):
+        return self._within("running_from")
+
+    def clean_running_to(self):
+        return self._within("running_to")
+
     def clean(self):
         data = super().clean()
         start, end = data.get("running_from"), data.get("running_to")

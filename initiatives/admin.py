@@ -4,9 +4,10 @@ from common.admin import ReadOnlyAdmin
 
 from .models import InitiativeEvent, JointInitiative, Milestone, Participation
 
-# Who takes part and the status change only in the portal: the services keep the
-# participations and the participating agencies in step, guard each step of the lifecycle
-# and record it in the history. The admin shows them and leaves them as they are.
+# Initiatives change only in the portal: the services keep the participations and the
+# participating agencies in step (a new lead included), guard each step of the lifecycle and
+# of a milestone, raise the version and record it all in the history. The admin shows them
+# and leaves them as they are.
 PARTICIPATION_FIELDS = ["agency", "status", "invited_by", "answered_by", "answered_at"]
 
 
@@ -25,17 +26,20 @@ class ParticipationInline(admin.TabularInline):
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     fields = ["title", "due_date", "owner_agency", "done", "done_on"]
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(JointInitiative)
-class JointInitiativeAdmin(admin.ModelAdmin):
+class JointInitiativeAdmin(ReadOnlyAdmin):
     list_display = ["title", "lead_agency", "status", "start_date", "end_date"]
     list_filter = ["status", "lead_agency"]
     list_select_related = ["lead_agency"]
     search_fields = ["title", "description"]
-    filter_horizontal = ["priorities"]
-    readonly_fields = ["status", "participating_agencies", "version", "created_at", "updated_at"]
     inlines = [ParticipationInline, MilestoneInline]
 
 
@@ -48,12 +52,11 @@ class ParticipationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ReadOnlyAdmin):
     list_display = ["title", "initiative", "owner_agency", "due_date", "done"]
     list_filter = ["done", "owner_agency"]
     list_select_related = ["initiative", "owner_agency"]
     search_fields = ["title", "initiative__title"]
-    autocomplete_fields = ["initiative"]
 
 
 @admin.register(InitiativeEvent)

@@ -77,34 +77,38 @@ def works_with(agency, user, cap=WORKS_WITH_CAP):
         .exclude(status=JointInitiative.Status.CANCELLED)
         .values("pk")
     )
-    parts, params = [], []
-    for part in (partners, pairs):
-        compiled = _sql(part.order_by())
-        if compiled is not None:
-            parts.append(compiled[0])
-            params.extend(compiled[1])
     initiatives_sql, initiative_params = shared.order_by().query.sql_with_params()
     # Who else takes part in the initiatives `agency` takes part in: their leads and the
-    # agencies that accepted, each initiative once per agency (UNION, not UNION ALL).
-    parts.append(f"""
-        SELECT agency_id, 0, COUNT(*), 0 FROM (
+    # agencies that accepted, each initiative once per agency (UNION, not UNION ALL). First
+    # in the union, which takes its column names from its first member.
+    parts = [
+        f"""
+        SELECT agency_id AS other, 0 AS p, COUNT(*) AS i, 0 AS f FROM (
             SELECT id AS initiative_id, lead_agency_id AS agency_id
             FROM {JointInitiative._meta.db_table} WHERE id IN ({initiatives_sql})
             UNION
             SELECT initiative_id, agency_id FROM {Participation._meta.db_table}
             WHERE status = %s AND initiative_id IN ({initiatives_sql})
         ) members GROUP BY agency_id
-    """)
-    params += [*initiative_params, Participation.Status.ACCEPTED, *initiative_params]
-    union = " UNION ALL ".join(f"({part})" for part in parts)
+    """
+    ]
+    params = [*initiative_params, Participation.Status.ACCEPTED, *initiative_params]
+    for part in (partners, pairs):
+        compiled = _sql(part.order_by())
+        if compiled is not None:
+            parts.append(compiled[0])
+            params.extend(compiled[1])
+    # Each member as a derived table: SQLite takes no parentheses around a union's members.
+    union = " UNION ALL ".join(f"SELECT * FROM ({part}) part_{n}" for n, part in enumerate(parts))
     sql = f"""
         SELECT agency.*, s.partner_count, s.initiative_count, s.pair_count,
             s.partner_count + s.initiative_count + s.pair_count AS total
         FROM {Agency._meta.db_table} agency
         JOIN (
-            SELECT other, SUM(p)::int AS partner_count, SUM(i)::int AS initiative_count,
-                SUM(f)::int AS pair_count
-            FROM ({union}) parts (other, p, i, f)
+            SELECT other, CAST(SUM(p) AS integer) AS partner_count,
+                CAST(SUM(i) AS integer) AS initiative_count,
+                CAST(SUM(f) AS integer) AS pair_count
+            FROM ({union}) parts
             GROUP BY other
         ) s ON s.other = agency.id
         WHERE agency.id <> %s

@@ -311,6 +311,9 @@ def test_others_do_not_see_the_invitations_to_answer(world, client, iom, ilo, wh
     answer = reverse("initiatives:answer", args=[j2.pk])
     if who == "sam":  # the secretariat follows answers up, and may not answer for IOM
         assert [i.initiative for i in response.context["invitations"]] == [j2]
+        html = section(response.content.decode(), "initiatives-heading")
+        assert answer not in html
+        assert f'href="{j2.get_absolute_url()}"' in html
     else:
         assert list(response.context["invitations"]) == []
         assert answer not in response.content.decode()

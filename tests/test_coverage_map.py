@@ -353,3 +353,14 @@ def test_a_country_is_reached_with_the_keyboard_and_opens_its_list(
     page.keyboard.press("Enter")
     page.wait_for_url("**/activities/?country=KEN*")
     expect(page.get_by_role("status")).to_have_text("2 activities")
+
+
+@pytest.mark.parametrize(
+    "query", ["running_from=9999-11-01", "running_from=&running_to=0001-02-01"]
+)
+def test_a_period_beyond_the_calendar_is_refused_with_a_message(client, sam, query):
+    """Quarters around year 1 or 9999 do not exist: the form says so instead of failing."""
+    client.force_login(sam)
+    response = client.get(f"{reverse('coverage-charts')}?{query}")
+    assert response.status_code == 200
+    assert "Choose a date between 1900 and 2100." in response.content.decode()

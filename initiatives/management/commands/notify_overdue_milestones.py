@@ -1,6 +1,7 @@
 """Report overdue milestones now, in this process: what the daily beat entry does."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from initiatives import services
 
@@ -15,4 +16,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         reported = services.notify_overdue_milestones()
-        self.stdout.write(f"Overdue milestones: {reported} reported.")
+        self.stdout.write(
+            ngettext(
+                "Overdue milestones: %(count)d reported.",
+                "Overdue milestones: %(count)d reported.",
+                reported,
+            )
+            % {"count": reported}
+        )
