@@ -32,7 +32,7 @@ def for_priority(priority, user):
     """
     serving = Contribution.objects.visible_to(user).under_priority(priority)
     latest = list(serving.with_list_relations().order_by("-date", "-pk")[:PRIORITY_PREVIEW])
-    total = len(latest) if len(latest) < PRIORITY_PREVIEW else serving.count()
+    total = serving.count()
     url = f"{reverse('processes:contribution-list')}?priority={priority.code}"
     return PrioritySection(latest, total, url)
 
