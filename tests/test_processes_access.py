@@ -14,6 +14,8 @@ from priorities.models import Priority
 from processes import services
 from processes.models import Contribution, Event, Process
 
+from .factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -204,8 +206,6 @@ def test_staff_of_lead_edits_and_the_history_says_who(client, alice, fiona, iom_
 
 
 def test_participant_of_joint_input_reads_but_does_not_edit(client, ilo, joint_input):
-    from .factories import UserFactory
-
     ilo_focal = UserFactory(agency=ilo, role="focal_point")
     client.force_login(ilo_focal)
     detail = client.get(joint_input.get_absolute_url())
