@@ -38,6 +38,7 @@ from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
 from overlaps import selectors as overlap_selectors
 from priorities.models import Priority
+from processes import selectors as process_selectors
 
 from . import charts
 
@@ -86,6 +87,7 @@ def dashboard(request):
         "attention_groups": digest_content.attention_groups(attention, digest_week=False),
         "latest": activities[:10],
         "can_log": activity_access.can_log_activities(user),
+        "process_deadlines": process_selectors.upcoming_deadlines(user, timezone.localdate()),
     }
     if user.is_secretariat:
         year, week = weeks.reported(now)
@@ -211,6 +213,7 @@ def priority_detail(request, code):
             "page": activities,
             "agencies": agencies,
             "initiatives": initiatives,
+            "process_contributions": process_selectors.for_priority(priority, request.user),
         },
     )
 

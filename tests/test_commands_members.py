@@ -12,6 +12,7 @@ from activities.models import Activity
 from agencies.models import Role, User
 from demo import data as demo_data
 from initiatives.models import InitiativeEvent, JointInitiative, Milestone, Participation
+from processes.models import Contribution, Event
 
 from .factories import ActivityFactory, UserFactory
 
@@ -280,6 +281,35 @@ class TestSeedDemo:
         assert InitiativeEvent.objects.exists()
         assert not InitiativeEvent.objects.filter(notified_at__isnull=True).exists()
         assert mail.outbox == []
+
+    def test_contributions_to_the_major_processes(self):
+        out = seed()
+
+        hld = Event.objects.get(process__slug="hld", start_date__year=2013)
+        stockholm = Event.objects.get(process__slug="gfmd", start_date__year=2014)
+        for event in (hld, stockholm):
+            single = event.contributions.filter(is_joint=False)
+            assert single.values("lead_agency").distinct().count() >= 3
+        joint = Contribution.objects.filter(is_joint=True)
+        assert joint.filter(event=hld).exists()
+        assert joint.filter(initiative__isnull=False).exists()
+        assert all(c.agencies.count() >= 2 for c in joint)
+        # Recorded by the lead agency's own people, as the portal lets them.
+        for contribution in Contribution.objects.select_related("created_by"):
+            assert contribution.created_by.agency_id == contribution.lead_agency_id
+            assert contribution.priorities.filter(code="e").exists()
+        # An upcoming event whose inputs are due, for the dashboard.
+        today = timezone.localdate()
+        assert Event.objects.deadlines_from(today).filter(start_date__gt=today).exists()
+        created = Contribution.objects.count()
+        assert f"Created {created} contributions to major processes." in out
+
+        snapshot = list(Contribution.objects.values_list("pk", "version", "updated_at"))
+        events = list(Event.objects.values_list("pk", "version", "start_date"))
+        out = seed()
+        assert list(Contribution.objects.values_list("pk", "version", "updated_at")) == snapshot
+        assert list(Event.objects.values_list("pk", "version", "start_date")) == events
+        assert "Created 0 contributions to major processes." in out
 
     def test_weak_password_is_refused_and_nothing_created(self):
         with pytest.raises(CommandError, match="too short"):

@@ -46,6 +46,7 @@ from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
 
+from . import sweep_processes
 from .factories import (
     ActivityFactory,
     AgencyFactory,
@@ -206,6 +207,7 @@ def ours(w):
         ("digests:unsubscribe", {"token": tokens.make(w[STAFF])}, ROLES, False),
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
+        *sweep_processes.pages(w),
     ]
     for role in ROLES:
         yield Visit(role, reverse("favicon"), expect=302)
@@ -439,6 +441,7 @@ def ours(w):
     yield Visit(STAFF, gone, "post", {"confirm": "on"}, expect=302, shows=True)
     unsubscribe = reverse("digests:unsubscribe", args=[tokens.make(w[STAFF])])
     yield Visit(ANONYMOUS, unsubscribe, "post", {}, expect=200)
+    yield from sweep_processes.visits(w)
 
 
 def accounts(w):
@@ -696,6 +699,7 @@ def build_world():
             EmailAddress: waiting,
         },
     )
+    sweep_processes.build(w)
     return w
 
 
