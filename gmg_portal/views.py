@@ -36,6 +36,7 @@ from digests.attention import DECISIONS_DUE_DAYS, needs_attention
 from geo.models import Region
 from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
+from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
 from priorities.models import Priority
 
@@ -209,6 +210,7 @@ def priority_detail(request, code):
             "page": activities,
             "agencies": agencies,
             "initiatives": initiatives,
+            "library": library_selectors.for_priority(priority, request.user),
         },
     )
 
