@@ -56,7 +56,8 @@ def can_review(user):
 
 def get_item_for_user(user, pk, write=False):
     """The item `pk`, or 404; with write=True, 403 unless this person may change it."""
-    item = get_object_or_404(LibraryItem.objects.visible_to(user), pk=pk)
+    readable = LibraryItem.objects.visible_to(user).select_related("reviewed_by", "updated_by")
+    item = get_object_or_404(readable, pk=pk)
     if write and not can_edit(user, item):
         raise PermissionDenied
     return item
@@ -65,8 +66,7 @@ def get_item_for_user(user, pk, write=False):
 def get_file_for_user(user, pk):
     """The item `pk` whose file this person may download: 404 when there is no such item
     (deleted, say) or it has no file."""
-    item = get_object_or_404(LibraryItem.objects.visible_to(user).exclude(stored_name=""), pk=pk)
-    return item
+    return get_object_or_404(LibraryItem.objects.visible_to(user).exclude(stored_name=""), pk=pk)
 
 
 def get_item_to_review(user, pk):

@@ -6,6 +6,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -65,17 +66,17 @@ def item_export(request):
 @login_required
 def item_detail(request, pk):
     item = access.get_item_for_user(request.user, pk)
-    agencies = list(item.agencies.all())
+    # Read once, by the page and by the gate (can_edit).
+    prefetch_related_objects([item], "agencies", "priorities", "countries", "themes")
     return render(
         request,
         "library/item_detail.html",
         {
             "item": item,
-            "agencies": agencies,
+            "agencies": item.agencies.all(),
             "priorities": item.priorities.all(),
             "countries": item.countries.all(),
             "themes": item.themes.all(),
-            # can_edit reads the agencies already fetched.
             "can_edit": access.can_edit(request.user, item),
             "can_review": access.can_review(request.user)
             and item.kind == LibraryItem.Kind.GOOD_PRACTICE,
