@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from common.admin import ReadOnlyAdmin
 
@@ -13,6 +14,8 @@ class LibraryItemAdmin(ReadOnlyAdmin):
     the file goes with its item."""
 
     list_display = ["title", "kind", "year", "language", "file_name", "reviewed_at"]
+    # As the portal's form reads a link typed without its scheme.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind", "language", "agencies"]
     search_fields = ["title", "summary", "authors"]
     readonly_fields = [
