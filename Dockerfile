@@ -28,11 +28,12 @@ COPY . .
 # (staticfiles.json) is written. The settings refuse to load with DEBUG off unless
 # DJANGO_SECRET_KEY is 40+ characters, so a throwaway key is set for this one command
 # only; it is not kept in the image's environment. var/ is the only directory the
-# processes write to (SQLite fallback, the Celery beat schedule).
+# processes write to (SQLite fallback, the Celery beat schedule, the library's files, on a
+# volume made from this directory so that it belongs to the app user).
 RUN DJANGO_SECRET_KEY=build-only-collectstatic-key-never-used-at-runtime \
     python manage.py collectstatic --noinput \
- && mkdir -p var \
- && chown app:app var
+ && mkdir -p var/library-files \
+ && chown -R app:app var
 
 USER app
 

@@ -43,3 +43,5 @@ PEOPLE = [
 ]
 INITIATIVES = _load("initiatives")
 ACTIVITIES = _load("activities")
+# The knowledge library's items (demo/library_seed.py shares them).
+LIBRARY = _load("library")

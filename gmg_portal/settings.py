@@ -329,6 +329,20 @@ OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
 PAGE_SIZE = envint("GMG_PAGE_SIZE", 25)
 INVITATION_DAYS = envint("GMG_INVITATION_DAYS", 14)
 
+# Files shared in the knowledge library: stored under random names in a directory of their
+# own, outside STATIC_ROOT and the static directories (whitenoise serves those to anyone),
+# and handed only to people signed in, by a view that checks library/access.py.
+LIBRARY_FILES_ROOT = Path(
+    os.environ.get("GMG_LIBRARY_FILES_ROOT") or BASE_DIR / "var" / "library-files"
+).resolve()
+LIBRARY_MAX_UPLOAD_MB = envint("GMG_LIBRARY_MAX_UPLOAD_MB", 20)
+for _served in (STATIC_ROOT, *STATICFILES_DIRS):
+    if LIBRARY_FILES_ROOT.is_relative_to(Path(_served).resolve()):
+        raise ImproperlyConfigured(
+            f"GMG_LIBRARY_FILES_ROOT={str(LIBRARY_FILES_ROOT)!r} is inside {str(_served)!r}, "
+            "whose files are served to anyone: choose a directory outside it."
+        )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -36,6 +36,7 @@ from digests.attention import DECISIONS_DUE_DAYS, needs_attention
 from geo.models import Country, Region
 from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
+from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
 from priorities.models import Priority
 from processes import selectors as process_selectors
@@ -214,6 +215,7 @@ def priority_detail(request, code):
             "agencies": agencies,
             "initiatives": initiatives,
             "process_contributions": process_selectors.for_priority(priority, request.user),
+            "library": library_selectors.for_priority(priority, request.user),
         },
     )
 

@@ -39,6 +39,14 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def library_files(settings, tmp_path):
+    """Where the library keeps its files during a test: a directory of the test's own, so
+    that no test writes under var/ or sees another's files."""
+    settings.LIBRARY_FILES_ROOT = tmp_path / "library-files"
+    return settings.LIBRARY_FILES_ROOT
+
+
 @pytest.fixture
 def password():
     return PASSWORD

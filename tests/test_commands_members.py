@@ -4,6 +4,7 @@ from io import StringIO
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +13,8 @@ from activities.models import Activity
 from agencies.models import Role, User
 from demo import data as demo_data
 from initiatives.models import InitiativeEvent, JointInitiative, Milestone, Participation
+from library.files import check as check_upload
+from library.models import LibraryItem
 from processes.models import Contribution, Event
 
 from .factories import ActivityFactory, UserFactory
@@ -310,6 +313,49 @@ class TestSeedDemo:
         assert list(Contribution.objects.values_list("pk", "version", "updated_at")) == snapshot
         assert list(Event.objects.values_list("pk", "version", "start_date")) == events
         assert "Created 0 contributions to major processes." in out
+
+    def test_the_library_shows_items_with_files_and_a_reviewed_good_practice(
+        self, client, library_files
+    ):
+        out = seed()
+
+        items = LibraryItem.objects.all()
+        assert items.count() == len(demo_data.LIBRARY) >= 4
+        assert f"Shared {items.count()} library items" in out
+        assert set(items.values_list("kind", flat=True)) == set(LibraryItem.Kind.values)
+        assert {"en", "fr", "es"} <= set(items.values_list("language", flat=True))
+        for code in ("b", "f"):
+            assert items.filter(priorities__code=code).exists(), code
+        reviewed = items.filter(reviewed_at__isnull=False)
+        assert reviewed.exists() and all(i.reviewed_by.is_secretariat for i in reviewed)
+        assert items.filter(kind="good_practice", reviewed_at__isnull=True).exists()
+        # The files were written at seed time, pass the upload checks, and download.
+        with_files = items.exclude(stored_name="")
+        assert {i.file_type for i in with_files} == {"pdf", "csv"}
+        staff = User.objects.get(email=demo_data.PEOPLE[0][0])
+        client.force_login(staff)
+        for item in with_files:
+            stored = library_files / item.stored_name
+            with stored.open("rb") as handle:
+                upload = SimpleUploadedFile(item.file_name, handle.read())
+            assert check_upload(upload) == item.file_type
+            response = client.get(item.get_download_url())
+            assert response.status_code == 200
+            assert b"".join(response.streaming_content) == stored.read_bytes()
+        # Each was shared by a person of one of its agencies.
+        for item in items:
+            assert item.created_by.agency in item.agencies.all(), item
+
+    def test_the_library_seeds_once(self, library_files):
+        seed()
+        snapshot = list(LibraryItem.objects.values_list("pk", "version", "stored_name"))
+        stored = sorted(p.name for p in library_files.iterdir())
+
+        out = seed()
+
+        assert list(LibraryItem.objects.values_list("pk", "version", "stored_name")) == snapshot
+        assert sorted(p.name for p in library_files.iterdir()) == stored
+        assert "Shared 0 library items" in out
 
     def test_weak_password_is_refused_and_nothing_created(self):
         with pytest.raises(CommandError, match="too short"):

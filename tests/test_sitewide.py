@@ -26,6 +26,8 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, TestCase, override_settings
@@ -35,6 +37,7 @@ from django.utils.html import escape
 
 from activities.models import Activity
 from agencies.models import Agency, Invitation, Role, User
+from demo.library_seed import one_page_pdf
 from digests import services as digest_services
 from digests import tokens
 from digests import week as weeks
@@ -42,6 +45,8 @@ from digests.models import DigestDelivery, DigestPreference, Frequency
 from geo.models import Country, Region
 from initiatives import services as initiative_services
 from initiatives.models import JointInitiative, Milestone, Participation
+from library import services as library_services
+from library.models import LibraryItem
 from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
@@ -72,6 +77,9 @@ HOSTILE = (
 MEDIUM = "\"><img src=x onerror=alert(1)><script>alert(1)</script>'"
 # For the shortest free-text field: an agency's acronym (20 characters).
 SHORT = "<svg/onload=alert()>"
+
+# A link a form accepts (no spaces) that breaks out of an attribute.
+HOSTILE_LINK = f"https://example.org/?q=\"'>{SHORT}"
 
 # None of these may appear in an HTML page or an HTML email part: each is the start of
 # markup or an attribute only the hostile text could have produced.
@@ -208,6 +216,13 @@ def ours(w):
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
         *sweep_processes.pages(w),
+        ("library:list", {}, SIGNED_IN, True),
+        ("library:export", {}, SIGNED_IN, False),
+        ("library:create", {}, (*WRITERS, OUTSIDER), False),
+        ("library:detail", {"pk": w["library_item"].pk}, SIGNED_IN, True),
+        ("library:edit", {"pk": w["library_item"].pk}, WRITERS, True),
+        ("library:delete", {"pk": w["library_item"].pk}, WRITERS, True),
+        ("library:download", {"pk": w["library_item"].pk}, SIGNED_IN, False),
     ]
     for role in ROLES:
         yield Visit(role, reverse("favicon"), expect=302)
@@ -439,9 +454,69 @@ def ours(w):
     gone = reverse("activities:delete", args=[w["a_gone"].pk])
     yield Visit(HEAD, gone, "post", {"confirm": "on"})
     yield Visit(STAFF, gone, "post", {"confirm": "on"}, expect=302, shows=True)
+    yield from library_visits(w)
     unsubscribe = reverse("digests:unsubscribe", args=[tokens.make(w[STAFF])])
     yield Visit(ANONYMOUS, unsubscribe, "post", {}, expect=200)
     yield from sweep_processes.visits(w)
+
+
+def library_visits(w):
+    """The library's forms sent back with typed text, its review and its deletion."""
+    item, linked = w["library_item"], w["library_link"]
+    shared = {
+        "kind": LibraryItem.Kind.GOOD_PRACTICE,
+        "title": hostile("Shared item"),
+        "summary": hostile("Shared summary"),
+        "authors": hostile("Authors"),
+        "agencies": [w["agency_a"].pk],
+        "year": "2025",
+        "language": "en",
+        "url": "",
+        "priorities": [str(w["priority"].pk)],
+        "countries": ["KEN"],
+    }
+    create = reverse("library:create")
+    # Neither a link nor a file, then a program named as a PDF: the form comes back.
+    yield Visit(STAFF, create, "post", shared, expect=200, shows=True)
+    program = SimpleUploadedFile(f"{HOSTILE}.pdf", b"MZ\x90\x00" + b"\0" * 64)
+    yield Visit(STAFF, create, "post", {**shared, "file": program}, expect=200, shows=True)
+    document = SimpleUploadedFile(f"{HOSTILE}.pdf", one_page_pdf(["Shared"]))
+    yield Visit(STAFF, create, "post", {**shared, "file": document}, expect=302, shows=True)
+    link = {**shared, "url": HOSTILE_LINK}
+    yield Visit(SECRETARIAT, create, "post", link, expect=302, shows=True)
+    edit = reverse("library:edit", args=[item.pk])
+    invalid = {**shared, "year": HOSTILE, "url": HOSTILE, "version": item.version}
+    for role in ROLES:
+        may = role in WRITERS
+        yield Visit(role, edit, "post", invalid, expect=200 if may else None, shows=may)
+    review = reverse("library:review", args=[item.pk])
+    for role in ROLES:
+        may = role == SECRETARIAT
+        yield Visit(role, review, "post", {"decision": HOSTILE}, expect=302 if may else None)
+        yield Visit(role, review, "post", {"decision": "mark"}, expect=302 if may else None)
+    # The item and its review, then a link listed among the reviewed good practices.
+    yield Visit(STAFF, item.get_absolute_url(), expect=200, shows=True)
+    query = "?" + urlencode(
+        {
+            "q": "item",
+            "kind": LibraryItem.Kind.GOOD_PRACTICE,
+            "priority": w["priority"].code,
+            "agency": w["agency_a"].slug,
+            "country": "KEN",
+            "year": "2024",
+            "review": "reviewed",
+            "sort": "-title",
+        }
+    )
+    yield Visit(STAFF, reverse("library:list") + query, expect=200, shows=True)
+    yield Visit(STAFF, reverse("library:export") + query, expect=200)
+    gone = reverse("library:delete", args=[linked.pk])
+    for role in (ANONYMOUS, HEAD, OUTSIDER):
+        yield Visit(role, gone, "post", {"confirm": "on"})
+    yield Visit(FOCAL_POINT, gone, "post", {"confirm": "on"}, expect=302, shows=True)
+    for role in ROLES:
+        expect = 302 if role == ANONYMOUS else 404
+        yield Visit(role, reverse("library:download", args=[linked.pk]), expect=expect)
 
 
 def accounts(w):
@@ -664,6 +739,30 @@ def build_world():
     )
     w["confirmation_key"] = EmailConfirmationHMAC(waiting).key
 
+    library_item = library_services.item_create(
+        by=w[STAFF],
+        kind=LibraryItem.Kind.GOOD_PRACTICE,
+        title=hostile("Library item"),
+        summary=hostile("Library summary"),
+        authors=hostile("Authors"),
+        year=2024,
+        language="en",
+        agencies=[agency_a, agency_b],
+        priorities=[priority],
+        countries=[kenya],
+        themes=[theme],
+        upload=ContentFile(one_page_pdf(["Sweep"]), name=f"{HOSTILE}.pdf"),
+    )
+    w["library_link"] = library_services.item_create(
+        by=w[STAFF],
+        kind=LibraryItem.Kind.PUBLICATION,
+        title=hostile("Library link"),
+        summary=hostile("Library link summary"),
+        year=2024,
+        url=HOSTILE_LINK,
+        agencies=[agency_a],
+        priorities=[priority],
+    )
     failed = DigestDelivery.objects.create(
         recipient=w[HEAD],
         iso_year=2020,
@@ -682,6 +781,7 @@ def build_world():
         a1=a1,
         flag_open=flag_open,
         failed_delivery=failed,
+        library_item=library_item,
         admin_objects={
             Activity: a1,
             Agency: agency_a,
@@ -696,6 +796,7 @@ def build_world():
             Country: kenya,
             Region: region,
             DigestDelivery: failed,
+            LibraryItem: library_item,
             EmailAddress: waiting,
         },
     )
@@ -826,14 +927,17 @@ def probe(result):
 
 
 @pytest.fixture(scope="module")
-def sweep(django_db_setup, django_db_blocker):
+def sweep(django_db_setup, django_db_blocker, tmp_path_factory):
     """Build the world, make every request, keep the answers; then roll everything back."""
     from overlaps import engine
 
     done = Sweep()
     with (
         django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            LIBRARY_FILES_ROOT=tmp_path_factory.mktemp("library-files"),
+        ),
         transaction.atomic(),
     ):
         engine.invalidate_cache()
