@@ -132,6 +132,9 @@ INSTALLED_APPS = [
     "library",
     "processes",
     "positions",
+    "states",
+    "capacity",
+    "governance",
     "digests",
     "demo",
 ]

@@ -27,6 +27,9 @@ urlpatterns = [
     path("", include("library.urls")),
     path("", include("processes.urls")),
     path("", include("positions.urls")),
+    path("", include("states.urls")),
+    path("", include("capacity.urls")),
+    path("", include("governance.urls")),
     path("accounts/", include("allauth.urls")),
     # Before the admin's own URLs: its login form has no throttle (see views.admin_login).
     path("admin/login/", views.admin_login, name="admin-login"),
