@@ -37,6 +37,7 @@ from geo.models import Region
 from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
 from overlaps import selectors as overlap_selectors
+from positions import selectors as position_selectors
 from priorities.models import Priority
 
 
@@ -209,6 +210,7 @@ def priority_detail(request, code):
             "page": activities,
             "agencies": agencies,
             "initiatives": initiatives,
+            "positions": position_selectors.for_priority(priority, request.user),
         },
     )
 
