@@ -115,7 +115,9 @@ def position_update(
     saved (StalePositionError). Returns the position.
     """
     locked = (
-        Position.objects.select_for_update().select_related("current_version").get(pk=position.pk)
+        Position.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=position.pk)
     )
     if not locked.is_editable:
         raise ValidationError(
