@@ -60,9 +60,9 @@ def test_comments_only_in_consultation_and_until_the_deadline(iom, bob):
             services.comment_add(position, by=bob, text="Too early or too late.")
     position = consulted(iom, deadline_in=2)
     services.comment_add(position, by=bob, text="On the last day.")
-    with time_machine.travel(datetime.datetime.now() + datetime.timedelta(days=3)):
-        with pytest.raises(ValidationError):
-            services.comment_add(position, by=bob, text="After the deadline.")
+    later = datetime.datetime.now() + datetime.timedelta(days=3)
+    with time_machine.travel(later), pytest.raises(ValidationError):
+        services.comment_add(position, by=bob, text="After the deadline.")
     assert position.comments.count() == 1
 
 

@@ -137,7 +137,9 @@ def test_who_revises_the_text_in_consultation(request, client, iom, who, status)
     assert position.versions.count() == (2 if revised else 1)
 
 
-def test_a_draft_is_read_only_by_its_agency_and_the_secretariat(client, iom, alice, harry, bob, sam):
+def test_a_draft_is_read_only_by_its_agency_and_the_secretariat(
+    client, iom, alice, harry, bob, sam
+):
     position = draft(iom)
     url = position.get_absolute_url()
     for user, status in ((alice, 200), (harry, 200), (sam, 200), (bob, 404)):
