@@ -11,6 +11,7 @@ from activities.services import activity_create
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
 from demo import data as demo_data
+from demo import positions_seed
 from geo.models import Country, Region
 from initiatives.models import JointInitiative, Participation
 from initiatives.services import (
@@ -194,6 +195,7 @@ class Command(BaseCommand):
                 people, new_people = self._people(password)
                 initiatives, new_initiatives = self._initiatives(people)
                 new_activities = self._activities(people, initiatives)
+                positions_seed.seed(people, self.stdout)
         except ValidationError as exc:
             raise CommandError("The demo data is invalid: " + " ".join(error_lines(exc))) from exc
         self._report(people, new_people, password)
