@@ -348,7 +348,7 @@ class Endorsement(models.Model):
     version = models.ForeignKey(
         PositionVersion,
         verbose_name=_("version"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="+",

@@ -101,9 +101,11 @@ def position_detail(request, pk):
     versions = list(position.versions.select_related("author"))
     steps = access.steps_for(user, position, services.allowed_transitions(position))
     today = timezone.localdate()
+    # The current version from the list, which has its author already.
+    current = next(v for v in versions if v.pk == position.current_version_id)
     context = {
         "position": position,
-        "current": position.current_version,
+        "current": current,
         "versions": versions,
         "previous": versions[1] if len(versions) > 1 else None,
         "priorities": position.priorities.all(),

@@ -3,6 +3,7 @@ person may read; and the priority pages that list the positions serving them."""
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -175,3 +176,53 @@ def test_the_priority_pages_list_the_positions_serving_them(client, world, bob):
     # A priority no position serves keeps its page without the section.
     a_page = client.get(reverse("priority-detail", args=["a"])).content.decode()
     assert "Common positions and joint statements" not in a_page
+
+
+def test_the_detail_page_runs_a_fixed_number_of_queries(client, iom, ilo, alice, bob, sam):
+    consulting, endorsing = consulted(iom, text="v1"), in_endorsement(ilo)
+    client.force_login(bob)
+
+    def count(position):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(position.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    root = services.comment_add(consulting, by=bob, text="First.")
+    answer(endorsing, "IOM")
+    few = count(consulting), count(endorsing)
+    for n in range(2, 8):
+        services.position_update(
+            consulting, by=alice, base_version=n - 1, text=f"v{n}", change_note=f"To v{n}"
+        )
+        consulting.refresh_from_db()
+        services.comment_add(consulting, by=bob, text=f"On v{n}.")
+        services.comment_add(consulting, by=alice, text=f"Reply {n}.", parent=root)
+    for endorsement in endorsing.endorsements.pending()[:8]:
+        answer(endorsing, endorsement.agency.acronym, endorse=False, note="Not now.")
+    assert (count(consulting), count(endorsing)) == few
+
+
+def test_the_published_page_is_the_adopted_text_laid_out_for_print(client, world, bob):
+    client.force_login(bob)
+    adopted = world["adopted"]
+    response = client.get(reverse("positions:published", args=[adopted.pk]))
+    page = Page(response.content.decode())
+    assert [h.text.strip() for h in page.all("h1")] == ["Statement on statelessness"]
+    endorsing = [li.text for li in page.all("li") if li.inside("ul") and "(" in li.text]
+    assert "International Organization for Migration (IOM)" in " ".join(endorsing)
+    stylesheets = [
+        link.attrs["href"] for link in page.all("link") if link.attrs.get("rel") == "stylesheet"
+    ]
+    assert any(href.endswith("positions.css") for href in stylesheets)
+    for stage in ("consultation", "endorsement", "withdrawn"):
+        url = reverse("positions:published", args=[world[stage].pk])
+        assert client.get(url).status_code == 404
+
+
+def test_the_print_rules_leave_out_the_portals_furniture():
+    from django.contrib.staticfiles import finders
+
+    css = Path(finders.find("css/positions.css")).read_text(encoding="utf-8")
+    rules = css.split("@media print", 1)[1]
+    for selector in (".site-header", ".site-footer", ".no-print"):
+        assert selector in rules.split("display: none")[0]

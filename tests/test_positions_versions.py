@@ -224,3 +224,15 @@ def test_a_version_page_shows_that_text(client, iom, alice):
     assert escape("First <em>text</em>.") in html and "Second." not in html
     missing = client.get(reverse("positions:version", args=[position.pk, 7]))
     assert missing.status_code == 404
+
+
+def test_a_deleted_author_leaves_the_version_and_a_deleted_position_takes_them(iom, alice, harry):
+    from .positions import answer
+
+    position = in_endorsement(iom, by=alice)
+    answer(position, "IOM", by=harry)
+    alice.delete()
+    version = PositionVersion.objects.get(position=position)
+    assert version.author is None and version.text
+    position.delete()  # by the admin: its versions, comments and answers go with it
+    assert not PositionVersion.objects.exists()
