@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
+from positions import selectors as position_selectors
 
 # Rows shown per attention list; the rest is a count and a link.
 ATTENTION_CAP = 3
@@ -38,9 +39,12 @@ class Attention:
     open_pairs: list = field(default_factory=list)  # highest score first
     overdue: list = field(default_factory=list)  # open pairs waiting too long (portal-wide)
     initiatives: list = field(default_factory=list)  # awaiting the agency's answer
+    # Common positions awaiting the agency's endorsement or comments; the secretariat's:
+    # ready to adopt (positions.selectors.needing_attention), soonest deadline first.
+    positions: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
 
-    LISTS = ("confirmed", "decisions", "open_pairs", "overdue", "initiatives")
+    LISTS = ("confirmed", "decisions", "open_pairs", "overdue", "initiatives", "positions")
 
     def total(self, name):
         return self.totals.get(name, len(getattr(self, name)))
@@ -69,6 +73,14 @@ class Attention:
             "%(count)s initiative awaiting your answer",
             "%(count)s initiatives awaiting your answer",
         )
+        if self.agency is None:
+            add("positions", "%(count)s position to adopt", "%(count)s positions to adopt")
+        else:
+            add(
+                "positions",
+                "%(count)s common position awaiting your agency",
+                "%(count)s common positions awaiting your agency",
+            )
         add("decisions", "%(count)s other decision", "%(count)s other decisions")
         return phrases
 
@@ -87,7 +99,8 @@ def needs_attention(agency, *, since, until, now=None):
     """What needs attention for `agency` (None: the secretariat, portal-wide).
 
     Decisions are those taken in [since, until): the digest passes its ISO week, the home
-    page the last seven days. Open pairs and initiatives are as they stand. 4 queries.
+    page the last seven days. Open pairs, initiatives and positions are as they stand.
+    5 queries.
     """
     now = now or timezone.now()
     out = Attention(agency=agency)
@@ -110,6 +123,12 @@ def needs_attention(agency, *, since, until, now=None):
         out.initiatives, out.totals["initiatives"] = first_rows(
             awaiting_answer(agency).select_related("lead_agency"), ("-updated_at", "pk")
         )
+    out.positions, out.totals["positions"] = first_rows(
+        position_selectors.needing_attention(agency, timezone.localdate(now)).select_related(
+            "lead_agency"
+        ),
+        ("due", "pk"),
+    )
     return out
 
 

@@ -431,6 +431,16 @@ def attention_groups(attention, *, absolute=str, digest_week=True):
             # Open invitations may be on proposed or active initiatives: the whole list.
             absolute(reverse("initiatives:initiative-list")),
         ),
+        _group(
+            attention,
+            "positions",
+            _("Common positions to adopt")
+            if agency is None
+            else _("Common positions awaiting your agency"),
+            [_position_item(p, absolute) for p in attention.positions],
+            absolute(reverse("positions:list")),
+            _("Soonest deadline first."),
+        ),
         # Complementary or not related: nothing to act on, so a count and a link, last.
         {
             "key": "decisions",
@@ -503,6 +513,24 @@ def _initiative_item(initiative, absolute):
         "url": absolute(initiative.get_absolute_url()),
         "meta": _("Led by %(acronym)s") % {"acronym": initiative.lead_agency.acronym},
         "note": "",
+    }
+
+
+def _position_item(position, absolute):
+    """A common position asking something of the reader: its endorsement, comments, or
+    (the secretariat) its adoption; with the deadline that applies."""
+    due = date_format(position.due, "j F Y") if position.due else ""
+    if position.attention == "endorse":
+        note = _("Endorsement due by %(date)s") % {"date": due}
+    elif position.attention == "comment":
+        note = _("Comments due by %(date)s") % {"date": due}
+    else:
+        note = _("Ready to adopt")
+    return {
+        "title": position.title,
+        "url": absolute(position.get_absolute_url()),
+        "meta": _("Led by %(acronym)s") % {"acronym": position.lead_agency.acronym},
+        "note": note,
     }
 
 

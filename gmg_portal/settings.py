@@ -323,6 +323,12 @@ CELERY_BEAT_SCHEDULE["initiatives-daily-overdue-milestones"] = {
     "task": "initiatives.tasks.notify_overdue_milestones",
     "schedule": crontab(hour=5, minute=30),
 }
+# Heads of agency who have not answered a position put to endorsement are reminded a week
+# before its deadline; the daily run reminds each agency once (positions.services).
+CELERY_BEAT_SCHEDULE["positions-daily-endorsement-reminders"] = {
+    "task": "positions.tasks.send_endorsement_reminders",
+    "schedule": crontab(hour=envint("GMG_POSITION_REMINDER_HOUR", 7), minute=15),
+}
 # What a saved activity needs from the apps above the register, published through the
 # outbox (common/outbox.py) so that the register does not import them.
 ACTIVITY_CHANGED_TASKS = ["overlaps.tasks.rescore_activity"]

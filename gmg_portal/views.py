@@ -38,6 +38,7 @@ from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
 from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
+from positions import selectors as position_selectors
 from priorities.models import Priority
 from processes import selectors as process_selectors
 
@@ -216,6 +217,7 @@ def priority_detail(request, code):
             "initiatives": initiatives,
             "process_contributions": process_selectors.for_priority(priority, request.user),
             "library": library_selectors.for_priority(priority, request.user),
+            "positions": position_selectors.for_priority(priority, request.user),
         },
     )
 

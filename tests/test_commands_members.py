@@ -357,6 +357,50 @@ class TestSeedDemo:
         assert sorted(p.name for p in library_files.iterdir()) == stored
         assert "Shared 0 library items" in out
 
+    def test_the_positions_show_every_stage(self, django_capture_on_commit_callbacks):
+        from positions import selectors as position_selectors
+        from positions import services as position_services
+        from positions.models import Endorsement, Position, PositionComment, PositionEvent
+
+        with django_capture_on_commit_callbacks(execute=True):
+            out = seed()
+        today = timezone.localdate()
+
+        assert set(Position.objects.values_list("status", flat=True)) == set(Position.Status.values)
+        assert "Created 5 common positions" in out
+        # Versions to compare, comments in threads on more than one version.
+        assert Position.objects.filter(current_version__number__gte=2).count() >= 2
+        assert PositionComment.objects.filter(parent__isnull=False).exists()
+        consulted = Position.objects.get(status=Position.Status.CONSULTATION)
+        assert consulted.comments.values("version").distinct().count() == 2
+        # In endorsement: answered both ways, demo heads still to answer, reminders due.
+        endorsing = Position.objects.get(status=Position.Status.ENDORSEMENT)
+        assert set(endorsing.endorsements.values_list("status", flat=True)) == set(
+            Endorsement.Status.values
+        )
+        waiting = endorsing.endorsements.pending().filter(agency__members__role=Role.HEAD)
+        assert waiting.exists()
+        assert position_services.reminders_due(today).filter(pk__in=waiting).exists()
+        # UNHCR's head has it to endorse, and UNHCR's comments are due on the consultation's
+        # second version (it commented on the first).
+        unhcr = waiting.get(agency__acronym="UNHCR").agency
+        kinds = {p.attention for p in position_selectors.needing_attention(unhcr, today)}
+        assert kinds == {"endorse", "comment"}
+        adopted = Position.objects.get(status=Position.Status.ADOPTED)
+        assert adopted.endorsements.filter(status=Endorsement.Status.ENDORSED).count() == 5
+        # The history is told in order and in the past; nobody was emailed about it.
+        for position in Position.objects.all():
+            times = list(position.events.order_by("pk").values_list("created_at", flat=True))
+            assert times == sorted(times) and times[-1] <= timezone.now()
+            versions = position.versions.order_by("number").values_list("created_at", flat=True)
+            assert list(versions) == sorted(versions)
+        assert not PositionEvent.objects.filter(notified_at__isnull=True).exists()
+        assert mail.outbox == []
+
+        snapshot = list(Position.objects.values_list("pk", "status", "updated_at"))
+        assert "Created 0 common positions" in seed()
+        assert list(Position.objects.values_list("pk", "status", "updated_at")) == snapshot
+
     def test_weak_password_is_refused_and_nothing_created(self):
         with pytest.raises(CommandError, match="too short"):
             seed("--password", "demo")

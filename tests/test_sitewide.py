@@ -49,6 +49,8 @@ from library import services as library_services
 from library.models import LibraryItem
 from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
+from positions import services as position_services
+from positions.models import Endorsement, Position, PositionComment, PositionEvent, PositionVersion
 from priorities.models import Priority, TargetGroup, Theme
 
 from . import sweep_processes
@@ -223,13 +225,16 @@ def ours(w):
         ("library:edit", {"pk": w["library_item"].pk}, WRITERS, True),
         ("library:delete", {"pk": w["library_item"].pk}, WRITERS, True),
         ("library:download", {"pk": w["library_item"].pk}, SIGNED_IN, False),
+        *position_pages(w),
     ]
     for role in ROLES:
         yield Visit(role, reverse("favicon"), expect=302)
     for name, kwargs, seen_by, shows in pages:
         url = reverse(name, kwargs=kwargs)
+        # A page only a head sees (a position to endorse) has no form to probe by GET.
         prober = next(
-            role for role in (SECRETARIAT, STAFF, ANONYMOUS, FOCAL_POINT) if role in seen_by
+            (role for role in (SECRETARIAT, STAFF, ANONYMOUS, FOCAL_POINT) if role in seen_by),
+            None,
         )
         for role in ROLES:
             may = role in seen_by
@@ -402,6 +407,8 @@ def ours(w):
         yield Visit(role, comment, "post", {"text": ""}, expect=200 if may_comment else None)
     yield Visit(FOCAL_POINT, comment, "post", {"text": hostile("Reply")}, expect=302, shows=True)
 
+    yield from position_forms(w)
+
     # Last: these change or remove what the pages above show.
     # Sending again issues a new link, so it uses the invitation about to be revoked.
     resend = reverse("agencies:invitation-resend", args=[w["invitation_to_revoke"].pk])
@@ -458,6 +465,10 @@ def ours(w):
     unsubscribe = reverse("digests:unsubscribe", args=[tokens.make(w[STAFF])])
     yield Visit(ANONYMOUS, unsubscribe, "post", {}, expect=200)
     yield from sweep_processes.visits(w)
+    # The head of A endorses, with a typed note that the position's page then shows.
+    answer = reverse("positions:answer", args=[w["pos_endorse"].pk])
+    endorse = {"answer": "endorse", "note": hostile("Endorsement note")}
+    yield Visit(HEAD, answer, "post", endorse, expect=302, shows=True)
 
 
 def library_visits(w):
@@ -517,6 +528,172 @@ def library_visits(w):
     for role in ROLES:
         expect = 302 if role == ANONYMOUS else 404
         yield Visit(role, reverse("library:download", args=[linked.pk]), expect=expect)
+
+
+# -- common positions ----------------------------------------------------------------------
+
+WRITERS_OF_A = (STAFF, FOCAL_POINT, SECRETARIAT)  # draft and revise A's positions
+MOVERS_OF_A = (FOCAL_POINT, SECRETARIAT)  # move A's positions through their stages
+READERS_OF_A_DRAFTS = (STAFF, FOCAL_POINT, HEAD, SECRETARIAT)
+
+
+def position_pages(w):
+    """(route name, kwargs, roles that may see it, whether it shows typed text)."""
+    consult, endorse = w["pos_consult"].pk, w["pos_endorse"].pk
+    return [
+        ("positions:list", {}, SIGNED_IN, True),
+        ("positions:export", {}, SIGNED_IN, False),
+        ("positions:create", {}, (STAFF, FOCAL_POINT, SECRETARIAT, OUTSIDER), False),
+        ("positions:detail", {"pk": w["pos_draft"].pk}, READERS_OF_A_DRAFTS, True),
+        ("positions:detail", {"pk": consult}, SIGNED_IN, True),
+        ("positions:detail", {"pk": endorse}, SIGNED_IN, True),
+        ("positions:edit", {"pk": consult}, WRITERS_OF_A, True),
+        ("positions:version", {"pk": consult, "number": 1}, SIGNED_IN, True),
+        ("positions:compare", {"pk": consult}, SIGNED_IN, True),
+        ("positions:stage", {"pk": consult}, MOVERS_OF_A, True),
+        ("positions:deadline", {"pk": consult}, MOVERS_OF_A, True),
+        (
+            "positions:reply",
+            {"pk": consult, "comment_pk": w["pos_comment"].pk},
+            SIGNED_IN,
+            True,
+        ),
+        ("positions:answer", {"pk": endorse}, (HEAD,), True),
+        ("positions:published", {"pk": w["pos_adopted"].pk}, SIGNED_IN, True),
+    ]
+
+
+def position_forms(w):
+    """The position forms sent back with typed text, and the list filtered every way."""
+    consult = w["pos_consult"]
+    filtered = {
+        "q": "consulted",
+        "status": Position.Status.CONSULTATION,
+        "kind": Position.Kind.POSITION,
+        "priority": w["priority"].code,
+        "lead": w["agency_a"].slug,
+        "sort": "-deadline",
+    }
+    query = "?" + urlencode(filtered)
+    yield Visit(STAFF, reverse("positions:list") + query, expect=200, shows=True)
+    yield Visit(STAFF, reverse("positions:export") + query, expect=200)
+    awaiting = reverse("positions:list") + "?awaiting=on"
+    yield Visit(HEAD, awaiting, expect=200, shows=True)
+    compare = reverse("positions:compare", args=[consult.pk]) + "?old=1&new=2&view=inline"
+    yield Visit(OUTSIDER, compare, expect=200, shows=True)
+
+    create = reverse("positions:create")
+    proposal = {
+        "title": hostile("Drafted position"),
+        "kind": Position.Kind.STATEMENT,
+        "summary": hostile("Drafted summary"),
+        "lead_agency": w["agency_a"].pk,
+        "priorities": [str(w["priority"].pk)],
+        "text": hostile("Drafted text"),
+    }
+    yield Visit(STAFF, create, "post", {**proposal, "priorities": []}, expect=200, shows=True)
+    yield Visit(SECRETARIAT, create, "post", proposal, expect=302, shows=True)
+    for role in (ANONYMOUS, HEAD):
+        yield Visit(role, create, "post", proposal)
+
+    edit = reverse("positions:edit", args=[consult.pk])
+    # A new text without saying what changed: the form comes back with the typed text.
+    revision = {
+        "title": hostile("Edited position"),
+        "kind": Position.Kind.POSITION,
+        "summary": hostile("Edited summary"),
+        "priorities": [str(w["priority"].pk)],
+        "text": hostile("Edited text"),
+        "change_note": "",
+        "base_version": consult.current_version.number,
+    }
+    for role in ROLES:
+        may = role in WRITERS_OF_A
+        yield Visit(role, edit, "post", revision, expect=200 if may else None, shows=may)
+
+    stage = reverse("positions:stage", args=[consult.pk])
+    refused = {"to": Position.Status.WITHDRAWN, "deadline": HOSTILE, "note": hostile("Note")}
+    for role in ROLES:
+        may = role in MOVERS_OF_A
+        yield Visit(role, stage, "post", refused, expect=200 if may else None, shows=may)
+    deadline = reverse("positions:deadline", args=[consult.pk])
+    for role in ROLES:
+        may = role in MOVERS_OF_A
+        yield Visit(role, deadline, "post", {"deadline": HOSTILE}, expect=200 if may else None)
+
+    comment = reverse("positions:comment", args=[consult.pk])
+    for role in ROLES:
+        may = role in SIGNED_IN
+        yield Visit(role, comment, "post", {"text": ""}, expect=200 if may else None)
+    yield Visit(OUTSIDER, comment, "post", {"text": hostile("Comment")}, expect=302, shows=True)
+    reply = reverse("positions:reply", args=[consult.pk, w["pos_comment"].pk])
+    yield Visit(FOCAL_POINT, reply, "post", {"text": hostile("Reply")}, expect=302, shows=True)
+
+    answer = reverse("positions:answer", args=[w["pos_endorse"].pk])
+    bad = {"answer": HOSTILE, "note": hostile("Answer note")}
+    for role in ROLES:
+        may = role == HEAD
+        yield Visit(role, answer, "post", bad, expect=200 if may else None, shows=may)
+
+
+def position_world(w, agency_a, agency_b, priority):
+    """A's draft, A's position in consultation (two versions, a thread), B's in endorsement
+    (B endorsed, A's head still to answer), and an adopted one; every typed field hostile."""
+    staff, secretariat = w[STAFF], w[SECRETARIAT]
+    focal_b = User.objects.get(email="focal@b.example")
+
+    def position(label, lead, by, **fields):
+        return position_services.position_create(
+            title=hostile(label),
+            summary=hostile(f"{label} summary"),
+            lead_agency=lead,
+            priorities=[priority],
+            text=hostile(f"{label} text") + "\n\n" + hostile("Second paragraph"),
+            by=by,
+            **fields,
+        )
+
+    def step(made, to, by, days=30, **fields):
+        deadline = timezone.localdate() + datetime.timedelta(days=days)
+        return position_services.position_transition(
+            made, to=to, by=by, deadline=deadline, note=hostile("Stage note"), **fields
+        )
+
+    w["pos_draft"] = position("Position draft", agency_a, staff)
+    consult = step(position("Position consulted", agency_a, staff), "consultation", secretariat)
+    w["pos_comment"] = position_services.comment_add(consult, by=focal_b, text=hostile("Comment"))
+    position_services.comment_add(
+        consult, by=w[FOCAL_POINT], text=hostile("Reply"), parent=w["pos_comment"]
+    )
+    w["pos_consult"] = position_services.position_update(
+        consult,
+        by=staff,
+        base_version=1,
+        text=hostile("Position consulted, version 2"),
+        change_note=hostile("What changed"),
+    )
+    endorse = step(position("Position to endorse", agency_b, focal_b), "consultation", focal_b)
+    w["pos_endorse"] = step(endorse, "endorsement", secretariat)
+    position_services.endorsement_answer(
+        w["pos_endorse"].endorsements.get(agency=agency_b),
+        endorse=True,
+        by=None,
+        note=hostile("B endorses"),
+    )
+    adopted = step(position("Position adopted", agency_a, staff), "consultation", secretariat)
+    adopted = step(adopted, "endorsement", secretariat)
+    for endorsement in adopted.endorsements.all():
+        position_services.endorsement_answer(
+            endorsement, endorse=endorsement.agency_id != agency_b.pk, by=None, note=hostile("N")
+        )
+    w["pos_adopted"] = step(adopted, "adopted", secretariat)
+    return {
+        Position: w["pos_consult"],
+        PositionVersion: w["pos_consult"].current_version,
+        PositionComment: w["pos_comment"],
+        Endorsement: w["pos_endorse"].endorsements.get(agency=agency_b),
+        PositionEvent: w["pos_consult"].events.first(),
+    }
 
 
 def accounts(w):
@@ -801,6 +978,7 @@ def build_world():
         },
     )
     sweep_processes.build(w)
+    w["admin_objects"].update(position_world(w, agency_a, agency_b, priority))
     return w
 
 
@@ -878,6 +1056,32 @@ def send_every_email(w, sweep):
         initiative_services.notify_overdue_milestones()
     assert len(mail.outbox) >= 2
     sweep.emails += [("milestone overdue", message) for message in mail.outbox]
+    del mail.outbox[:]
+    # A position put to consultation emails the other agencies' focal points; put to
+    # endorsement, the heads; the heads who have not answered are reminded before the deadline.
+    emailed = position_services.position_create(
+        title=hostile("Emailed position"),
+        lead_agency=w["agency_c"],
+        priorities=[w["priority"]],
+        text=hostile("Emailed text"),
+        by=w[SECRETARIAT],
+    )
+    soon = timezone.localdate() + datetime.timedelta(days=5)
+    for to in (Position.Status.CONSULTATION, Position.Status.ENDORSEMENT):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            emailed = position_services.position_transition(
+                emailed, to=to, by=w[SECRETARIAT], deadline=soon, note=hostile("Stage note")
+            )
+    assert {kind for message in mail.outbox for kind in message.to} >= {
+        w[FOCAL_POINT].email,
+        w[HEAD].email,
+    }
+    sweep.emails += [("position event", message) for message in mail.outbox]
+    del mail.outbox[:]
+    # Two days on, the deadline is within a week and the heads were asked on an earlier day.
+    later = timezone.localdate() + datetime.timedelta(days=2)
+    assert position_services.send_endorsement_reminders(today=later)["sent"] >= 1
+    sweep.emails += [("position reminder", message) for message in mail.outbox]
     del mail.outbox[:]
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -1040,6 +1244,8 @@ def test_no_html_email_part_carries_typed_markup_unescaped(sweep):
         "pair event",
         "initiative event",
         "milestone overdue",
+        "position event",
+        "position reminder",
     }
     assert len([kind for kind, _message in sweep.emails if kind == "digest"]) == 4
     problems = []
