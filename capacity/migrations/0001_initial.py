@@ -7,113 +7,343 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0004_user_pair_notifications'),
-        ('geo', '0002_load_countries_and_regions'),
-        ('priorities', '0002_terms_of_reference'),
+        ("agencies", "0004_user_pair_notifications"),
+        ("geo", "0002_load_countries_and_regions"),
+        ("priorities", "0002_terms_of_reference"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Training',
+            name="Training",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='last changed')),
-                ('title', models.CharField(max_length=250, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, help_text='Leave empty for a one-day training.', null=True, verbose_name='end date')),
-                ('online', models.BooleanField(default=False, verbose_name='online')),
-                ('city', models.CharField(blank=True, max_length=120, verbose_name='city')),
-                ('cancelled', models.BooleanField(default=False, verbose_name='cancelled')),
-                ('materials', models.TextField(blank=True, help_text='Links to the course materials, one address a line.', verbose_name='materials')),
-                ('country', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='trainings', to='geo.country', verbose_name='country')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('lead_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='led_trainings', to='agencies.agency', verbose_name='lead agency')),
-                ('organisers', models.ManyToManyField(related_name='trainings', to='agencies.agency', verbose_name='organising agencies')),
-                ('priorities', models.ManyToManyField(related_name='trainings', to='priorities.priority', verbose_name='priorities')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last changed by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="last changed",
+                    ),
+                ),
+                ("title", models.CharField(max_length=250, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("start_date", models.DateField(verbose_name="start date")),
+                (
+                    "end_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="Leave empty for a one-day training.",
+                        null=True,
+                        verbose_name="end date",
+                    ),
+                ),
+                ("online", models.BooleanField(default=False, verbose_name="online")),
+                ("city", models.CharField(blank=True, max_length=120, verbose_name="city")),
+                ("cancelled", models.BooleanField(default=False, verbose_name="cancelled")),
+                (
+                    "materials",
+                    models.TextField(
+                        blank=True,
+                        help_text="Links to the course materials, one address a line.",
+                        verbose_name="materials",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="trainings",
+                        to="geo.country",
+                        verbose_name="country",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "lead_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_trainings",
+                        to="agencies.agency",
+                        verbose_name="lead agency",
+                    ),
+                ),
+                (
+                    "organisers",
+                    models.ManyToManyField(
+                        related_name="trainings",
+                        to="agencies.agency",
+                        verbose_name="organising agencies",
+                    ),
+                ),
+                (
+                    "priorities",
+                    models.ManyToManyField(
+                        related_name="trainings",
+                        to="priorities.priority",
+                        verbose_name="priorities",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="last changed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'joint training',
-                'verbose_name_plural': 'joint trainings',
-                'ordering': ['-start_date', '-pk'],
+                "verbose_name": "joint training",
+                "verbose_name_plural": "joint trainings",
+                "ordering": ["-start_date", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingParticipants',
+            name="TrainingParticipants",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('participants', models.PositiveIntegerField(verbose_name='number of participants')),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='training_participants', to='agencies.agency', verbose_name='agency')),
-                ('training', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='capacity.training', verbose_name='training')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "participants",
+                    models.PositiveIntegerField(verbose_name="number of participants"),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="training_participants",
+                        to="agencies.agency",
+                        verbose_name="agency",
+                    ),
+                ),
+                (
+                    "training",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="capacity.training",
+                        verbose_name="training",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'participants of an agency',
-                'verbose_name_plural': 'participants by agency',
-                'ordering': ['agency__acronym'],
+                "verbose_name": "participants of an agency",
+                "verbose_name_plural": "participants by agency",
+                "ordering": ["agency__acronym"],
             },
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='last changed')),
-                ('kind', models.CharField(choices=[('secondment', 'Secondment'), ('transfer', 'Transfer'), ('loan', 'Loan')], max_length=20, verbose_name='kind')),
-                ('person_name', models.CharField(blank=True, help_text="Leave empty if the person's name is not to be disclosed.", max_length=200, verbose_name='person')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('purpose', models.TextField(verbose_name='purpose')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('from_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_out', to='agencies.agency', verbose_name='from agency')),
-                ('priorities', models.ManyToManyField(related_name='transfers', to='priorities.priority', verbose_name='priorities')),
-                ('to_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_in', to='agencies.agency', verbose_name='to agency')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last changed by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created"
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now,
+                        editable=False,
+                        verbose_name="last changed",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("secondment", "Secondment"),
+                            ("transfer", "Transfer"),
+                            ("loan", "Loan"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "person_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="Leave empty if the person's name is not to be disclosed.",
+                        max_length=200,
+                        verbose_name="person",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                ("purpose", models.TextField(verbose_name="purpose")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "from_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_out",
+                        to="agencies.agency",
+                        verbose_name="from agency",
+                    ),
+                ),
+                (
+                    "priorities",
+                    models.ManyToManyField(
+                        related_name="transfers",
+                        to="priorities.priority",
+                        verbose_name="priorities",
+                    ),
+                ),
+                (
+                    "to_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_in",
+                        to="agencies.agency",
+                        verbose_name="to agency",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="last changed by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inter-agency transfer',
-                'verbose_name_plural': 'inter-agency transfers',
-                'ordering': ['-start_date', '-pk'],
+                "verbose_name": "inter-agency transfer",
+                "verbose_name_plural": "inter-agency transfers",
+                "ordering": ["-start_date", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='training',
-            index=models.Index(fields=['-start_date', '-id'], name='training_recent_idx'),
+            model_name="training",
+            index=models.Index(fields=["-start_date", "-id"], name="training_recent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='training_ends_after_start', violation_error_message='The end date cannot be before the start date.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="training_ends_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('online', True), ('country__isnull', False), _connector='OR'), name='training_has_a_place', violation_error_message='Give the country where it takes place, or tick online.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("online", True), ("country__isnull", False), _connector="OR"),
+                name="training_has_a_place",
+                violation_error_message="Give the country where it takes place, or tick online.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='training',
-            constraint=models.CheckConstraint(condition=models.Q(('online', False), models.Q(('city', ''), ('country__isnull', True)), _connector='OR'), name='training_online_has_no_city', violation_error_message='An online training has no city or country.'),
+            model_name="training",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("online", False),
+                    models.Q(("city", ""), ("country__isnull", True)),
+                    _connector="OR",
+                ),
+                name="training_online_has_no_city",
+                violation_error_message="An online training has no city or country.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingparticipants',
-            constraint=models.UniqueConstraint(fields=('training', 'agency'), name='training_participants_once_per_agency', violation_error_message='This agency is already listed.'),
+            model_name="trainingparticipants",
+            constraint=models.UniqueConstraint(
+                fields=("training", "agency"),
+                name="training_participants_once_per_agency",
+                violation_error_message="This agency is already listed.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingparticipants',
-            constraint=models.CheckConstraint(condition=models.Q(('participants__gte', 1)), name='training_participants_at_least_one', violation_error_message='At least one participant.'),
+            model_name="trainingparticipants",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("participants__gte", 1)),
+                name="training_participants_at_least_one",
+                violation_error_message="At least one participant.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('from_agency', models.F('to_agency')), _negated=True), name='transfer_between_two_agencies', violation_error_message='The agency receiving the person must be another one.'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_agency", models.F("to_agency")), _negated=True),
+                name="transfer_between_two_agencies",
+                violation_error_message="The agency receiving the person must be another one.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='transfer_ends_after_start', violation_error_message='The end date cannot be before the start date.'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="transfer_ends_after_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
         ),
     ]
