@@ -26,6 +26,7 @@ from activities.filters import NOT_CANCELLED
 from activities.models import Activity
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
+from capacity import selectors as capacity_selectors
 from common.search import filter_words
 from common.spreadsheets import protect
 from common.views import paginate
@@ -218,6 +219,7 @@ def priority_detail(request, code):
             "process_contributions": process_selectors.for_priority(priority, request.user),
             "library": library_selectors.for_priority(priority, request.user),
             "positions": position_selectors.for_priority(priority, request.user),
+            "capacity": capacity_selectors.for_priority(priority, request.user),
         },
     )
 

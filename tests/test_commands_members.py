@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activities.models import Activity
 from agencies.models import Role, User
+from capacity.models import Training, Transfer
 from demo import data as demo_data
 from initiatives.models import InitiativeEvent, JointInitiative, Milestone, Participation
 from library.files import check as check_upload
@@ -313,6 +314,32 @@ class TestSeedDemo:
         assert list(Contribution.objects.values_list("pk", "version", "updated_at")) == snapshot
         assert list(Event.objects.values_list("pk", "version", "start_date")) == events
         assert "Created 0 contributions to major processes." in out
+
+    def test_joint_trainings_and_a_secondment(self):
+        out = seed()
+        iom_led = Training.objects.with_total().get(lead_agency__acronym="IOM")
+        assert set(iom_led.organisers.values_list("acronym", flat=True)) == {
+            "IOM",
+            "UN DESA",
+            "UNFPA",
+        }
+        totals = {t.pk: t.participant_total for t in Training.objects.with_total()}
+        for training in Training.objects.all():
+            assert totals[training.pk] == sum(r.participants for r in training.participants.all())
+            assert training.priorities.filter(code="l").exists()
+        today = timezone.localdate()
+        assert {t.status_on(today) for t in Training.objects.all()} == {"planned", "held"}
+        transfer = Transfer.objects.get()
+        assert transfer.from_agency != transfer.to_agency
+        assert transfer.created_by.agency_id == transfer.from_agency_id
+        created = Training.objects.count() + Transfer.objects.count()
+        assert f"Recorded {created} joint trainings and transfers." in out
+
+        snapshot = list(Training.objects.values_list("pk", "version"))
+        out = seed()
+        assert list(Training.objects.values_list("pk", "version")) == snapshot
+        assert Transfer.objects.count() == 1
+        assert "Recorded 0 joint trainings and transfers." in out
 
     def test_the_library_shows_items_with_files_and_a_reviewed_good_practice(
         self, client, library_files

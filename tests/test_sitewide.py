@@ -53,7 +53,7 @@ from positions import services as position_services
 from positions.models import Endorsement, Position, PositionComment, PositionEvent, PositionVersion
 from priorities.models import Priority, TargetGroup, Theme
 
-from . import sweep_processes
+from . import sweep_capacity, sweep_processes
 from .factories import (
     ActivityFactory,
     AgencyFactory,
@@ -218,6 +218,7 @@ def ours(w):
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
         *sweep_processes.pages(w),
+        *sweep_capacity.pages(w),
         ("library:list", {}, SIGNED_IN, True),
         ("library:export", {}, SIGNED_IN, False),
         ("library:create", {}, (*WRITERS, OUTSIDER), False),
@@ -469,6 +470,7 @@ def ours(w):
     answer = reverse("positions:answer", args=[w["pos_endorse"].pk])
     endorse = {"answer": "endorse", "note": hostile("Endorsement note")}
     yield Visit(HEAD, answer, "post", endorse, expect=302, shows=True)
+    yield from sweep_capacity.visits(w)
 
 
 def library_visits(w):
@@ -979,6 +981,7 @@ def build_world():
     )
     sweep_processes.build(w)
     w["admin_objects"].update(position_world(w, agency_a, agency_b, priority))
+    sweep_capacity.build(w)
     return w
 
 

@@ -10,8 +10,8 @@ from activities.models import Activity
 from activities.services import activity_create
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
+from demo import capacity_seed, library_seed, positions_seed, processes_seed
 from demo import data as demo_data
-from demo import library_seed, positions_seed, processes_seed
 from geo.models import Country, Region
 from initiatives.models import JointInitiative, Participation
 from initiatives.services import (
@@ -198,6 +198,7 @@ class Command(BaseCommand):
                 processes_seed.seed(people, self.stdout)
                 library_seed.seed(people, self.stdout)
                 positions_seed.seed(people, self.stdout)
+                capacity_seed.seed(people, self.stdout)
         except ValidationError as exc:
             raise CommandError("The demo data is invalid: " + " ".join(error_lines(exc))) from exc
         self._report(people, new_people, password)
