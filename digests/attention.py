@@ -13,6 +13,7 @@ from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from governance import selectors as governance_selectors
 from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
 from positions import selectors as position_selectors
@@ -42,9 +43,21 @@ class Attention:
     # Common positions awaiting the agency's endorsement or comments; the secretariat's:
     # ready to adopt (positions.selectors.needing_attention), soonest deadline first.
     positions: list = field(default_factory=list)
+    action_points: list = field(default_factory=list)  # the group's, due soon or overdue
+    meetings: list = field(default_factory=list)  # the group's meetings coming up
+    today: object = None
     totals: dict = field(default_factory=dict)
 
-    LISTS = ("confirmed", "decisions", "open_pairs", "overdue", "initiatives", "positions")
+    LISTS = (
+        "confirmed",
+        "decisions",
+        "open_pairs",
+        "overdue",
+        "initiatives",
+        "positions",
+        "action_points",
+    )
+    # Coming meetings are news, not a task: shown, but a digest with nothing else is empty.
 
     def total(self, name):
         return self.totals.get(name, len(getattr(self, name)))
@@ -81,6 +94,11 @@ class Attention:
                 "%(count)s common position awaiting your agency",
                 "%(count)s common positions awaiting your agency",
             )
+        add(
+            "action_points",
+            "%(count)s action point due",
+            "%(count)s action points due",
+        )
         add("decisions", "%(count)s other decision", "%(count)s other decisions")
         return phrases
 
@@ -99,11 +117,12 @@ def needs_attention(agency, *, since, until, now=None):
     """What needs attention for `agency` (None: the secretariat, portal-wide).
 
     Decisions are those taken in [since, until): the digest passes its ISO week, the home
-    page the last seven days. Open pairs, initiatives and positions are as they stand.
-    5 queries.
+    page the last seven days. Open pairs, initiatives and positions are as they stand; the
+    group's action points (the agency's, or every agency's for the secretariat) due within a
+    week or overdue, and its meetings of the next two weeks, as of `now`. 7 queries.
     """
     now = now or timezone.now()
-    out = Attention(agency=agency)
+    out = Attention(agency=agency, today=timezone.localdate(now))
     flags = OverlapFlag.objects.with_pair()
     if agency is not None:
         flags = flags.involving_agency(agency)
@@ -128,6 +147,12 @@ def needs_attention(agency, *, since, until, now=None):
             "lead_agency"
         ),
         ("due", "pk"),
+    )
+    out.action_points, out.totals["action_points"] = first_rows(
+        governance_selectors.action_points_due(agency, out.today), ("due_date", "pk")
+    )
+    out.meetings, out.totals["meetings"] = first_rows(
+        governance_selectors.meetings_coming_up(out.today), ("date", "pk")
     )
     return out
 

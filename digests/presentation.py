@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from activities.models import Activity
 from geo.models import Region
+from governance import selectors as governance_selectors
 from initiatives.models import JointInitiative
 from overlaps.models import OverlapFlag
 
@@ -441,6 +442,23 @@ def attention_groups(attention, *, absolute=str, digest_week=True):
             absolute(reverse("positions:list")),
             _("Soonest deadline first."),
         ),
+        _group(
+            attention,
+            "action_points",
+            _("The group's action points due"),
+            [_action_point_item(p, absolute, attention.today) for p in attention.action_points],
+            absolute(governance_selectors.action_point_list_url(agency)),
+            _("Overdue, or due within %(days)s days.")
+            % {"days": governance_selectors.DUE_SOON_DAYS},
+        ),
+        _group(
+            attention,
+            "meetings",
+            _("The group's meetings coming up"),
+            [_meeting_item(m, absolute) for m in attention.meetings],
+            absolute(reverse("governance:meeting-list")),
+            _("In the next %(days)s days.") % {"days": governance_selectors.MEETINGS_AHEAD_DAYS},
+        ),
         # Complementary or not related: nothing to act on, so a count and a link, last.
         {
             "key": "decisions",
@@ -505,6 +523,28 @@ def _event_item(event, absolute, agency):
         }
         item["note"] = ""
     return item
+
+
+def _action_point_item(point, absolute, today):
+    return {
+        "title": point.text,
+        "url": absolute(point.get_absolute_url()),
+        "meta": _("%(owner)s · due %(date)s")
+        % {"owner": point.owner.acronym, "date": date_format(point.due_date, "j F Y")},
+        "note": _("Overdue") if point.is_overdue_on(today) else "",
+    }
+
+
+def _meeting_item(meeting, absolute):
+    meta = [meeting.get_kind_display(), date_format(meeting.date, "j F Y")]
+    if meeting.where:
+        meta.append(str(meeting.where))
+    return {
+        "title": meeting.title,
+        "url": absolute(meeting.get_absolute_url()),
+        "meta": " · ".join(meta),
+        "note": "",
+    }
 
 
 def _initiative_item(initiative, absolute):

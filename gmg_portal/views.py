@@ -35,6 +35,7 @@ from digests import selectors as digest_selectors
 from digests import week as weeks
 from digests.attention import DECISIONS_DUE_DAYS, needs_attention
 from geo.models import Country, Region
+from governance import selectors as governance_selectors
 from initiatives import access as initiative_access
 from initiatives.models import JointInitiative, Participation
 from library import selectors as library_selectors
@@ -220,6 +221,7 @@ def priority_detail(request, code):
             "library": library_selectors.for_priority(priority, request.user),
             "positions": position_selectors.for_priority(priority, request.user),
             "capacity": capacity_selectors.for_priority(priority, request.user),
+            "governance": governance_selectors.for_priority(priority, request.user),
         },
     )
 

@@ -13,6 +13,7 @@ from activities.models import Activity
 from agencies.models import Role, User
 from capacity.models import Training, Transfer
 from demo import data as demo_data
+from governance.models import ActionPoint, Meeting, WorkingGroup
 from initiatives.models import InitiativeEvent, JointInitiative, Milestone, Participation
 from library.files import check as check_upload
 from library.models import LibraryItem
@@ -285,6 +286,30 @@ class TestSeedDemo:
         assert InitiativeEvent.objects.exists()
         assert not InitiativeEvent.objects.filter(notified_at__isnull=True).exists()
         assert mail.outbox == []
+
+    def test_the_groups_meetings_action_points_and_working_groups(self):
+        out = seed()
+
+        today = timezone.localdate()
+        principals = Meeting.objects.get(kind=Meeting.Kind.PRINCIPALS)
+        assert principals.chair is not None and principals.agenda_items.count() >= 2
+        assert principals.agenda_items.exclude(decision="").exists()
+        assert ActionPoint.objects.overdue(today).count() == 1
+        assert ActionPoint.objects.filter(status="done", done_on__isnull=False).exists()
+        assert Meeting.objects.filter(kind=Meeting.Kind.WORKING_LEVEL, date__gt=today).exists()
+        for group in WorkingGroup.objects.all():
+            assert group.co_chairs.count() == 2
+            assert set(group.co_chairs.all()) <= set(group.members.all())
+        assert WorkingGroup.objects.count() == 2
+        assert "Created 2 meetings of the group." in out
+        # Moved on by the owner agency's own focal point, as the portal lets them.
+        for point in ActionPoint.objects.exclude(status="open").select_related("updated_by"):
+            assert point.updated_by.agency_id == point.owner_id
+
+        points = list(ActionPoint.objects.values_list("pk", "status", "updated_at"))
+        out = seed()
+        assert list(ActionPoint.objects.values_list("pk", "status", "updated_at")) == points
+        assert "Created 0 meetings of the group." in out
 
     def test_contributions_to_the_major_processes(self):
         out = seed()

@@ -134,11 +134,11 @@ def test_a_fixed_number_of_queries(iom, ilo, django_assert_num_queries):
             ParticipationFactory(agency=iom)
 
     fill(1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         attention_for(iom)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         needs_attention(None, since=SINCE, until=NOW)
     fill(10)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         attention = attention_for(iom)
     assert len(attention.confirmed) == ATTENTION_CAP and attention.total("confirmed") == 11

@@ -53,7 +53,7 @@ from positions import services as position_services
 from positions.models import Endorsement, Position, PositionComment, PositionEvent, PositionVersion
 from priorities.models import Priority, TargetGroup, Theme
 
-from . import sweep_capacity, sweep_processes
+from . import sweep_capacity, sweep_governance, sweep_processes
 from .factories import (
     ActivityFactory,
     AgencyFactory,
@@ -219,6 +219,7 @@ def ours(w):
         ("healthz", {}, ROLES, False),
         *sweep_processes.pages(w),
         *sweep_capacity.pages(w),
+        *sweep_governance.pages(w),
         ("library:list", {}, SIGNED_IN, True),
         ("library:export", {}, SIGNED_IN, False),
         ("library:create", {}, (*WRITERS, OUTSIDER), False),
@@ -471,6 +472,7 @@ def ours(w):
     endorse = {"answer": "endorse", "note": hostile("Endorsement note")}
     yield Visit(HEAD, answer, "post", endorse, expect=302, shows=True)
     yield from sweep_capacity.visits(w)
+    yield from sweep_governance.visits(w)
 
 
 def library_visits(w):
@@ -982,6 +984,7 @@ def build_world():
     sweep_processes.build(w)
     w["admin_objects"].update(position_world(w, agency_a, agency_b, priority))
     sweep_capacity.build(w)
+    sweep_governance.build(w)
     return w
 
 
