@@ -40,6 +40,7 @@ from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
 from priorities.models import Priority
 from processes import selectors as process_selectors
+from states import selectors as states_selectors
 
 from . import charts
 
@@ -215,6 +216,7 @@ def priority_detail(request, code):
             "agencies": agencies,
             "initiatives": initiatives,
             "process_contributions": process_selectors.for_priority(priority, request.user),
+            "states_records": states_selectors.for_priority(priority, request.user),
             "library": library_selectors.for_priority(priority, request.user),
         },
     )
