@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
+from states import selectors as states_selectors
 
 # Rows shown per attention list; the rest is a count and a link.
 ATTENTION_CAP = 3
@@ -39,8 +40,21 @@ class Attention:
     overdue: list = field(default_factory=list)  # open pairs waiting too long (portal-wide)
     initiatives: list = field(default_factory=list)  # awaiting the agency's answer
     totals: dict = field(default_factory=dict)
+    # Requests for support from States assigned to the agency, still open, oldest first.
+    support_requests: list = field(default_factory=list)
+    # Follow-ups of engagements the agency owns, overdue or due soon, earliest first.
+    follow_ups: list = field(default_factory=list)
+    today: datetime.date | None = None
 
-    LISTS = ("confirmed", "decisions", "open_pairs", "overdue", "initiatives")
+    LISTS = (
+        "confirmed",
+        "decisions",
+        "open_pairs",
+        "overdue",
+        "initiatives",
+        "support_requests",
+        "follow_ups",
+    )
 
     def total(self, name):
         return self.totals.get(name, len(getattr(self, name)))
@@ -69,6 +83,12 @@ class Attention:
             "%(count)s initiative awaiting your answer",
             "%(count)s initiatives awaiting your answer",
         )
+        add(
+            "support_requests",
+            "%(count)s request for support assigned to you",
+            "%(count)s requests for support assigned to you",
+        )
+        add("follow_ups", "%(count)s follow-up due", "%(count)s follow-ups due")
         add("decisions", "%(count)s other decision", "%(count)s other decisions")
         return phrases
 
@@ -87,7 +107,8 @@ def needs_attention(agency, *, since, until, now=None):
     """What needs attention for `agency` (None: the secretariat, portal-wide).
 
     Decisions are those taken in [since, until): the digest passes its ISO week, the home
-    page the last seven days. Open pairs and initiatives are as they stand. 4 queries.
+    page the last seven days. Open pairs and initiatives are as they stand. 4 queries, and
+    2 more for an agency (its requests for support and follow-ups due).
     """
     now = now or timezone.now()
     out = Attention(agency=agency)
@@ -110,7 +131,19 @@ def needs_attention(agency, *, since, until, now=None):
         out.initiatives, out.totals["initiatives"] = first_rows(
             awaiting_answer(agency).select_related("lead_agency"), ("-updated_at", "pk")
         )
+        _states_attention(out, agency, timezone.localdate(now))
     return out
+
+
+def _states_attention(out, agency, today):
+    """The agency's open requests for support and its follow-ups due: 2 queries."""
+    out.today = today
+    out.support_requests, out.totals["support_requests"] = first_rows(
+        states_selectors.open_requests_for(agency), ("received_date", "pk")
+    )
+    out.follow_ups, out.totals["follow_ups"] = first_rows(
+        states_selectors.due_follow_ups_for(agency, today), ("due_date", "pk")
+    )
 
 
 __all__ = ["ATTENTION_CAP", "DECISIONS_DUE_DAYS", "Attention", "awaiting_answer", "needs_attention"]

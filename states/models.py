@@ -256,7 +256,9 @@ class FollowUp(Tracked):
         return self.description
 
     def get_absolute_url(self):
-        return f"{self.engagement.get_absolute_url()}#follow-up-{self.pk}"
+        # By the engagement's id: a list of follow-ups links each without reading its engagement.
+        url = reverse("states:engagement-detail", args=[self.engagement_id])
+        return f"{url}#follow-up-{self.pk}"
 
     def is_overdue_on(self, today):
         return self.status == self.Status.OPEN and self.due_date < today
