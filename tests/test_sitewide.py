@@ -51,7 +51,7 @@ from overlaps import review as overlap_review
 from overlaps.models import FlagComment, OverlapFlag, ScoreCalibration
 from priorities.models import Priority, TargetGroup, Theme
 
-from . import sweep_processes
+from . import sweep_processes, sweep_states
 from .factories import (
     ActivityFactory,
     AgencyFactory,
@@ -216,6 +216,7 @@ def ours(w):
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
         *sweep_processes.pages(w),
+        *sweep_states.pages(w),
         ("library:list", {}, SIGNED_IN, True),
         ("library:export", {}, SIGNED_IN, False),
         ("library:create", {}, (*WRITERS, OUTSIDER), False),
@@ -458,6 +459,7 @@ def ours(w):
     unsubscribe = reverse("digests:unsubscribe", args=[tokens.make(w[STAFF])])
     yield Visit(ANONYMOUS, unsubscribe, "post", {}, expect=200)
     yield from sweep_processes.visits(w)
+    yield from sweep_states.visits(w)
 
 
 def library_visits(w):
@@ -801,6 +803,7 @@ def build_world():
         },
     )
     sweep_processes.build(w)
+    sweep_states.build(w)
     return w
 
 
