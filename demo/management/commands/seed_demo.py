@@ -11,7 +11,7 @@ from activities.services import activity_create
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
 from demo import data as demo_data
-from demo import library_seed, processes_seed
+from demo import library_seed, processes_seed, states_seed
 from geo.models import Country, Region
 from initiatives.models import JointInitiative, Participation
 from initiatives.services import (
@@ -197,6 +197,7 @@ class Command(BaseCommand):
                 new_activities = self._activities(people, initiatives)
                 processes_seed.seed(people, self.stdout)
                 library_seed.seed(people, self.stdout)
+                states_seed.seed(people, self.stdout)
         except ValidationError as exc:
             raise CommandError("The demo data is invalid: " + " ".join(error_lines(exc))) from exc
         self._report(people, new_people, password)
