@@ -57,8 +57,17 @@ def can_edit_engagement(user, engagement):
         return False
     if user.is_secretariat:
         return True
-    involved = {a.pk for a in engagement.agencies.all()} | {engagement.lead_agency_id}
-    return _writer_of(user, involved)
+    return _writer_of(user, involved_agency_ids(engagement))
+
+
+def involved_agency_ids(engagement):
+    """The ids of the agencies involved, the lead's included; read once per engagement, as a
+    page asks for each of its follow-ups."""
+    if not hasattr(engagement, "_involved_ids"):
+        through = Engagement.agencies.through.objects.filter(engagement_id=engagement.pk)
+        engagement._involved_ids = {*through.values_list("agency_id", flat=True)}
+        engagement._involved_ids.add(engagement.lead_agency_id)
+    return engagement._involved_ids
 
 
 def get_engagement_for_user(user, pk, write=False):

@@ -348,11 +348,18 @@ def test_lists_and_priority_pages_run_a_fixed_number_of_queries(
             services.follow_up_create(
                 e, by=alice, description="x", owner_agency=iom, due_date=TODAY
             )
+            # The first engagement's page gains a follow-up each time.
+            services.follow_up_create(
+                first(), by=alice, description="y", owner_agency=ilo, due_date=TODAY
+            )
             r = new_request(sam, mexico, jk, subject=f"Request {i}")
             services.request_step(r, "assign", by=sam, lead_agency=iom)
 
     login(client, alice)
+    first = Engagement.objects.order_by("pk").first
     urls = [
+        lambda: first().get_absolute_url(),
+        lambda: reverse("states:request-detail", args=[SupportRequest.objects.first().pk]),
         reverse("states:engagement-list"),
         reverse("states:request-list"),
         reverse("states:follow-up-list"),
@@ -362,6 +369,7 @@ def test_lists_and_priority_pages_run_a_fixed_number_of_queries(
     ]
     fill(2)
     counts = {}
+    urls = [url() if callable(url) else url for url in urls]
     for url in urls:
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
