@@ -106,9 +106,11 @@ class EngagementForm(VersionedForm):
         # The lead agency's own activities (and those already linked): all the portal's
         # would make a list of thousands.
         linked = [a.pk for a in self.instance.activities.all()] if self.instance.pk else []
-        own = Activity.objects.all()
         if self.fixed_agency is not None:
-            own = own.filter(agency=self.fixed_agency)
+            own = Activity.objects.filter(agency=self.fixed_agency)
+        else:
+            # The secretariat, choosing the lead: every agency's activities under (j) or (k).
+            own = Activity.objects.filter(priorities__code__in=STATES_PRIORITIES)
         activities.queryset = (
             (own | Activity.objects.filter(pk__in=linked))
             .distinct()
