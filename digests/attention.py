@@ -17,6 +17,7 @@ from governance import selectors as governance_selectors
 from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
 from positions import selectors as position_selectors
+from states import selectors as states_selectors
 
 # Rows shown per attention list; the rest is a count and a link.
 ATTENTION_CAP = 3
@@ -45,8 +46,12 @@ class Attention:
     positions: list = field(default_factory=list)
     action_points: list = field(default_factory=list)  # the group's, due soon or overdue
     meetings: list = field(default_factory=list)  # the group's meetings coming up
-    today: object = None
     totals: dict = field(default_factory=dict)
+    # Requests for support from States assigned to the agency, still open, oldest first.
+    support_requests: list = field(default_factory=list)
+    # Follow-ups of engagements the agency owns, overdue or due soon, earliest first.
+    follow_ups: list = field(default_factory=list)
+    today: datetime.date | None = None
 
     LISTS = (
         "confirmed",
@@ -56,6 +61,8 @@ class Attention:
         "initiatives",
         "positions",
         "action_points",
+        "support_requests",
+        "follow_ups",
     )
     # Coming meetings are news, not a task: shown, but a digest with nothing else is empty.
 
@@ -99,6 +106,12 @@ class Attention:
             "%(count)s action point due",
             "%(count)s action points due",
         )
+        add(
+            "support_requests",
+            "%(count)s request for support assigned to you",
+            "%(count)s requests for support assigned to you",
+        )
+        add("follow_ups", "%(count)s follow-up due", "%(count)s follow-ups due")
         add("decisions", "%(count)s other decision", "%(count)s other decisions")
         return phrases
 
@@ -119,7 +132,8 @@ def needs_attention(agency, *, since, until, now=None):
     Decisions are those taken in [since, until): the digest passes its ISO week, the home
     page the last seven days. Open pairs, initiatives and positions are as they stand; the
     group's action points (the agency's, or every agency's for the secretariat) due within a
-    week or overdue, and its meetings of the next two weeks, as of `now`. 7 queries.
+    week or overdue, and its meetings of the next two weeks, as of `now`. 7 queries, and 2
+    more for an agency (its requests for support and follow-ups due).
     """
     now = now or timezone.now()
     out = Attention(agency=agency, today=timezone.localdate(now))
@@ -142,6 +156,7 @@ def needs_attention(agency, *, since, until, now=None):
         out.initiatives, out.totals["initiatives"] = first_rows(
             awaiting_answer(agency).select_related("lead_agency"), ("-updated_at", "pk")
         )
+        _states_attention(out, agency, timezone.localdate(now))
     out.positions, out.totals["positions"] = first_rows(
         position_selectors.needing_attention(agency, timezone.localdate(now)).select_related(
             "lead_agency"
@@ -155,6 +170,17 @@ def needs_attention(agency, *, since, until, now=None):
         governance_selectors.meetings_coming_up(out.today), ("date", "pk")
     )
     return out
+
+
+def _states_attention(out, agency, today):
+    """The agency's open requests for support and its follow-ups due: 2 queries."""
+    out.today = today
+    out.support_requests, out.totals["support_requests"] = first_rows(
+        states_selectors.open_requests_for(agency), ("received_date", "pk")
+    )
+    out.follow_ups, out.totals["follow_ups"] = first_rows(
+        states_selectors.due_follow_ups_for(agency, today), ("due_date", "pk")
+    )
 
 
 __all__ = ["ATTENTION_CAP", "DECISIONS_DUE_DAYS", "Attention", "awaiting_answer", "needs_attention"]

@@ -459,6 +459,7 @@ def attention_groups(attention, *, absolute=str, digest_week=True):
             absolute(reverse("governance:meeting-list")),
             _("In the next %(days)s days.") % {"days": governance_selectors.MEETINGS_AHEAD_DAYS},
         ),
+        *_states_groups(attention, absolute, slug),
         # Complementary or not related: nothing to act on, so a count and a link, last.
         {
             "key": "decisions",
@@ -545,6 +546,49 @@ def _meeting_item(meeting, absolute):
         "meta": " · ".join(meta),
         "note": "",
     }
+
+
+def _states_groups(attention, absolute, slug):
+    """Requests for support assigned to the agency and its follow-ups due (see states)."""
+    requests_url = absolute(reverse("states:request-list"))
+    follow_ups_url = absolute(reverse("states:follow-up-list"))
+    today = attention.today
+
+    def request_item(support_request):
+        return {
+            "title": support_request.subject,
+            "url": absolute(support_request.get_absolute_url()),
+            "meta": " · ".join(
+                p for p in (support_request.requester, support_request.get_status_display()) if p
+            ),
+            "note": "",
+        }
+
+    def follow_up_item(follow_up):
+        overdue = today is not None and follow_up.due_date < today
+        return {
+            "title": follow_up.description,
+            "url": absolute(follow_up.get_absolute_url()),
+            "meta": _("Due %(date)s") % {"date": date_format(follow_up.due_date)},
+            "note": _("Overdue") if overdue else "",
+        }
+
+    return [
+        _group(
+            attention,
+            "support_requests",
+            _("Requests for support assigned to your agency"),
+            [request_item(r) for r in attention.support_requests],
+            f"{requests_url}?agency={slug}" if slug else requests_url,
+        ),
+        _group(
+            attention,
+            "follow_ups",
+            _("Follow-ups of engagements due"),
+            [follow_up_item(f) for f in attention.follow_ups],
+            f"{follow_ups_url}?agency={slug}&status=open" if slug else follow_ups_url,
+        ),
+    ]
 
 
 def _initiative_item(initiative, absolute):

@@ -43,6 +43,7 @@ from overlaps import selectors as overlap_selectors
 from positions import selectors as position_selectors
 from priorities.models import Priority
 from processes import selectors as process_selectors
+from states import selectors as states_selectors
 
 from . import charts
 
@@ -218,6 +219,7 @@ def priority_detail(request, code):
             "agencies": agencies,
             "initiatives": initiatives,
             "process_contributions": process_selectors.for_priority(priority, request.user),
+            "states_records": states_selectors.for_priority(priority, request.user),
             "library": library_selectors.for_priority(priority, request.user),
             "positions": position_selectors.for_priority(priority, request.user),
             "capacity": capacity_selectors.for_priority(priority, request.user),

@@ -18,6 +18,7 @@ from initiatives.models import InitiativeEvent, JointInitiative, Milestone, Part
 from library.files import check as check_upload
 from library.models import LibraryItem
 from processes.models import Contribution, Event
+from states.models import Engagement, FollowUp, SupportRequest
 
 from .factories import ActivityFactory, UserFactory
 
@@ -365,6 +366,31 @@ class TestSeedDemo:
         assert list(Training.objects.values_list("pk", "version")) == snapshot
         assert Transfer.objects.count() == 1
         assert "Recorded 0 joint trainings and transfers." in out
+
+    def test_engagements_and_requests_for_support(self):
+        out = seed()
+        kinds = set(Engagement.objects.values_list("counterpart_kind", flat=True))
+        assert {"government", "regional_body", "rcp"} <= kinds
+        assert Engagement.objects.filter(country__iso3="MEX").exists()
+        today = timezone.localdate()
+        assert FollowUp.objects.overdue(today).exists()
+        assert FollowUp.objects.filter(status="done").exists()
+        statuses = set(SupportRequest.objects.values_list("status", flat=True))
+        assert statuses == set(SupportRequest.Status.values)
+        for support_request in SupportRequest.objects.all():
+            steps = list(support_request.events.values_list("to_status", flat=True))
+            assert steps[0] == "received" and steps[-1] == support_request.status
+        # Recorded by the lead agency's own people, as the portal lets them.
+        for engagement in Engagement.objects.select_related("created_by"):
+            assert engagement.created_by.agency_id == engagement.lead_agency_id
+        assert "Created 5 engagements with States and 5 requests for support." in out
+
+        snapshot = list(Engagement.objects.values_list("pk", "version", "updated_at"))
+        requests = list(SupportRequest.objects.values_list("pk", "version", "status"))
+        out = seed()
+        assert list(Engagement.objects.values_list("pk", "version", "updated_at")) == snapshot
+        assert list(SupportRequest.objects.values_list("pk", "version", "status")) == requests
+        assert "Created 0 engagements with States and 0 requests for support." in out
 
     def test_the_library_shows_items_with_files_and_a_reviewed_good_practice(
         self, client, library_files

@@ -53,7 +53,7 @@ from positions import services as position_services
 from positions.models import Endorsement, Position, PositionComment, PositionEvent, PositionVersion
 from priorities.models import Priority, TargetGroup, Theme
 
-from . import sweep_capacity, sweep_governance, sweep_processes
+from . import sweep_capacity, sweep_governance, sweep_processes, sweep_states
 from .factories import (
     ActivityFactory,
     AgencyFactory,
@@ -220,6 +220,7 @@ def ours(w):
         *sweep_processes.pages(w),
         *sweep_capacity.pages(w),
         *sweep_governance.pages(w),
+        *sweep_states.pages(w),
         ("library:list", {}, SIGNED_IN, True),
         ("library:export", {}, SIGNED_IN, False),
         ("library:create", {}, (*WRITERS, OUTSIDER), False),
@@ -473,6 +474,7 @@ def ours(w):
     yield Visit(HEAD, answer, "post", endorse, expect=302, shows=True)
     yield from sweep_capacity.visits(w)
     yield from sweep_governance.visits(w)
+    yield from sweep_states.visits(w)
 
 
 def library_visits(w):
@@ -985,6 +987,7 @@ def build_world():
     w["admin_objects"].update(position_world(w, agency_a, agency_b, priority))
     sweep_capacity.build(w)
     sweep_governance.build(w)
+    sweep_states.build(w)
     return w
 
 

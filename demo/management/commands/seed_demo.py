@@ -10,7 +10,14 @@ from activities.models import Activity
 from activities.services import activity_create
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
-from demo import capacity_seed, governance_seed, library_seed, positions_seed, processes_seed
+from demo import (
+    capacity_seed,
+    governance_seed,
+    library_seed,
+    positions_seed,
+    processes_seed,
+    states_seed,
+)
 from demo import data as demo_data
 from geo.models import Country, Region
 from initiatives.models import JointInitiative, Participation
@@ -200,6 +207,7 @@ class Command(BaseCommand):
                 positions_seed.seed(people, self.stdout)
                 capacity_seed.seed(people, self.stdout)
                 governance_seed.seed(people, self.stdout)
+                states_seed.seed(people, self.stdout)
         except ValidationError as exc:
             raise CommandError("The demo data is invalid: " + " ".join(error_lines(exc))) from exc
         self._report(people, new_people, password)

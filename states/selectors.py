@@ -1,0 +1,64 @@
+"""Reads other apps' pages make of this app (priorities, digests) and this app's own pages.
+
+Each runs a fixed number of queries, whatever the number of rows.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .models import Engagement, FollowUp, SupportRequest
+
+# How many records of each kind a priority's page lists before "see all".
+PRIORITY_PREVIEW = 10
+# A follow-up due within this many days is "due" in the digest and on the home page.
+DUE_SOON_DAYS = 7
+
+
+@dataclass
+class PrioritySection:
+    engagements: list
+    engagement_total: int
+    engagement_url: str
+    requests: list
+    request_total: int
+    request_url: str
+
+
+def for_priority(priority, user):
+    """The latest engagements and requests for support serving `priority`, how many there
+    are of each, and the lists of all. Six queries."""
+    engagements = Engagement.objects.visible_to(user).under_priority(priority)
+    requests = SupportRequest.objects.visible_to(user).under_priority(priority)
+    return PrioritySection(
+        list(engagements.with_list_relations().order_by("-date", "-pk")[:PRIORITY_PREVIEW]),
+        engagements.count(),
+        f"{reverse('states:engagement-list')}?priority={priority.code}",
+        list(requests.with_list_relations().order_by("-received_date", "-pk")[:PRIORITY_PREVIEW]),
+        requests.count(),
+        f"{reverse('states:request-list')}?priority={priority.code}",
+    )
+
+
+def open_requests_for(agency):
+    """Requests for support assigned to `agency` that it has not closed or declined, the
+    oldest first."""
+    return (
+        SupportRequest.objects.open()
+        .filter(lead_agency_id=agency.pk)
+        .select_related("country", "lead_agency")
+        .order_by("received_date", "pk")
+    )
+
+
+def due_follow_ups_for(agency, today):
+    """Open follow-ups `agency` owns that are overdue or due within DUE_SOON_DAYS, the
+    earliest first."""
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    return (
+        FollowUp.objects.due_by(horizon)
+        .filter(owner_agency_id=agency.pk)
+        .select_related("engagement__country", "owner_agency")
+        .order_by("due_date", "pk")
+    )
