@@ -6,6 +6,7 @@ app_name = "governance"
 
 urlpatterns = [
     path("governance/meetings/", views.meeting_list, name="meeting-list"),
+    path("governance/meetings/export/", views.meeting_export, name="meeting-export"),
     path("governance/meetings/new/", views.meeting_create, name="meeting-create"),
     path("governance/meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("governance/meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),

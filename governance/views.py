@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from common.views import add_service_errors, paginate
 
 from . import access, export, ical, services
-from .filters import ActionPointFilter, sort_headers
+from .filters import ActionPointFilter, MeetingFilter, meeting_sort_headers, sort_headers
 from .forms import (
     ActionPointForm,
     AgendaItemForm,
@@ -42,16 +42,32 @@ def _save_with(form, save):
 def meeting_list(request):
     today = timezone.localdate()
     meetings = Meeting.objects.visible_to(request.user).select_related("chair").with_counts()
+    meeting_filter = MeetingFilter(request.GET or None, queryset=meetings)
     return render(
         request,
         "governance/meeting_list.html",
         {
-            "page": paginate(request, meetings.order_by("-date", "-pk")),
+            "filter": meeting_filter,
+            "page": paginate(request, meeting_filter.qs),
+            "sorting": meeting_sort_headers(meeting_filter.chosen_sort),
             "today": today,
             "can_manage": access.can_manage_meetings(request.user),
             "chair": services.current_chair(today),
         },
     )
+
+
+@login_required
+@require_GET
+def meeting_export(request):
+    meeting_filter = MeetingFilter(
+        request.GET or None, queryset=Meeting.objects.visible_to(request.user)
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"gmg-meetings-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    export.write_meetings_csv(meeting_filter.qs, response, request.build_absolute_uri)
+    return response
 
 
 @login_required

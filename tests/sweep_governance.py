@@ -80,6 +80,7 @@ def pages(w):
     secretariat = (s.SECRETARIAT,)
     return [
         ("governance:meeting-list", {}, s.SIGNED_IN, True),
+        ("governance:meeting-export", {}, s.SIGNED_IN, False),
         ("governance:meeting-detail", {"pk": meeting.pk}, s.SIGNED_IN, True),
         ("governance:meeting-create", {}, secretariat, False),
         ("governance:meeting-edit", {"pk": meeting.pk}, secretariat, True),
@@ -120,6 +121,16 @@ def visits(w):
     listing = reverse("governance:action-point-list")
     yield Visit(s.STAFF, listing + query, expect=200, shows=True)
     yield Visit(s.STAFF, reverse("governance:action-point-export") + query, expect=200)
+    meetings = {
+        "q": "meeting",
+        "kind": "principals",
+        "year": meeting.date.year,
+        "chair": w["agency_a"].slug,
+        "sort": "-title",
+    }
+    query = "?" + "&".join(f"{k}={v}" for k, v in meetings.items())
+    yield Visit(s.STAFF, reverse("governance:meeting-list") + query, expect=200, shows=True)
+    yield Visit(s.STAFF, reverse("governance:meeting-export") + query, expect=200)
 
     def each_role(url, data, may, expect=200):
         for role in ROLES:
