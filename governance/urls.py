@@ -46,9 +46,19 @@ urlpatterns = [
     path("governance/chairs/", views.chair_history, name="chair-history"),
     path("governance/working-groups/", views.working_group_list, name="working-group-list"),
     path(
+        "governance/working-groups/new/",
+        views.working_group_create,
+        name="working-group-create",
+    ),
+    path(
         "governance/working-groups/<slug:slug>/",
         views.working_group_detail,
         name="working-group-detail",
+    ),
+    path(
+        "governance/working-groups/<slug:slug>/edit/",
+        views.working_group_edit,
+        name="working-group-edit",
     ),
     path("governance/calendar/", views.calendar_settings, name="calendar-settings"),
     path("governance/calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
