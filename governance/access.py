@@ -1,7 +1,8 @@
 """The access gates for the group's governance. Every view calls them.
 
 Everyone signed in reads meetings, action points, the chairs' history and the working groups.
-The secretariat records meetings, their agenda, decisions and action points. The focal points
+The secretariat records meetings, their agenda, decisions and action points, and sets up the
+working groups. The focal points
 of an action point's owner agency update its status (the secretariat may too). A visitor who
 is not signed in is sent to sign in by the views.
 """
@@ -11,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from agencies.models import Role
 
-from .models import ActionPoint, AgendaItem, Meeting
+from .models import ActionPoint, AgendaItem, Meeting, WorkingGroup
 
 
 def _signed_in(user):
@@ -72,6 +73,23 @@ def get_action_point_for_user(user, pk, write=False, status=False):
     if status and not can_update_status(user, action_point):
         raise PermissionDenied
     return action_point
+
+
+# -- working groups ------------------------------------------------------------------------------
+
+
+def can_manage_working_groups(user):
+    """The secretariat sets up the group's working groups; everyone signed in reads them."""
+    return _signed_in(user) and user.is_secretariat
+
+
+def get_working_group_for_user(user, slug, write=False):
+    if not _signed_in(user):
+        raise PermissionDenied
+    group = get_object_or_404(WorkingGroup, slug=slug)
+    if write and not can_manage_working_groups(user):
+        raise PermissionDenied
+    return group
 
 
 # -- calendar feed -------------------------------------------------------------------------------

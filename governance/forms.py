@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
-from .models import ActionPoint, AgendaItem, Meeting
+from .models import ActionPoint, AgendaItem, Meeting, WorkingGroup
 
 
 class DateInput(forms.DateInput):
@@ -53,6 +53,52 @@ class ActionPointForm(forms.ModelForm):
     def __init__(self, *args, meeting, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agenda_item"].queryset = meeting.agenda_items.all()
+
+
+class AcronymChoices(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj):
+        return f"{obj.acronym} – {obj.name}"
+
+
+class WorkingGroupForm(forms.ModelForm):
+    co_chairs = AcronymChoices(
+        queryset=Agency.objects.active().order_by("acronym"),
+        label=_("Co-chair agencies"),
+        help_text=_("A co-chair is a member too: tick it under the members as well."),
+    )
+    members = AcronymChoices(
+        queryset=Agency.objects.active().order_by("acronym"),
+        label=_("Member agencies"),
+        required=False,
+    )
+
+    class Meta:
+        model = WorkingGroup
+        fields = ["name", "mandate", "co_chairs", "members"]
+        labels = {"mandate": _("Description and mandate")}
+        widgets = {"mandate": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # An agency that has since left stays listed, so that saving does not drop it.
+            current = [*self.instance.co_chairs.all(), *self.instance.members.all()]
+            agencies = (
+                Agency.objects.active() | Agency.objects.filter(pk__in=[a.pk for a in current])
+            ).order_by("acronym")
+            self.fields["co_chairs"].queryset = agencies
+            self.fields["members"].queryset = agencies
+
+    def service_fields(self):
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "mandate": data["mandate"],
+            "co_chairs": list(data["co_chairs"]),
+            "members": list(data["members"]),
+        }
 
 
 class StatusForm(forms.Form):

@@ -38,6 +38,19 @@ class MeetingQuerySet(models.QuerySet):
             ),
         )
 
+    def search(self, text):
+        return filter_words(self, text, _meeting_word)
+
+
+def _meeting_word(word):
+    # Agenda items through a subquery: a join would repeat a meeting once per matching item.
+    items = AgendaItem.objects.filter(Q(title__icontains=word) | Q(decision__icontains=word))
+    return (
+        Q(title__icontains=word)
+        | Q(decisions__icontains=word)
+        | Q(pk__in=items.values("meeting_id"))
+    )
+
 
 class Meeting(models.Model):
     class Kind(models.TextChoices):

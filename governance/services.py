@@ -174,17 +174,71 @@ def current_chair(today=None):
 # -- working groups ----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def working_group_create(*, name, mandate="", co_chairs=(), members=()):
-    group = WorkingGroup(name=name.strip(), mandate=mandate.strip(), slug=slugify(name)[:60])
-    group.full_clean()
+WORKING_GROUP_FIELDS = ("name", "mandate")
+# Paths under /governance/working-groups/ that a group's slug must not take.
+RESERVED_SLUGS = {"new"}
+
+
+def _unique_slug(name, exclude_pk=None):
+    """The slug of `name`, made unique with -2, -3…; a name with no Latin letters (or a
+    reserved word) still gets an address."""
+    base = slugify(name)[:50] or "group"
+    taken = (
+        set(
+            WorkingGroup.objects.exclude(pk=exclude_pk)
+            .filter(slug__startswith=base)
+            .values_list("slug", flat=True)
+        )
+        | RESERVED_SLUGS
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _check_members(co_chairs, members):
+    """A co-chair is one of the group's members: the form lists both, and a co-chair left
+    out of the members is a slip to point out, not to repair silently."""
     if not co_chairs:
         raise ValidationError({"co_chairs": _("A working group has at least one co-chair.")})
+    outside = sorted((a.acronym for a in co_chairs if a not in set(members)), key=str.lower)
+    if outside:
+        raise ValidationError(
+            {
+                "co_chairs": _("A co-chair must also be a member: tick %(agencies)s as members.")
+                % {"agencies": ", ".join(outside)}
+            }
+        )
+
+
+@transaction.atomic
+def working_group_create(*, name, mandate="", co_chairs=(), members=()):
+    co_chairs, members = list(co_chairs), list(members)
+    group = WorkingGroup(name=name.strip(), mandate=mandate.strip())
+    group.slug = _unique_slug(group.name)
+    group.full_clean()
+    _check_members(co_chairs, members)
     group.save()
     group.co_chairs.set(co_chairs)
-    # The co-chairs are members too.
-    group.members.set({*members, *co_chairs})
+    group.members.set(members)
     return group
+
+
+@transaction.atomic
+def working_group_update(group, *, by=None, co_chairs=(), members=(), **fields):
+    """Change a group's name, mandate, co-chairs and members. Its address (the slug) stays,
+    so that links already sent keep working."""
+    co_chairs, members = list(co_chairs), list(members)
+    locked = WorkingGroup.objects.select_for_update().get(pk=group.pk)
+    _apply(locked, fields, WORKING_GROUP_FIELDS)
+    locked.full_clean()
+    _check_members(co_chairs, members)
+    locked.save()
+    locked.co_chairs.set(co_chairs)
+    locked.members.set(members)
+    return locked
 
 
 # -- calendar feeds --------------------------------------------------------------------------------

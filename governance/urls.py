@@ -6,6 +6,7 @@ app_name = "governance"
 
 urlpatterns = [
     path("governance/meetings/", views.meeting_list, name="meeting-list"),
+    path("governance/meetings/export/", views.meeting_export, name="meeting-export"),
     path("governance/meetings/new/", views.meeting_create, name="meeting-create"),
     path("governance/meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("governance/meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
@@ -45,9 +46,19 @@ urlpatterns = [
     path("governance/chairs/", views.chair_history, name="chair-history"),
     path("governance/working-groups/", views.working_group_list, name="working-group-list"),
     path(
+        "governance/working-groups/new/",
+        views.working_group_create,
+        name="working-group-create",
+    ),
+    path(
         "governance/working-groups/<slug:slug>/",
         views.working_group_detail,
         name="working-group-detail",
+    ),
+    path(
+        "governance/working-groups/<slug:slug>/edit/",
+        views.working_group_edit,
+        name="working-group-edit",
     ),
     path("governance/calendar/", views.calendar_settings, name="calendar-settings"),
     path("governance/calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),

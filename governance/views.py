@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from common.views import add_service_errors, paginate
 
 from . import access, export, ical, services
-from .filters import ActionPointFilter, sort_headers
+from .filters import ActionPointFilter, MeetingFilter, meeting_sort_headers, sort_headers
 from .forms import (
     ActionPointForm,
     AgendaItemForm,
@@ -19,6 +19,7 @@ from .forms import (
     ConfirmForm,
     MeetingForm,
     StatusForm,
+    WorkingGroupForm,
 )
 from .models import ActionPoint, AgendaItem, CalendarToken, Chairmanship, Meeting, WorkingGroup
 
@@ -42,16 +43,32 @@ def _save_with(form, save):
 def meeting_list(request):
     today = timezone.localdate()
     meetings = Meeting.objects.visible_to(request.user).select_related("chair").with_counts()
+    meeting_filter = MeetingFilter(request.GET or None, queryset=meetings)
     return render(
         request,
         "governance/meeting_list.html",
         {
-            "page": paginate(request, meetings.order_by("-date", "-pk")),
+            "filter": meeting_filter,
+            "page": paginate(request, meeting_filter.qs),
+            "sorting": meeting_sort_headers(meeting_filter.chosen_sort),
             "today": today,
             "can_manage": access.can_manage_meetings(request.user),
             "chair": services.current_chair(today),
         },
     )
+
+
+@login_required
+@require_GET
+def meeting_export(request):
+    meeting_filter = MeetingFilter(
+        request.GET or None, queryset=Meeting.objects.visible_to(request.user)
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"gmg-meetings-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    export.write_meetings_csv(meeting_filter.qs, response, request.build_absolute_uri)
+    return response
 
 
 @login_required
@@ -297,12 +314,16 @@ def chair_history(request):
 @login_required
 def working_group_list(request):
     groups = WorkingGroup.objects.prefetch_related("co_chairs", "members")
-    return render(request, "governance/working_group_list.html", {"groups": groups})
+    return render(
+        request,
+        "governance/working_group_list.html",
+        {"groups": groups, "can_manage": access.can_manage_working_groups(request.user)},
+    )
 
 
 @login_required
 def working_group_detail(request, slug):
-    group = get_object_or_404(WorkingGroup, slug=slug)
+    group = access.get_working_group_for_user(request.user, slug)
     return render(
         request,
         "governance/working_group_detail.html",
@@ -310,8 +331,42 @@ def working_group_detail(request, slug):
             "group": group,
             "co_chairs": group.co_chairs.order_by("acronym"),
             "members": group.members.order_by("acronym"),
+            "can_manage": access.can_manage_working_groups(request.user),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def working_group_create(request):
+    if not access.can_manage_working_groups(request.user):
+        raise PermissionDenied
+    form = WorkingGroupForm(_post(request))
+    if request.method == "POST" and form.is_valid():
+        group = _save_with(form, lambda: services.working_group_create(**form.service_fields()))
+        if group is not None:
+            messages.success(request, _("The working group was set up."))
+            return redirect(group)
+    return render(request, "governance/working_group_form.html", {"form": form, "group": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def working_group_edit(request, slug):
+    group = access.get_working_group_for_user(request.user, slug, write=True)
+    form = WorkingGroupForm(_post(request), instance=group)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_with(
+            form,
+            lambda: services.working_group_update(group, by=request.user, **form.service_fields()),
+        )
+        if saved is not None:
+            messages.success(request, _("Your changes were saved."))
+            return redirect(saved)
+    if request.method == "POST":
+        # The form changed the instance's name in memory; the page names the group as saved.
+        group.refresh_from_db(fields=["name"])
+    return render(request, "governance/working_group_form.html", {"form": form, "group": group})
 
 
 # -- calendar feed -------------------------------------------------------------------------------

@@ -43,6 +43,18 @@ REQUEST_COLUMNS = (
     "url",
     "updated_at",
 )
+FOLLOW_UP_COLUMNS = (
+    "due_date",
+    "description",
+    "owner_agency",
+    "status",
+    "overdue",
+    "done_date",
+    "engagement",
+    "engagement_date",
+    "country",
+    "url",
+)
 
 
 def _codes(priorities):
@@ -94,6 +106,24 @@ def request_rows(requests, absolute_url):
             r.description,
             absolute_url(r.get_absolute_url()),
             r.updated_at.isoformat(timespec="seconds"),
+        ]
+
+
+def follow_up_rows(follow_ups, absolute_url, today):
+    queryset = follow_ups.select_related("owner_agency", "engagement__country")
+    for f in queryset.iterator(chunk_size=CHUNK):
+        engagement = f.engagement
+        yield [
+            f.due_date.isoformat(),
+            f.description,
+            f.owner_agency.acronym,
+            f.status,
+            "yes" if f.is_overdue_on(today) else "no",
+            f.done_date.isoformat() if f.done_date else "",
+            engagement.topic,
+            engagement.date.isoformat(),
+            engagement.country.iso3 if engagement.country_id else "",
+            absolute_url(f.get_absolute_url()),
         ]
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
         name="follow-up-create",
     ),
     path("states/follow-ups/", views.follow_up_list, name="follow-up-list"),
+    path("states/follow-ups/export/", views.follow_up_export, name="follow-up-export"),
     path("states/follow-ups/<int:pk>/edit/", views.follow_up_edit, name="follow-up-edit"),
     path("states/follow-ups/<int:pk>/done/", views.follow_up_done, name="follow-up-done"),
     path("states/requests/", views.request_list, name="request-list"),

@@ -170,6 +170,18 @@ def follow_up_list(request):
 
 
 @login_required
+@require_GET
+def follow_up_export(request):
+    follow_up_filter = FollowUpFilter(
+        request.GET or None, queryset=FollowUp.objects.visible_to(request.user)
+    )
+    rows = export.follow_up_rows(
+        follow_up_filter.qs, request.build_absolute_uri, timezone.localdate()
+    )
+    return _csv("gmg-follow-ups", export.FOLLOW_UP_COLUMNS, rows)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def follow_up_create(request, pk):
     engagement = access.get_engagement_for_user(request.user, pk, write=True)

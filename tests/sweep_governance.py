@@ -66,6 +66,7 @@ def build(w):
         name=s.hostile("Working group", s.MEDIUM),
         mandate=s.hostile("Mandate"),
         co_chairs=[agency],
+        members=[agency],
     )
     w["gov_group"] = group
     w["gov_token"] = services.calendar_token_create(w[s.FOCAL_POINT]).token
@@ -80,6 +81,7 @@ def pages(w):
     secretariat = (s.SECRETARIAT,)
     return [
         ("governance:meeting-list", {}, s.SIGNED_IN, True),
+        ("governance:meeting-export", {}, s.SIGNED_IN, False),
         ("governance:meeting-detail", {"pk": meeting.pk}, s.SIGNED_IN, True),
         ("governance:meeting-create", {}, secretariat, False),
         ("governance:meeting-edit", {"pk": meeting.pk}, secretariat, True),
@@ -96,6 +98,8 @@ def pages(w):
         ("governance:chair-history", {}, s.SIGNED_IN, True),
         ("governance:working-group-list", {}, s.SIGNED_IN, True),
         ("governance:working-group-detail", {"slug": w["gov_group"].slug}, s.SIGNED_IN, True),
+        ("governance:working-group-create", {}, secretariat, False),
+        ("governance:working-group-edit", {"slug": w["gov_group"].slug}, secretariat, True),
         ("governance:calendar-settings", {}, s.SIGNED_IN, False),
         # No session needed: the private address is the key.
         ("governance:calendar-feed", {"token": w["gov_token"]}, s.ROLES, False),
@@ -120,6 +124,16 @@ def visits(w):
     listing = reverse("governance:action-point-list")
     yield Visit(s.STAFF, listing + query, expect=200, shows=True)
     yield Visit(s.STAFF, reverse("governance:action-point-export") + query, expect=200)
+    meetings = {
+        "q": "meeting",
+        "kind": "principals",
+        "year": meeting.date.year,
+        "chair": w["agency_a"].slug,
+        "sort": "-title",
+    }
+    query = "?" + "&".join(f"{k}={v}" for k, v in meetings.items())
+    yield Visit(s.STAFF, reverse("governance:meeting-list") + query, expect=200, shows=True)
+    yield Visit(s.STAFF, reverse("governance:meeting-export") + query, expect=200)
 
     def each_role(url, data, may, expect=200):
         for role in ROLES:
@@ -181,6 +195,26 @@ def visits(w):
         status_url,
         "post",
         {**bad_status, "status": "in_progress", "done_on": ""},
+        expect=302,
+        shows=True,
+    )
+    # Refused (a co-chair not among the members, an invalid agency) with the text shown again.
+    agency = w["agency_a"]
+    bad_group = {
+        "name": s.hostile("New working group", s.MEDIUM),
+        "mandate": s.hostile("New mandate"),
+        "co_chairs": [agency.pk],
+        "members": [s.SHORT],
+    }
+    group_edit = reverse("governance:working-group-edit", args=[w["gov_group"].slug])
+    yield from each_role(reverse("governance:working-group-create"), bad_group, secretariat)
+    yield from each_role(group_edit, bad_group, secretariat)
+    yield from each_role(group_edit, {**bad_group, "members": []}, secretariat)
+    yield Visit(
+        s.SECRETARIAT,
+        reverse("governance:working-group-create"),
+        "post",
+        {**bad_group, "members": [agency.pk]},
         expect=302,
         shows=True,
     )

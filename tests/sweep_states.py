@@ -94,6 +94,7 @@ def pages(w):
         ("states:engagement-edit", {"pk": engagement.pk}, s.WRITERS, True),
         ("states:follow-up-create", {"pk": engagement.pk}, s.WRITERS, True),
         ("states:follow-up-list", {}, s.SIGNED_IN, True),
+        ("states:follow-up-export", {}, s.SIGNED_IN, False),
         ("states:follow-up-edit", {"pk": follow_up.pk}, s.WRITERS, True),
         ("states:request-list", {}, s.SIGNED_IN, True),
         ("states:request-export", {}, s.SIGNED_IN, False),
@@ -150,6 +151,11 @@ def visits(w):
         listing("states:follow-up-list", q="follow-up", agency=slug, overdue="true", sort="due"),
         expect=200,
         shows=True,
+    )
+    yield Visit(
+        s.STAFF,
+        listing("states:follow-up-export", q="follow-up", agency=slug, overdue="true", sort="due"),
+        expect=200,
     )
 
     def each_role(url, data, may, expect=200):
