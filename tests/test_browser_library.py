@@ -49,7 +49,7 @@ def test_staff_share_a_file_find_it_by_its_summary_and_download_it(
     filters.get_by_label("Search").fill(words)
     filters.get_by_role("button", name="Filter").click()
     expect(page.get_by_role("status")).to_have_text("1 item")
-    page.get_by_role("link", name="Remittance costs in the Gulf corridors").click()
+    page.get_by_role("link", name="Remittance costs in the Gulf corridors", exact=True).click()
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download Remittance costs 2025.pdf").click()
