@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gmg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint browser clean
+.PHONY: install run test lint browser backup restore clean
 
 install: $(VENV)/.installed
 
@@ -40,6 +40,16 @@ browser:
 test: install lint browser
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
 	  $(BIN)/pytest
+
+# The database of DATABASE_URL, dumped with pg_dump -Fc to var/backups/<name>-<UTC time>.dump.
+backup: install
+	$(BIN)/python manage.py backup_db
+
+# make restore FILE=var/backups/gmg-….dump [FORCE=1]: replaces the database of DATABASE_URL;
+# asks for its name as confirmation unless FORCE=1.
+restore: install
+	@test -n "$(FILE)" || { echo "Say which backup to restore: make restore FILE=var/backups/<file>.dump"; exit 1; }
+	$(BIN)/python manage.py restore_db "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -7,3 +7,11 @@ def drain_outbox():
     from . import outbox
 
     return outbox.drain()
+
+
+@shared_task(ignore_result=True)
+def heartbeat():
+    """Every minute: tells /healthz/ that beat schedules and a worker runs tasks."""
+    from . import health
+
+    health.beat()

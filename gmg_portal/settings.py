@@ -141,6 +141,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A lost database: a plain 503 page rather than a server error (templates/503.html).
+    "common.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -177,8 +179,16 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'gmg.sqlite3'}",
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        # A connection lost while the database restarted is noticed and replaced at the next
+        # request, so the portal recovers by itself once the database is back.
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # An unreachable database host fails the request (a 503 page) in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = envint(
+        "DATABASE_CONNECT_TIMEOUT", 3
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
     # The coverage index carries extra columns for PostgreSQL's index-only scans; SQLite
@@ -291,6 +301,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
+    # Proves to /healthz/ that beat and a worker run (common/health.py).
+    "common-worker-heartbeat": {
+        "task": "common.tasks.heartbeat",
+        "schedule": 60.0,
+    },
     "common-drain-outbox": {
         "task": "common.tasks.drain_outbox",
         "schedule": 60.0,
@@ -300,6 +315,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+# /healthz/ reports the worker as stale when its last heartbeat (every minute) is older.
+HEARTBEAT_STALE_MINUTES = envint("GMG_HEARTBEAT_STALE_MINUTES", 5)
 # The weekly digest of the week just ended: day (mon..sun) and hour in UTC; the sweeper
 # re-sends what is still pending of the last digest due every day, one hour later.
 DIGEST_DAY = os.environ.get("GMG_DIGEST_DAY", "mon")

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from activities import access as activity_access
@@ -27,6 +28,7 @@ from activities.models import Activity
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
+from common import health
 from common.search import filter_words
 from common.spreadsheets import protect
 from common.views import paginate
@@ -48,9 +50,19 @@ from states import selectors as states_selectors
 from . import charts
 
 
+@never_cache
 @require_GET
 def healthz(request):
-    return JsonResponse({"status": "ok"})
+    """For load balancers and docker-compose: 200 when every check is fine, 503 otherwise.
+
+    Open to anyone and cheap (common/health.py); the answer names each check's state and
+    nothing else.
+    """
+    checks = health.run()
+    healthy = all(state in health.FINE for state in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def admin_login(request):

@@ -1,0 +1,30 @@
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database answers a plain 503 page, with no traceback, instead of a 500.
+
+    The page is rendered without the request's context: base.html would look up the
+    signed-in person, which needs the database that is missing. With CONN_HEALTH_CHECKS
+    the next request opens a fresh connection, so the portal recovers by itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=True)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
