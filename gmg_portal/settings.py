@@ -101,6 +101,14 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 40):
         "when DJANGO_DEBUG is off."
     )
 
+# In production these two must be said: a default would put 127.0.0.1 in the links of
+# every email the portal sends, and answer to host names nobody chose.
+if not DEBUG:
+    _missing = [name for name in ("SITE_URL", "DJANGO_ALLOWED_HOSTS") if not os.environ.get(name)]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"{' and '.join(_missing)} must be set when DJANGO_DEBUG is off (see .env.example)."
+        )
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", [SITE_URL])
@@ -119,6 +127,7 @@ INSTALLED_APPS = [
     # {% htmx_script %} tag for the similar-work panel): no models, no URLs.
     "django_tomselect",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "gmg_portal",
@@ -149,6 +158,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: whether the response is someone's own page decides its caching.
+    "common.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: tells a panel refresh from a page load.
     "django_htmx.middleware.HtmxMiddleware",
@@ -266,6 +278,41 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A deployment that sends cookies only over https is served only over https: plain http is
+# redirected (behind the proxy that sets X-Forwarded-Proto). /healthz/ stays reachable over
+# plain http for the container's own health check.
+SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+# HSTS: sent only on https responses (SecurityMiddleware), so harmless on a plain-http stack.
+# A year, subdomains included, when DEBUG is off; 0 turns it off.
+SECURE_HSTS_SECONDS = envint("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_SECURE_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("DJANGO_SECURE_HSTS_PRELOAD", True)
+# Browser features the portal never uses, refused to every page (common/middleware.py).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+# Content-Security-Policy (django-csp): scripts only from the portal's own static files, no
+# inline script anywhere (templates/ has none: behaviour lives in static/js/). Inline styles
+# are allowed: a few templates carry style="" attributes, and the digest preview frames
+# emails, whose HTML must use inline styles for mail clients.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Where the security.txt sends people who found a vulnerability (RFC 9116).
+SECURITY_CONTACT = os.environ.get("GMG_SECURITY_CONTACT") or f"mailto:{GMG_SUPPORT_EMAIL}"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # One cache for every process: allauth keeps its sign-in rate limits (ACCOUNT_RATE_LIMITS)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("healthz/", views.healthz, name="healthz"),
+    path(".well-known/security.txt", views.security_txt, name="security-txt"),
     # Browsers ask for /favicon.ico whatever the page links to. Not permanent: the static
     # file's name carries a content hash in production and changes with the icon. Lazy: the
     # static files manifest is read per request, not when the URLconf is imported.

@@ -131,5 +131,15 @@ def page(browser):
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # A script or style the Content-Security-Policy blocks fails the test that met it, even
+    # when the page still looks right to the assertions.
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"

@@ -320,3 +320,12 @@ def test_a_file_can_give_way_to_a_link(
     item = LibraryItem.objects.get()
     assert (item.url, item.stored_name, item.file_name) == ("https://example.org/online", "", "")
     assert stored_files(library_files) == []
+
+
+def test_a_download_keeps_its_own_stricter_policy_and_is_not_stored(client, alice, shared_pdf):
+    # The site-wide CSP (django-csp) must not replace the download's sandbox.
+    client.force_login(alice)
+    response = client.get(shared_pdf.get_download_url())
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]

@@ -1,5 +1,7 @@
 import importlib.util
 import os
+import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +166,72 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k" * 50,
+    "SITE_URL": "https://gmg.example.org",
+    "DJANGO_ALLOWED_HOSTS": "gmg.example.org",
+}
+
+
 def test_production_starts_with_a_real_secret_key():
-    result = run_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50)
+    result = run_check(**PRODUCTION)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["SITE_URL", "DJANGO_ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_its_address(name):
+    env = {key: value for key, value in PRODUCTION.items() if key != name}
+    result = run_check(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert name in result.stderr
+
+
+def test_development_keeps_its_local_address():
+    result = run_check(DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def compose_environment():
+    """The settings docker-compose.yml gives the portal, with a generated secret key."""
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    env = {name: str(value) for name, value in compose["x-env"].items()}
+    assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY")
+    env["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    return env
+
+
+def run_deploy_check(env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "SITE_URL", "REDIS_", "EMAIL_", "GMG_"))
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_deploy_check_passes_with_the_compose_settings_behind_tls():
+    # The compose stack is plain http on localhost and says so with DJANGO_SECURE_COOKIES=0,
+    # which its own comment tells a deployment behind TLS to drop: everything else is as given.
+    env = compose_environment()
+    assert env.pop("DJANGO_SECURE_COOKIES") == "0"
+    result = run_deploy_check(env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_plain_http_compose_stack_is_warned_about_https_only():
+    result = run_deploy_check(compose_environment())
+    assert result.returncode != 0
+    found = set(re.findall(r"\((security\.W\d+)\)", result.stderr))
+    # Redirect to https, secure session and CSRF cookies: exactly what plain http gives up.
+    assert found == {"security.W008", "security.W012", "security.W016"}

@@ -217,6 +217,7 @@ def ours(w):
         ("digests:unsubscribe", {"token": tokens.make(w[STAFF])}, ROLES, False),
         ("digests:detail", {"pk": w["staff_delivery"].pk}, (STAFF, SECRETARIAT), True),
         ("healthz", {}, ROLES, False),
+        ("security-txt", {}, ROLES, False),
         *sweep_processes.pages(w),
         *sweep_capacity.pages(w),
         *sweep_governance.pages(w),
