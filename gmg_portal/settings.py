@@ -200,6 +200,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Length without composition rules (ASVS), and a strength estimator against the guessable.
+    {"NAME": "agencies.passwords.GuessablePasswordValidator", "OPTIONS": {"min_score": 3}},
 ]
 
 # Sign-in is allauth's email + password. Nobody signs up: people are invited
