@@ -48,7 +48,7 @@ class AcceptInvitationForm(forms.Form):
         label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 12 characters; not a common password."),
+        help_text=_("At least 12 characters and hard to guess: a few unrelated words work well."),
     )
     password2 = forms.CharField(
         label=_("Password again"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from common import emails
 
+from . import access
 from .models import Agency, Invitation, Role, User, hash_token
 
 log = logging.getLogger(__name__)
@@ -58,10 +59,7 @@ def invitation_create(*, by, email, role, agency=None, full_name=""):
     """
     email = email.strip().lower()
     _check_role_and_agency(role, agency)
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("This person already has an account.")})
-    if Invitation.objects.pending().filter(email__iexact=email).exists():
-        raise ValidationError({"email": _("An invitation to this address is already pending.")})
+    _refuse_known_address(email, by=by, field="email")
     token = Invitation.new_token()
     invitation = Invitation(
         email=email,
@@ -78,6 +76,24 @@ def invitation_create(*, by, email, role, agency=None, full_name=""):
     return invitation
 
 
+def _refuse_known_address(email, *, by, field=None):
+    """Refuse to invite an address that already has an account or a pending invitation, as
+    far as the inviter can see them: the secretariat everywhere, a focal point within their
+    own agency. Elsewhere the invitation goes out as any other would (whoever accepts second
+    is told their account exists), so that a focal point cannot probe the portal for who
+    has an account at another agency, or who another agency is inviting."""
+    people, invitations = User.objects.all(), Invitation.objects.all()
+    if not by.is_secretariat:
+        people, invitations = access.people_managed_by(by), access.invitations_visible_to(by)
+    if people.filter(email__iexact=email).exists():
+        message = _("This person already has an account.")
+    elif invitations.pending().filter(email__iexact=email).exists():
+        message = _("An invitation to this address is already pending.")
+    else:
+        return
+    raise ValidationError({field: message} if field else message)
+
+
 @transaction.atomic
 def invitation_resend(invitation, *, by):
     """Email a pending or expired invitation again, with a new link valid for another
@@ -90,10 +106,7 @@ def invitation_resend(invitation, *, by):
     if not invitation.can_be_sent_again:
         raise ValidationError(_("This invitation is no longer pending."))
     if invitation.status == Invitation.Status.EXPIRED:
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ValidationError(_("This person already has an account."))
-        if Invitation.objects.pending().filter(email__iexact=invitation.email).exists():
-            raise ValidationError(_("An invitation to this address is already pending."))
+        _refuse_known_address(invitation.email, by=by)
     token = Invitation.new_token()
     invitation.token_hash = hash_token(token)
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_DAYS)

@@ -22,7 +22,9 @@ from datetime import date
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PASSWORD = "gmg-demo-password-2026"
+# Made of unrelated words: one made of the portal's own ("gmg-demo-password-2026") is refused
+# by agencies/passwords.py like any other guessable password.
+PASSWORD = "Vetch-Quorum-Lantern-58"
 DOMAIN = "demo.gmg-portal.org"
 DATES = ("start_date", "end_date")
 

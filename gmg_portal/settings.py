@@ -222,6 +222,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Length without composition rules (ASVS), and a strength estimator against the guessable.
+    {"NAME": "agencies.passwords.GuessablePasswordValidator", "OPTIONS": {"min_score": 3}},
 ]
 
 # Sign-in is allauth's email + password. Nobody signs up: people are invited
@@ -374,6 +376,9 @@ DIGEST_MAX_ATTEMPTS = envint("GMG_DIGEST_MAX_ATTEMPTS", 5)
 DIGEST_RETRY_BACKOFF = envint("GMG_DIGEST_RETRY_BACKOFF", 60)
 DIGEST_RETRY_BACKOFF_MAX = envint("GMG_DIGEST_RETRY_BACKOFF_MAX", 3600)
 DIGEST_SENDING_LEASE = envint("GMG_DIGEST_SENDING_LEASE", 900)
+# How long (seconds) a digest's one-click unsubscribe link works: a forwarded or leaked old
+# digest should not unsubscribe its reader for ever. 90 days covers any digest still read.
+DIGEST_UNSUBSCRIBE_MAX_AGE = envint("GMG_DIGEST_UNSUBSCRIBE_MAX_AGE", 90 * 24 * 3600)
 CELERY_BEAT_SCHEDULE["digests-weekly-send"] = {
     "task": "digests.tasks.send_weekly_digests",
     "schedule": crontab(day_of_week=DIGEST_DAY, hour=DIGEST_HOUR, minute=0),

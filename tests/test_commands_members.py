@@ -24,7 +24,8 @@ from .factories import ActivityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-STRONG = "migration-governance-2026"
+# Unrelated words: "migration-governance-2026" would be refused, made of the portal's own words.
+STRONG = "fennel-quorum-atlas-2026"
 
 
 def create_member(*args):
