@@ -45,9 +45,10 @@ def test_the_sign_in_page_carries_the_policies(client, db):
 
 
 def test_no_store_is_for_signed_in_people_only(client, alice):
-    assert "no-store" not in client.get(reverse("healthz")).get("Cache-Control", "")
+    # security.txt: a public page with no caching rule of its own (healthz has never_cache).
+    assert "no-store" not in client.get(reverse("security-txt")).get("Cache-Control", "")
     client.force_login(alice)
-    assert "no-store" in client.get(reverse("healthz"))["Cache-Control"]
+    assert "no-store" in client.get(reverse("security-txt"))["Cache-Control"]
 
 
 def test_static_files_are_not_marked_no_store_even_for_a_signed_in_person(client, alice, settings):
