@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Agency, Invitation, Role, User
+from .models import Agency, Invitation, Role, SecurityEvent, User
 
 
 def can_invite(user, agency=None):
@@ -92,3 +92,13 @@ def people_managed_by(user):
 def get_person_for_user(user, pk):
     """A person this user may change the role of, deactivate or reactivate; 404 for others."""
     return get_object_or_404(people_managed_by(user), pk=pk)
+
+
+# -- the security log ----------------------------------------------------------------------
+
+
+def security_events_for(user):
+    """The security log, which only the secretariat reads: 403 for everyone else."""
+    if not (user.is_authenticated and user.is_active and user.is_secretariat):
+        raise PermissionDenied
+    return SecurityEvent.objects.for_the_log()

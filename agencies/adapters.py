@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
+
+from . import security_log
 
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
@@ -6,3 +9,14 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def pre_authenticate(self, request, **credentials):
+        # allauth refuses a sign-in over ACCOUNT_RATE_LIMITS["login_failed"] here, before any
+        # password is checked, so Django's user_login_failed never fires for it.
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            security_log.record(
+                security_log.Kind.LOCKED_OUT, request=request, email=credentials.get("email", "")
+            )
+            raise

@@ -2,7 +2,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, Invitation, User
+from common.admin import ReadOnlyAdmin
+
+from .models import Agency, Invitation, SecurityEvent, User
 
 
 @admin.register(Agency)
@@ -49,3 +51,12 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["role", "agency"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "invited_by", "created_at", "accepted_at", "revoked_at"]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "actor", "subject", "email", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["email", "actor__email", "subject__email", "ip_address"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor", "subject"]

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AgenciesConfig(AppConfig):
     name = "agencies"
     verbose_name = _("Agencies and people")
+
+    def ready(self):
+        from . import security_log
+
+        security_log.connect()

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -8,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class AgencyQuerySet(models.QuerySet):
@@ -251,3 +253,112 @@ class Invitation(models.Model):
             Role.HEAD: _("You are invited to the GMG Portal as head of %(agency)s"),
         }
         return sentences[self.role] % {"agency": self.agency.acronym}
+
+
+class SecurityEventQuerySet(models.QuerySet):
+    def for_the_log(self):
+        """What the security log page shows of each event: its people, without more queries."""
+        return self.select_related("actor", "subject").order_by("-created_at", "-pk")
+
+    def older_than(self, days):
+        return self.filter(created_at__lt=timezone.now() - timedelta(days=days))
+
+
+class SecurityEvent(models.Model):
+    """One sign-in, refusal or change of someone's access, for the secretariat to read.
+
+    Append-only: written by agencies.security_log.record() and never changed; old events
+    are deleted daily (agencies.tasks.prune_security_log). It holds identifiers (who, from which
+    address, the email typed) but never a secret: no password, token, code or session key.
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Sign-in refused: too many failures")
+        SIGN_OUT = "sign_out", _("Signed out")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        REACTIVATED = "reactivated", _("Reactivated")
+        INVITATION_SENT = "invitation_sent", _("Invitation sent")
+        INVITATION_RESENT = "invitation_resent", _("Invitation sent again")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_SET = "password_set", _("Password set")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        MFA_ADDED = "mfa_added", _("Two-factor method added")
+        MFA_REMOVED = "mfa_removed", _("Two-factor method removed")
+        MFA_RESET = "mfa_reset", _("Recovery codes renewed")
+        MFA_FAILED = "mfa_failed", _("Two-factor code refused")
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject = models.ForeignKey(
+        User,
+        verbose_name=_("person concerned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # What was typed at a failed sign-in: an identifier, kept so that attacks on one address
+    # can be seen even when no account has it.
+    email = models.CharField(_("email typed"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        indexes = [models.Index(fields=["kind", "-created_at"], name="securityevent_kind_time")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def detail_text(self):
+        """The detail in words, for the log page (plain text: the template escapes it)."""
+        d = self.detail or {}
+        roles = dict(Role.choices)
+
+        def role(value):
+            return roles.get(value, value)
+
+        if self.kind == self.Kind.ROLE_CHANGED:
+            return _("From “%(old)s” to “%(new)s”") % {
+                "old": role(d.get("old_role", "")),
+                "new": role(d.get("new_role", "")),
+            }
+        if "role" in d:
+            if d.get("agency"):
+                return _("As “%(role)s” of %(agency)s") % {
+                    "role": role(d["role"]),
+                    "agency": d["agency"],
+                }
+            return _("As “%(role)s”") % {"role": role(d["role"])}
+        if self.kind == self.Kind.DEACTIVATED and "sessions_ended" in d:
+            return ngettext(
+                "%(n)s open session ended", "%(n)s open sessions ended", d["sessions_ended"]
+            ) % {"n": d["sessions_ended"]}
+        if self.kind == self.Kind.ACCESS_DENIED:
+            return f"{d.get('http_method', '')} {self.path}".strip()
+        if d.get("method") == "code":
+            return _("With a sign-in code")
+        if d.get("method"):
+            return _("Method: %(method)s") % {"method": d["method"]}
+        return ""

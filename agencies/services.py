@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 
 from common import emails
 
-from . import access
+from . import access, security_log
 from .models import Agency, Invitation, Role, User, hash_token
+
+Kind = security_log.Kind
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,20 @@ def invitation_create(*, by, email, role, agency=None, full_name=""):
     )
     invitation.full_clean()
     invitation.save()
+    _record_invitation(Kind.INVITATION_SENT, invitation, by=by)
     _email_on_commit(invitation, token, inviter=by)
     return invitation
+
+
+def _record_invitation(kind, invitation, *, by, subject=None):
+    security_log.record(
+        kind,
+        actor=by,
+        subject=subject,
+        email=invitation.email,
+        role=invitation.role,
+        agency=invitation.agency.acronym if invitation.agency_id else "",
+    )
 
 
 def _refuse_known_address(email, *, by, field=None):
@@ -111,6 +125,7 @@ def invitation_resend(invitation, *, by):
     invitation.token_hash = hash_token(token)
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
     invitation.save(update_fields=["token_hash", "expires_at"])
+    _record_invitation(Kind.INVITATION_RESENT, invitation, by=by)
     _email_on_commit(invitation, token, inviter=invitation.invited_by or by)
     return invitation
 
@@ -166,14 +181,17 @@ def invitation_accept(invitation, *, full_name, password):
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    _record_invitation(Kind.INVITATION_ACCEPTED, invitation, by=user, subject=user)
     return user
 
 
 @transaction.atomic
-def invitation_revoke(invitation):
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def invitation_revoke(invitation, *, by=None):
+    revoked = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    if revoked:
+        _record_invitation(Kind.INVITATION_REVOKED, invitation, by=by)
 
 
 # -- people ------------------------------------------------------------------------------
@@ -227,6 +245,9 @@ def member_set_role(person, *, role, by):
             % {"name": person.display_name, "agency": person.agency.acronym}
         )
     if person.role != role:
+        security_log.record(
+            Kind.ROLE_CHANGED, actor=by, subject=person, old_role=person.role, new_role=role
+        )
         person.role = role
         person.save(update_fields=["role"])
         log.info("person %s is now %s (by person %s)", person.pk, role, by.pk)
@@ -252,6 +273,7 @@ def member_deactivate(person, *, by):
     person.deactivated_by = by
     person.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
     ended = end_sessions(person)
+    security_log.record(Kind.DEACTIVATED, actor=by, subject=person, sessions_ended=ended)
     log.info("person %s deactivated by person %s; %s sessions ended", person.pk, by.pk, ended)
     return person
 
@@ -266,6 +288,7 @@ def member_reactivate(person, *, by):
     person.deactivated_at = None
     person.deactivated_by = None
     person.save(update_fields=["is_active", "deactivated_at", "deactivated_by"])
+    security_log.record(Kind.REACTIVATED, actor=by, subject=person)
     log.info("person %s reactivated by person %s", person.pk, by.pk)
     return person
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.views import add_service_errors, paginate
 
 from . import access, services
+from .filters import SecurityEventFilter
 from .forms import AcceptInvitationForm, InvitationForm, RoleForm
 
 
@@ -76,7 +78,7 @@ def invitation_resend(request, pk):
 @require_POST
 def invitation_revoke(request, pk):
     invitation = access.get_invitation_for_user(request.user, pk)
-    services.invitation_revoke(invitation)
+    services.invitation_revoke(invitation, by=request.user)
     messages.success(
         request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
     )
@@ -214,3 +216,24 @@ def person_reactivate(request, pk):
         _("%(name)s can sign in again.") % {"name": person.display_name},
     )
     return _back_to_people(person)
+
+
+# -- the security log ----------------------------------------------------------------------
+
+
+@login_required
+def security_log(request):
+    """Sign-ins, refusals and changes of access, newest first: for the secretariat only."""
+    events = access.security_events_for(request.user)
+    filterset = SecurityEventFilter(request.GET, queryset=events)
+    # An invalid filter (a date that is not one) shows its error and no events, not all.
+    shown = filterset.qs if filterset.is_valid() else events.none()
+    return render(
+        request,
+        "agencies/security_log.html",
+        {
+            "filter": filterset,
+            "page": paginate(request, shown),
+            "retention_days": settings.SECURITY_LOG_DAYS,
+        },
+    )

@@ -166,6 +166,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records each 403 in the security log (agencies.security_log).
+    "agencies.middleware.SecurityLogMiddleware",
 ]
 
 ROOT_URLCONF = "gmg_portal.urls"
@@ -406,6 +408,12 @@ OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
 
 PAGE_SIZE = envint("GMG_PAGE_SIZE", 25)
 INVITATION_DAYS = envint("GMG_INVITATION_DAYS", 14)
+# How long the security log keeps an event (agencies.tasks.prune_security_log, daily).
+SECURITY_LOG_DAYS = envint("GMG_SECURITY_LOG_DAYS", 365)
+CELERY_BEAT_SCHEDULE["agencies-daily-prune-security-log"] = {
+    "task": "agencies.tasks.prune_security_log",
+    "schedule": crontab(hour=3, minute=45),
+}
 
 # Files shared in the knowledge library: stored under random names in a directory of their
 # own, outside STATIC_ROOT and the static directories (whitenoise serves those to anyone),
