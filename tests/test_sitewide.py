@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from activities.models import Activity
-from agencies.models import Agency, Invitation, Role, User
+from agencies.models import Agency, Invitation, Role, SecurityEvent, User
 from demo.library_seed import one_page_pdf
 from digests import services as digest_services
 from digests import tokens
@@ -207,6 +207,7 @@ def ours(w):
         ("agencies:person-list", {"slug": w["agency_a"].slug}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:person-deactivate", {"pk": w["colleague"].pk}, (FOCAL_POINT, SECRETARIAT), True),
         ("agencies:invitation-accept", {"token": w["invitation_token"]}, ROLES, True),
+        ("agencies:security-log", {}, (SECRETARIAT,), True),
         ("overlaps:flag-list", {}, SIGNED_IN, True),
         ("overlaps:flag-detail", {"pk": flag.pk}, OF_THE_PAIR, True),
         ("overlaps:activity-cluster", {"pk": a1.pk}, SIGNED_IN, True),
@@ -249,6 +250,13 @@ def ours(w):
                 shows=shows and may,
                 probe_forms=role == prober,
             )
+
+    # The security log is the secretariat's alone: everyone else signed in is refused.
+    log = reverse("agencies:security-log")
+    for role in (STAFF, FOCAL_POINT, HEAD, OUTSIDER):
+        yield Visit(role, log, expect=403)
+    yield Visit(ANONYMOUS, log, expect=302)
+    yield Visit(SECRETARIAT, log + "?" + urlencode({"person": "<script>"}), expect=200, shows=True)
 
     # Search results show the typed titles, names and references.
     for role in ROLES:
@@ -989,6 +997,15 @@ def build_world():
     sweep_capacity.build(w)
     sweep_governance.build(w)
     sweep_states.build(w)
+    # A failed sign-in as whoever types a hostile (quoted, so valid) address: the security
+    # log shows what was typed.
+    Client().post(
+        reverse("account_login"),
+        {"login": '"<script>alert(1)</script>"@sweep.example', "password": "wrong"},
+    )
+    w["admin_objects"][SecurityEvent] = SecurityEvent.objects.get(
+        kind=SecurityEvent.Kind.SIGN_IN_FAILED
+    )
     return w
 
 
