@@ -4,6 +4,9 @@ Each form is posted with values drawn by Hypothesis: text with control character
 (which PostgreSQL refuses in text), very long strings and any Unicode; dates, numbers and
 choices that are sometimes valid and sometimes anything at all. A redirect means it was saved
 and the saved object is valid; anything else leaves every row of the app as it was.
+
+Few examples per form by default, for a suite on a busy machine; GMG_FUZZ_EXAMPLES=50 (or
+more) searches harder, as all the fuzz modules do.
 """
 
 import datetime

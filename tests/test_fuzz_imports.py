@@ -13,6 +13,7 @@ Latin-1.
 
 import csv
 import io
+import os
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -26,7 +27,7 @@ from activities.models import Activity
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=30,
+    max_examples=int(os.environ.get("GMG_FUZZ_EXAMPLES", 30)),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

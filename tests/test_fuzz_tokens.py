@@ -5,6 +5,7 @@ Tokens are drawn by Hypothesis: random text (NUL and control characters included
 PostgreSQL refuses), and real tokens with a character changed, added or cut.
 """
 
+import os
 from urllib.parse import quote
 
 import pytest
@@ -21,7 +22,7 @@ from governance.models import CalendarToken
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("GMG_FUZZ_EXAMPLES", 40)),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
