@@ -29,7 +29,7 @@ from .factories import ActivityFactory
 pytestmark = pytest.mark.django_db
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("GMG_FUZZ_EXAMPLES", 6)),
+    max_examples=int(os.environ.get("GMG_FUZZ_EXAMPLES", 5)),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
