@@ -133,6 +133,10 @@ class Fuzzer:
             before = row_counts(*self.app_labels)
             response = self.client.post(self.url, data)
             after = row_counts(*self.app_labels)
+            if response.status_code == 302:
+                for label in changed(before, after):
+                    # What was saved is whole: the newest row passes its model's checks.
+                    apps.get_model(label)._base_manager.order_by("-pk").first().full_clean()
             transaction.set_rollback(True)
         assert response.status_code != 500
         if response.status_code == 302:
