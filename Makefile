@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/gmg
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test lint browser backup restore clean
+.PHONY: install run test lint audit browser backup restore clean
 
 install: $(VENV)/.installed
 
@@ -27,6 +27,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -c pyproject.toml -r .
+
+# Known vulnerabilities in the installed packages (PyPI's advisory data: needs the network,
+# so not part of `make test`). --strict fails when a package could not be checked at all.
+audit: install
+	$(BIN)/pip-audit --strict --skip-editable
 
 # The browser tests drive Debian's Chromium; Playwright's own browser download cannot work here.
 browser:

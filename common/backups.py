@@ -6,7 +6,7 @@ never appears on a command line (visible to every user in `ps`).
 
 import os
 import shutil
-import subprocess
+import subprocess  # nosec B404  # runs pg_dump and pg_restore, never a shell
 
 from django.core.management.base import CommandError
 from django.db import connections
@@ -40,7 +40,8 @@ def run(tool, *args, config):
     path = shutil.which(tool)
     if path is None:
         raise CommandError(f"{tool} was not found: install the PostgreSQL client tools.")
-    result = subprocess.run(
+    # An argument list, no shell: the path is the tool's, the arguments the settings'.
+    result = subprocess.run(  # nosec B603
         [path, *args], env=libpq_environment(config), capture_output=True, text=True
     )
     if result.returncode != 0:

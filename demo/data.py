@@ -24,7 +24,7 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Made of unrelated words: one made of the portal's own ("gmg-demo-password-2026") is refused
 # by agencies/passwords.py like any other guessable password.
-PASSWORD = "Vetch-Quorum-Lantern-58"
+PASSWORD = "Vetch-Quorum-Lantern-58"  # nosec B105  # the demo's, printed by seed_demo
 DOMAIN = "demo.gmg-portal.org"
 DATES = ("start_date", "end_date")
 

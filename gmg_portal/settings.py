@@ -93,7 +93,8 @@ def email_settings(url):
 
 DEBUG = envbool("DJANGO_DEBUG", True)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+# Refused at start-up when DEBUG is off (below): only ever a development key (bandit B105).
+_DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # nosec B105
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _DEV_SECRET_KEY
 if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 40):
     raise ImproperlyConfigured(

@@ -259,7 +259,9 @@ def search(request):
     and "see all" opens that list; the few initiatives and agencies are matched word by
     word, and "see all" lists one kind here (?kind=initiatives or agencies), page by page.
     """
-    q = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
+    # PostgreSQL refuses NUL in any string it is sent (a 500 here once); it separates
+    # nothing a person could have meant, so it counts as a space between words.
+    q = request.GET.get("q", "").replace("\x00", " ").strip()[:SEARCH_MAX_LENGTH]
     kind = request.GET.get("kind")
     context = {"q": q, "kind": kind if kind in ("initiatives", "agencies") else None}
     if q:

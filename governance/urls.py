@@ -61,5 +61,7 @@ urlpatterns = [
         name="working-group-edit",
     ),
     path("governance/calendar/", views.calendar_settings, name="calendar-settings"),
-    path("governance/calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    # The address is secrets.token_urlsafe, always a slug; anything else (a NUL that
+    # PostgreSQL refuses in a lookup was a 500) is no address at all, a 404.
+    path("governance/calendar/<slug:token>.ics", views.calendar_feed, name="calendar-feed"),
 ]

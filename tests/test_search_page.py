@@ -116,3 +116,14 @@ def test_search_runs_a_fixed_number_of_queries(
         JointInitiativeFactory(title=f"Survey initiative {n}", lead_agency=ilo)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(SEARCH, {"q": "survey"}).status_code == 200
+
+
+def test_a_nul_character_in_the_search_is_a_space_not_a_server_error(client, alice, world):
+    # PostgreSQL refuses NUL in a query's text; it once reached the full-text search.
+    client.force_login(alice)
+    with_nul = client.get(SEARCH, {"q": "labour\x00survey"})
+    assert with_nul.status_code == 200
+    # Both words are searched for, as if a space stood between them.
+    assert "Labour migration survey in Kenya" in with_nul.content.decode()
+    assert "Fair recruitment" not in with_nul.content.decode()
+    assert client.get(SEARCH, {"q": "\x00"}).status_code == 200

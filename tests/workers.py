@@ -55,7 +55,8 @@ def forget_connections():
 
 
 @contextlib.contextmanager
-def celery_worker(redis_url, settings, **extra_env):
+def celery_worker(redis_url, settings, include=(), **extra_env):
+    """A worker process on `redis_url`; `include` names extra modules it imports (probes)."""
     if connection.vendor != "postgresql":
         pytest.skip("A worker process needs a database it can share: run on PostgreSQL.")
     redis.Redis.from_url(redis_url).ping()  # no Redis is a failure, not a skip
@@ -70,6 +71,7 @@ def celery_worker(redis_url, settings, **extra_env):
     }
     command = [sys.executable, "-m", "celery", "-A", "gmg_portal", "worker", "--pool=solo"]
     command += ["--concurrency=1", "--without-gossip", "--without-mingle", "-l", "warning"]
+    command += [f"--include={','.join(include)}"] if include else []
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
