@@ -130,6 +130,9 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    # Audit history (history/): pgtrigger installs the triggers that pghistory's events need.
+    "pgtrigger",
+    "pghistory",
     "gmg_portal",
     "common",
     "geo",
@@ -144,6 +147,8 @@ INSTALLED_APPS = [
     "states",
     "capacity",
     "governance",
+    # Above every app whose records it keeps the history of.
+    "history",
     "digests",
     "demo",
 ]
@@ -166,6 +171,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: every write a request makes is recorded with its user and URL.
+    "history.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "gmg_portal.urls"
@@ -209,6 +216,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "agencies.User"
+
+# Audit history's triggers (history/models.py) are installed, updated and pruned after every
+# `migrate` rather than written into each app's migrations: the tracked models keep their own
+# migrations free of history, all of it lives in the history app's, and the link tables of
+# many-to-many fields (which have no migrations of their own) can be tracked too. On SQLite
+# (`make run`) pgtrigger installs nothing, so the demo records no history.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

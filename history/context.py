@@ -1,0 +1,24 @@
+"""Who made a change, for the events the triggers write (pghistory's context).
+
+pghistory prefixes every SQL statement inside its context with PostgreSQL's set_config(),
+which SQLite (`make run`) cannot run, and SQLite records no history anyway: there the
+context is nothing.
+"""
+
+import contextlib
+
+import pghistory
+from django.db import connection
+
+
+def recording():
+    """True where history is recorded: on PostgreSQL, where the triggers are installed."""
+    return connection.vendor == "postgresql"
+
+
+def changes_by(**metadata):
+    """A context whose metadata (`user=pk`, `command="import_activities"`, `url=…`) every
+    change made inside it carries into its events."""
+    if not recording():
+        return contextlib.nullcontext()
+    return pghistory.context(**metadata)
