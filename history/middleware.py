@@ -1,11 +1,11 @@
 import pghistory.middleware
 
-from .context import recording
+from common.history import recording
 
 
 class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
     """pghistory's: each request's changes carry the signed-in user and the URL; nothing on
-    SQLite, which records no history (history/context.py)."""
+    SQLite, which records no history (common/history.py)."""
 
     def __call__(self, request):
         if not recording():

@@ -1,4 +1,7 @@
-"""Who made a change, for the events the triggers write (pghistory's context).
+"""Who made a change, for the events the audit history's triggers write (pghistory's context).
+
+Here, at the bottom, so that any app's commands and tasks can say who they are; the event
+models and pages are in history/, above every app.
 
 pghistory prefixes every SQL statement inside its context with PostgreSQL's set_config(),
 which SQLite (`make run`) cannot run, and SQLite records no history anyway: there the
