@@ -121,9 +121,7 @@ def test_a_conditional_update_and_a_delete_are_recorded(iom_activity):
     Activity.objects.filter(pk=iom_activity.pk, status="ongoing").update(status="cancelled")
     pk = iom_activity.pk
     iom_activity.delete()
-    labels = list(
-        ActivityEvent.objects.filter(pgh_obj_id=pk).values_list("pgh_label", "status")
-    )
+    labels = list(ActivityEvent.objects.filter(pgh_obj_id=pk).values_list("pgh_label", "status"))
     assert labels == [("insert", "ongoing"), ("update", "cancelled"), ("delete", "cancelled")]
 
 
@@ -262,7 +260,7 @@ def test_an_outsider_is_refused_the_history_as_the_record(client, bob, iom_activ
 
 
 @pytest.mark.parametrize(("reader", "person"), [("bob", "alice"), ("alice", "fiona")])
-def test_a_persons_history_is_for_those_who_manage_them(client, request, reader, person):
+def test_a_persons_history_is_for_those_who_manage_them(db, client, request, reader, person):
     person = request.getfixturevalue(person)
     client.force_login(request.getfixturevalue(reader))
     record = client.get(reverse("agencies:person-deactivate", args=[person.pk])).status_code
