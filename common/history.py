@@ -9,6 +9,7 @@ context is nothing.
 """
 
 import contextlib
+import functools
 
 import pghistory
 from django.db import connection
@@ -25,3 +26,14 @@ def changes_by(**metadata):
     if not recording():
         return contextlib.nullcontext()
     return pghistory.context(**metadata)
+
+
+def command_changes(handle):
+    """For a management command's handle(): what it changes names the command."""
+
+    @functools.wraps(handle)
+    def handle_recorded(self, *args, **options):
+        with changes_by(command=self.__module__.rsplit(".", 1)[-1]):
+            return handle(self, *args, **options)
+
+    return handle_recorded

@@ -147,6 +147,8 @@ def _track(model, model_name, fields):
         app_label="history",
         model_name=model_name,
         abstract=False,
+        # History that loses nothing: a trigger refuses to change or delete an event.
+        append_only=True,
         meta={"ordering": ["pgh_id"]},
     )
 
@@ -162,6 +164,8 @@ def _track_link(model, field_name, model_name):
         app_label="history",
         model_name=model_name,
         abstract=False,
+        # History that loses nothing: a trigger refuses to change or delete an event.
+        append_only=True,
         meta={"ordering": ["pgh_id"]},
     )
 

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import InternalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -325,3 +325,22 @@ def test_history_is_paginated_newest_first(client, alice, iom_activity, settings
     assert "Title 4" in first and "Title 0" not in first
     response = client.get(history_url("activity", iom_activity.pk) + "?page=2")
     assert "Title 0" in response.content.decode()
+
+
+def test_events_cannot_be_changed_or_deleted(iom_activity):
+    event = ActivityEvent.objects.get(pgh_obj_id=iom_activity.pk)
+    for tamper in (
+        lambda: ActivityEvent.objects.filter(pk=event.pk).update(title="Rewritten"),
+        lambda: ActivityEvent.objects.filter(pk=event.pk).delete(),
+    ):
+        with pytest.raises(InternalError), transaction.atomic():
+            tamper()
+    assert ActivityEvent.objects.get(pk=event.pk).title == "Return support"
+
+
+def test_a_person_made_by_command_is_recorded_as_that_command(db):
+    call_command("create_member", "nadia@gmg.example", "--role", "secretariat")
+    person = User.objects.get(email="nadia@gmg.example")
+    event = UserEvent.objects.get(pgh_obj_id=person.pk, pgh_label="insert")
+    assert event.pgh_context.metadata == {"command": "create_member"}
+    assert event.role == Role.SECRETARIAT
