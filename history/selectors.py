@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from activities.models import Activity
 from agencies.models import User
 
 CREATED, CHANGED, DELETED, ADDED, REMOVED = "created", "changed", "deleted", "added", "removed"
@@ -23,6 +24,8 @@ WHAT_LABELS = {
     ADDED: _("added"),
     REMOVED: _("removed"),
 }
+# What a related record's name (its __str__) reads beyond its own row, fetched with it.
+NAMED_WITH = {Activity: ("agency",)}
 NOT_RECORDED = object()  # the value before the first recorded event of a record
 
 
@@ -129,7 +132,10 @@ def resolve(entries):
                 for value in (change.before, change.after):
                     if value not in (None, NOT_RECORDED):
                         wanted[model].add(value)
-    found = {model: model._base_manager.in_bulk(ids) for model, ids in wanted.items()}
+    found = {
+        model: model._base_manager.select_related(*NAMED_WITH.get(model, ())).in_bulk(ids)
+        for model, ids in wanted.items()
+    }
     for entry in entries:
         entry.who, entry.how = _who(entry.event, found.get(User, {}))
         for change in entry.changes:
