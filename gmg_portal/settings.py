@@ -131,6 +131,9 @@ INSTALLED_APPS = [
     "csp",
     "allauth",
     "allauth.account",
+    # Audit history (history/): pgtrigger installs the triggers that pghistory's events need.
+    "pgtrigger",
+    "pghistory",
     "gmg_portal",
     "common",
     "geo",
@@ -145,6 +148,8 @@ INSTALLED_APPS = [
     "states",
     "capacity",
     "governance",
+    # Above every app whose records it keeps the history of.
+    "history",
     "digests",
     "demo",
 ]
@@ -169,6 +174,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     # Records each 403 in the security log (agencies.security_log).
     "agencies.middleware.SecurityLogMiddleware",
+    # After authentication: every write a request makes is recorded with its user and URL.
+    "history.middleware.HistoryMiddleware",
 ]
 
 ROOT_URLCONF = "gmg_portal.urls"
@@ -212,6 +219,14 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "agencies.User"
+
+# Audit history's triggers (history/models.py) are installed, updated and pruned after every
+# `migrate` rather than written into each app's migrations: the tracked models keep their own
+# migrations free of history, all of it lives in the history app's, and the link tables of
+# many-to-many fields (which have no migrations of their own) can be tracked too. On SQLite
+# (`make run`) pgtrigger installs nothing, so the demo records no history.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -436,5 +451,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # A line per audit trigger after every migrate (and on SQLite, where none is installed).
+        "pgtrigger": {"level": "WARNING"},
+    },
 }

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("states.urls")),
     path("", include("capacity.urls")),
     path("", include("governance.urls")),
+    path("", include("history.urls")),
     path("accounts/", include("allauth.urls")),
     # Before the admin's own URLs: its login form has no throttle (see views.admin_login).
     path("admin/login/", views.admin_login, name="admin-login"),

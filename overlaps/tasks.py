@@ -3,12 +3,16 @@
 from celery import chord, shared_task
 from django.conf import settings
 
+from common.history import changes_by
+
 from . import calibration, engine, review, services
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def rescore_activity(activity_id):
-    services.rescore_activity(activity_id)
+    # What a task changes is history too: its events say which task, not "someone".
+    with changes_by(task="overlaps.rescore_activity"):
+        services.rescore_activity(activity_id)
 
 
 # A transient SMTP failure (4xx, the server unreachable) leaves the address pending and
@@ -24,7 +28,8 @@ def notify_pair_event(self, event_id):
     Published through the outbox when the change commits. Each address has its own row,
     claimed before sending: a task delivered twice, or retried, sends nothing twice.
     """
-    counts = review.notify_pair_event(event_id)
+    with changes_by(task="overlaps.notify_pair_event"):
+        counts = review.notify_pair_event(event_id)
     if counts["retry"]:
         raise self.retry(countdown=NOTIFY_RETRY_DELAY * 2**self.request.retries)
     return counts
@@ -55,7 +60,8 @@ def finish_scan(block_results):
         for a, b, value, joint, reasons in results
     }
     profiles = engine.load_profiles(ids=sorted({i for pair in scores for i in pair}))
-    return services.sync_flags(scores, profiles)
+    with changes_by(task="overlaps.full_scan"):
+        return services.sync_flags(scores, profiles)
 
 
 @shared_task
@@ -66,7 +72,8 @@ def full_scan(blocks=None):
     run eagerly (no workers), the counts themselves.
     """
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        return services.full_scan()
+        with changes_by(task="overlaps.full_scan"):
+            return services.full_scan()
     weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     parts = engine.blocks(profiles, blocks or settings.OVERLAP_SCAN_BLOCKS)

@@ -66,6 +66,16 @@ def main():
             if first is not None:
                 paths.append(first.get_absolute_url())
 
+    # Each kind of record's history page: empty on SQLite, which records none.
+    from django.urls import reverse
+
+    from history.registry import KINDS
+
+    for kind, spec in KINDS.items():
+        first = spec.model._default_manager.order_by("pk").first()
+        if first is not None:
+            paths.append(reverse("history:record", args=[kind, first.pk]))
+
     people = [None] + [
         User.objects.filter(role=role, is_active=True).order_by("pk").first()
         for role in Role.values

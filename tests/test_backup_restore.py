@@ -20,6 +20,7 @@ from django.db import connection
 from psycopg2 import sql
 
 from activities.models import Activity
+from history.models import ActivityEvent
 from initiatives.models import Participation
 
 from .factories import ActivityFactory, ParticipationFactory, UserFactory
@@ -79,6 +80,16 @@ def row_counts(name):
         db.close()
 
 
+def audit_triggers(name):
+    """The names of the audit history's triggers (pgtrigger's) in the database, by table."""
+    with contextlib.closing(connect(name)) as conn, conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
+            " WHERE tgname LIKE 'pgtrigger_%' ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
 def manage(*args, database):
     env = {**os.environ, "DATABASE_URL": database_url(database)}
     env.pop("REDIS_URL", None)
@@ -108,6 +119,10 @@ def test_a_backup_restores_into_an_empty_database(tmp_path):
         assert expected["activities_activity"] == Activity.objects.count() == 3
         assert expected["initiatives_participation"] == Participation.objects.count() == 1
         assert row_counts(restored) == expected
+        # The audit history is restored with the records (an insert event for each
+        # activity), and so are the triggers that go on recording it.
+        assert expected["history_activityevent"] == ActivityEvent.objects.count() >= 3
+        assert audit_triggers(restored) == audit_triggers(source) != []
         check = manage("migrate", "--check", database=restored)
         assert check.returncode == 0, check.stdout + check.stderr
 

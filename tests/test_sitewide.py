@@ -231,6 +231,18 @@ def ours(w):
         ("library:delete", {"pk": w["library_item"].pk}, WRITERS, True),
         ("library:download", {"pk": w["library_item"].pk}, SIGNED_IN, False),
         *position_pages(w),
+        # A record's history, refused to whom the record's own page refuses.
+        ("history:record", {"kind": "activity", "pk": a1.pk}, SIGNED_IN, True),
+        ("history:record", {"kind": "initiative", "pk": w["initiative"].pk}, SIGNED_IN, True),
+        ("history:record", {"kind": "pair", "pk": flag.pk}, OF_THE_PAIR, False),
+        ("history:record", {"kind": "agency", "pk": w["agency_a"].pk}, SIGNED_IN, False),
+        ("history:record", {"kind": "library-item", "pk": w["library_item"].pk}, SIGNED_IN, True),
+        (
+            "history:record",
+            {"kind": "person", "pk": w["colleague"].pk},
+            (FOCAL_POINT, SECRETARIAT),
+            False,
+        ),
     ]
     for role in ROLES:
         yield Visit(role, reverse("favicon"), expect=302)

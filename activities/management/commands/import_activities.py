@@ -1,8 +1,11 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activities.interchange import COLUMNS, REQUIRED_COLUMNS, import_csv
+from common.history import changes_by
 
 
 class Command(BaseCommand):
@@ -33,7 +36,11 @@ class Command(BaseCommand):
     def handle(self, *args, file, atomic, **options):
         try:
             # Binary, so that the importer can name the line of a non-UTF-8 byte.
-            with open(file, "rb") as fileobj:
+            # Every activity the file creates or changes names this import in its history.
+            with (
+                open(file, "rb") as fileobj,
+                changes_by(command="import_activities", file=os.path.basename(file)),
+            ):
                 result = import_csv(fileobj, by=None, atomic=atomic)
         except OSError as exc:
             raise CommandError(

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
+from common.history import command_changes
 
 ROLE_HELP = ", ".join(f"{value} ({label})" for value, label in Role.choices)
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", default="", metavar="FULL_NAME", help="Their full name.")
 
+    @command_changes
     def handle(self, *args, email, role, agency, password, name, **options):
         email = email.strip().lower()
         try:

@@ -10,6 +10,7 @@ from activities.models import Activity
 from activities.services import activity_create
 from agencies.models import Agency, Role, User
 from agencies.services import member_create
+from common.history import command_changes
 from demo import (
     capacity_seed,
     governance_seed,
@@ -190,6 +191,7 @@ class Command(BaseCommand):
             help=f"The password every new demo person gets (default: {demo_data.PASSWORD}).",
         )
 
+    @command_changes
     def handle(self, *args, password, **options):
         # Checked even when everyone exists, so the table never advertises a password that
         # could not have been set.

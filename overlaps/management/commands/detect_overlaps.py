@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from common.history import changes_by
 from overlaps import services, tasks
 
 
@@ -38,7 +39,8 @@ class Command(BaseCommand):
                 sys.stderr.write(f"\rscored {done:,} of {total:,} candidate pairs")
                 sys.stderr.flush()
 
-        counts = services.full_scan(progress=progress)
+        with changes_by(command="detect_overlaps"):
+            counts = services.full_scan(progress=progress)
         sys.stderr.write("\n")
         self.stdout.write(
             "Flags: {created} new, {updated} refreshed, {removed} removed, "
