@@ -589,7 +589,43 @@ def django_admin_entries():
 # URL names the matrix does not ask, each with the reason.
 EXCLUDED: dict[str, str] = {}
 
-ENTRIES = [*MATRIX, *django_admin_entries()]
+
+
+def history(kind, key, get):
+    """A record's history page: open to exactly those who may read the record."""
+    return Entry(
+        "history:record",
+        lambda w: {"kind": kind, "pk": w[key].pk},
+        get=get,
+        label=f"history:record-{kind}",
+    )
+
+
+HISTORY = [
+    history("activity", "a1", SIGNED_IN),
+    history("initiative", "initiative", SIGNED_IN),
+    history("pair", "flag_open", who(staff=OWN, focal_point=OWN, head=OWN)),
+    history("agency", "agency_a", SIGNED_IN),
+    history("person", "colleague", FOCAL),
+    history("position", "pos_consult", SIGNED_IN),
+    history("process", "proc", SIGNED_IN),
+    history("process-event", "proc_event", SIGNED_IN),
+    history("contribution", "proc_contribution", SIGNED_IN),
+    history("engagement", "st_engagement", SIGNED_IN),
+    history("request", "st_assigned", SIGNED_IN),
+    history("training", "cap_training", SIGNED_IN),
+    history("transfer", "cap_transfer", SIGNED_IN),
+    history("meeting", "gov_meeting", SIGNED_IN),
+    history("working-group", "gov_group", SIGNED_IN),
+    history("library-item", "library_item", SIGNED_IN),
+]
+
+SECURITY = [
+    # The security log: the secretariat's (and a superuser's, who is the secretariat too).
+    Entry("agencies:security-log", get=SECRETARIAT_ONLY),
+]
+
+ENTRIES = [*MATRIX, *HISTORY, *SECURITY, *django_admin_entries()]
 
 
 # -- the URLconf --------------------------------------------------------------------------
@@ -826,6 +862,12 @@ def test_access(world, django_db_blocker, entry, method, role, scope):
         transaction.set_rollback(True)
     got = outcome(response, role)
     assert got == expected, f"{method} {url} as {role} ({scope}): {response.status_code}"
+    # The security log records what happened to a request (a 403; the sign-out allauth makes
+    # when one person opens another's email confirmation link): the log doing its work, not
+    # the page changing data. Each 403 is logged once.
+    logged = written.pop("agencies_securityevent", 0)
+    if response.status_code == 403:
+        assert logged == 1, f"{url}: a 403 not written to the security log"
     if method == "GET":
         assert not written, f"GET {url} as {role} changed data: {written}"
     elif got != OK:
