@@ -1,4 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+
+from .middleware import start_session_clock, two_step_required
 
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
@@ -6,3 +10,17 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def login(self, request, user):
+        super().login(request, user)
+        # Signing in again as the same person keeps the session's data (Django cycles the
+        # key): the idle and absolute limits must still count from this sign-in.
+        start_session_clock(request)
+
+
+class PortalMFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator):
+        # Whoever must use two-step sign-in cannot switch off its only authenticator app.
+        if authenticator.type != Authenticator.Type.TOTP:
+            return True
+        return not two_step_required(authenticator.user)
