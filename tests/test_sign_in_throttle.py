@@ -1,10 +1,10 @@
 """Wrong passwords are counted once for the whole deployment, not once per process.
 
 allauth keeps its sign-in rate limits (ACCOUNT_RATE_LIMITS: 5 failures per account in 5
-minutes, more over longer windows, 30 per address per minute) in Django's cache. The tests make the failures in this
-process and the next attempt in another Python process with the same settings and database,
-as a second gunicorn worker would; and they check that the admin's own login form, which has
-no throttle, checks no password at all.
+minutes, more over longer windows, 30 per address per minute) in Django's cache. The tests
+make the failures in this process and the next attempt in another Python process with the
+same settings and database, as a second gunicorn worker would; and they check that the
+admin's own login form, which has no throttle, checks no password at all.
 """
 
 import json
