@@ -70,7 +70,8 @@ class SessionTimeoutMiddleware:
 
 # What an account that must set up two-step sign-in may still reach: the set-up itself (and
 # the password or code check allauth asks for before it), and signing out. Static files are
-# answered before this middleware (WhiteNoise), as are no other pages.
+# answered before this middleware (WhiteNoise), as are no other pages. View names, so that a
+# name in another namespace cannot match.
 SET_UP_URL_NAMES = frozenset(
     {
         "mfa_index",
@@ -115,7 +116,7 @@ class RequireTwoStepMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         match = request.resolver_match
-        if match is not None and match.url_name in SET_UP_URL_NAMES:
+        if match is not None and match.view_name in SET_UP_URL_NAMES:
             return None
         if not must_set_up_two_step(request.user):
             return None

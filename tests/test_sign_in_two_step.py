@@ -159,3 +159,21 @@ def test_anonymous_visitors_are_sent_to_sign_in_not_set_up(client, db):
     response = client.get(reverse("mfa_index"))
     assert response["Location"].startswith(reverse("account_login"))
     assert client.get("/")["Location"].startswith(reverse("account_login"))
+
+
+def test_a_sign_in_code_by_email_still_asks_for_the_app_code(client, sam):
+    from django.core import mail
+
+    sign_in(client, sam)
+    secret = set_up_app(client)
+    client.post(reverse("account_logout"))
+    del mail.outbox[:]
+
+    client.post(reverse("account_request_login_code"), {"email": sam.email})
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[0].body, re.MULTILINE)[1]
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert not signed_in(client)  # the mailbox alone is not enough either
+    with time_machine.travel(time.time() + 60):
+        client.post(reverse("mfa_authenticate"), {"code": totp(secret)})
+        assert signed_in(client)
