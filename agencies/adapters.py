@@ -1,7 +1,10 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
 
 from . import security_log
+from .middleware import start_session_clock, two_step_required
 
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
@@ -20,3 +23,17 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
                 security_log.Kind.LOCKED_OUT, request=request, email=credentials.get("email", "")
             )
             raise
+
+    def login(self, request, user):
+        super().login(request, user)
+        # Signing in again as the same person keeps the session's data (Django cycles the
+        # key): the idle and absolute limits must still count from this sign-in.
+        start_session_clock(request)
+
+
+class PortalMFAAdapter(DefaultMFAAdapter):
+    def can_delete_authenticator(self, authenticator):
+        # Whoever must use two-step sign-in cannot switch off its only authenticator app.
+        if authenticator.type != Authenticator.Type.TOTP:
+            return True
+        return not two_step_required(authenticator.user)

@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +76,14 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class SignInForm(LoginForm):
+    """allauth's sign-in form, telling the page when the password is being throttled, so it
+    can offer the way in that still works: a code sent by email."""
+
+    @property
+    def password_throttled(self):
+        return any(
+            error.code == "too_many_login_attempts" for error in self.non_field_errors().as_data()
+        )

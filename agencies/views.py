@@ -90,6 +90,11 @@ def invitation_accept(request, token):
     invitation = services.invitation_by_token(token)
     if invitation is None:
         return render(request, "agencies/invitation_invalid.html", status=404)
+    if request.user.is_authenticated:
+        # Someone else's browser, or a second account of one's own: accepting here would
+        # sign the current person out, or leave them signed in as the wrong person. Ask first;
+        # signing out brings them back to this page.
+        return render(request, "agencies/invitation_signed_in.html", {"invitation": invitation})
     form = AcceptInvitationForm(
         request.POST if request.method == "POST" else None,
         email=invitation.email,

@@ -25,6 +25,10 @@ class DigestPreference(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
+    # Part of every unsubscribe link (digests/tokens.py), raised when the person subscribes
+    # again: the links in digests sent before they left stop working, so an old email
+    # forwarded or left in a shared mailbox cannot unsubscribe them a second time.
+    unsubscribe_generation = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

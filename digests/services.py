@@ -388,6 +388,9 @@ def preference_set(user, *, frequency, language=None):
     preference, _created = DigestPreference.objects.select_for_update().get_or_create(
         user=user, defaults={"frequency": frequency, "language": language or "en"}
     )
+    if preference.frequency == Frequency.NEVER and frequency != Frequency.NEVER:
+        # Subscribing again: unsubscribe links sent before stop working (digests/tokens.py).
+        preference.unsubscribe_generation += 1
     preference.frequency = frequency
     if language:
         preference.language = language

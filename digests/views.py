@@ -161,9 +161,14 @@ def preview(request):
 @csrf_exempt  # The signed token is the credential; RFC 8058 one-click POSTs carry no CSRF token.
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
-    user_id = tokens.read(token)
-    user = User.objects.filter(pk=user_id).first() if user_id is not None else None
-    if user is None:
+    claim = tokens.read_claim(token)
+    user = (
+        User.objects.select_related("digest_preference").filter(pk=claim[0]).first()
+        if claim is not None
+        else None
+    )
+    # A link from before the person subscribed again is no longer theirs to use.
+    if user is None or claim[1] != tokens.generation_of(user):
         return render(request, "digests/unsubscribe_invalid.html", status=400)
     if request.method == "GET":
         return render(request, "digests/unsubscribe.html", {"person": user, "done": False})

@@ -134,6 +134,9 @@ INSTALLED_APPS = [
     # Audit history (history/): pgtrigger installs the triggers that pghistory's events need.
     "pgtrigger",
     "pghistory",
+    # Two-step sign-in (TOTP and recovery codes): open to everyone, required of the
+    # secretariat and superusers (agencies/middleware.py).
+    "allauth.mfa",
     "gmg_portal",
     "common",
     "geo",
@@ -176,6 +179,10 @@ MIDDLEWARE = [
     "agencies.middleware.SecurityLogMiddleware",
     # After authentication: every write a request makes is recorded with its user and URL.
     "history.middleware.HistoryMiddleware",
+    # After authentication and messages: a session idle or older than its limit ends here, and
+    # an account that must have two-step sign-in reaches only its set-up pages without it.
+    "agencies.middleware.SessionTimeoutMiddleware",
+    "agencies.middleware.RequireTwoStepMiddleware",
 ]
 
 ROOT_URLCONF = "gmg_portal.urls"
@@ -255,7 +262,45 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # Counted in the shared cache (CACHES below), so the limits hold across workers.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Wrong passwords are throttled per account with a stepped backoff: 5 in 5 minutes, then 10
+# in an hour, then 20 in a day (each window slides, so a guesser gets ~20 tries a day while
+# a person who mistyped waits 5 minutes). A throttle refuses even the right password, so the
+# owner signs in with a code emailed to them instead (ACCOUNT_LOGIN_BY_CODE_ENABLED): its
+# own limits, not these. Per address only failures past what a busy office behind one NAT
+# makes by mistake (one person's lock-out is 5 of them), so one person cannot lock out
+# their colleagues; the address is the real client's (ALLAUTH_TRUSTED_PROXY_COUNT).
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get(
+        "DJANGO_LOGIN_FAILED_LIMITS", "5/5m/key,10/h/key,20/d/key,30/m/ip,300/h/ip"
+    ),
+    # Every sign-in attempt, right or wrong, per client address: allauth's 30 a minute would
+    # turn a busy office's morning into refusals.
+    "login": "120/m/ip",
+    # allauth's defaults for the code flow, said here so they sit beside the rest: a code
+    # asked for at most 3 times a minute per address, 20 per client address.
+    "request_login_code": "20/m/ip,3/m/key",
+}
+# A one-time code by email as the other way in, and the way in while passwords are throttled.
+# A code expires in 15 minutes and allows 3 tries (allauth's defaults).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_FORMS = {"login": "agencies.forms.SignInForm"}
+# How many proxies in front of the portal append to X-Forwarded-For: the client address the
+# per-address limits count is the one the outermost trusted proxy saw. 0 (no proxy, the
+# default) reads REMOTE_ADDR; the compose stack's proxy makes it 1. Wrong (too high), anyone
+# could choose the address they are counted under.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("DJANGO_TRUSTED_PROXY_COUNT", 0)
+
+# Two-step sign-in: an authenticator app (TOTP) with recovery codes for a lost phone.
+# Security keys (WebAuthn) are left out: they need scripts our CSP would have to allow.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "GMG Portal"
+MFA_ADAPTER = "agencies.adapters.PortalMFAAdapter"
+# The secretariat and superusers can change every agency's records: a stolen password alone
+# must not be enough (agencies/middleware.py:RequireTwoStepMiddleware). Off only in tests
+# that are not about it (tests/conftest.py).
+GMG_TWO_STEP_REQUIRED_FOR_SECRETARIAT = envbool("DJANGO_TWO_STEP_REQUIRED_FOR_SECRETARIAT", True)
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
@@ -293,7 +338,11 @@ STORAGES = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# The absolute limit: a session ends this long after sign-in however busy it is
+# (agencies/middleware.py keeps activity from extending it).
 SESSION_COOKIE_AGE = envint("DJANGO_SESSION_AGE", 60 * 60 * 12)
+# The idle limit: a session unused this long ends (a shared or forgotten computer).
+SESSION_IDLE_TIMEOUT = envint("DJANGO_SESSION_IDLE_MINUTES", 60) * 60
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -35,6 +35,19 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _two_step_optional(settings):
+    # Two-step sign-in is required of the secretariat in every deployment; tests about
+    # other things sign them in with force_login and no authenticator app. The tests of the
+    # rule (test_sign_in_two_step.py), the site-wide sweep and the browser tests turn it on.
+    settings.GMG_TWO_STEP_REQUIRED_FOR_SECRETARIAT = False
+
+
+@pytest.fixture
+def two_step_required(settings):
+    settings.GMG_TWO_STEP_REQUIRED_FOR_SECRETARIAT = True
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -590,7 +590,6 @@ def django_admin_entries():
 EXCLUDED: dict[str, str] = {}
 
 
-
 def history(kind, key, get):
     """A record's history page: open to exactly those who may read the record."""
     return Entry(

@@ -453,3 +453,32 @@ def test_an_invitation_to_the_secretariat_says_so(client, sam, django_capture_on
         "You are invited to the GMG Portal as a member of the GMG secretariat"
     )
     assert "Sam invites you to the GMG Portal as a member of the GMG secretariat." in message.body
+
+
+def test_accepting_while_signed_in_as_someone_else_asks_first(
+    client, fiona, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite(client, fiona, email="newcomer@iom.example", role="staff")
+    path = "/" + link_from(mail.outbox[0]).split("://", 1)[1].split("/", 1)[1]
+    client.force_login(alice)
+
+    page = client.get(path)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "You are signed in as alice@iom.example" in text
+    assert "This invitation is for newcomer@iom.example" in text
+    assert 'name="password1"' not in text
+    # A form posted anyway does nothing: no account, and still signed in as Alice.
+    data = {"full_name": "N", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    client.post(path, data)
+    assert not User.objects.filter(email="newcomer@iom.example").exists()
+    assert client.session["_auth_user_id"] == str(alice.pk)
+
+    # Signing out from that page comes back to the invitation, ready to accept.
+    response = client.post(reverse("account_logout"), {"next": path})
+    assert response["Location"] == path
+    assert "_auth_user_id" not in client.session
+    assert 'name="password1"' in client.get(path).content.decode()
+    client.post(path, data)
+    assert User.objects.filter(email="newcomer@iom.example").exists()

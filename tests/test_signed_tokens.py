@@ -64,6 +64,10 @@ def test_an_expired_token_is_a_400_and_unsubscribes_nobody(harry, settings):
         {"u": True},
         {"u": None},
         {"u": [1]},
+        {"u": 1, "g": "0"},
+        {"u": 1, "g": -1},
+        {"u": 1, "g": 2**80},
+        {"u": 1, "g": None},
         {},
         [1, 2],
         "u",
@@ -95,3 +99,42 @@ def test_malformed_invitation_tokens_are_a_404(db, token):
     path = reverse("agencies:invitation-accept", args=["TOKEN"]).replace("TOKEN", token)
     assert client.get(path).status_code == 404
     assert client.post(path, {"full_name": "X"}).status_code == 404
+
+
+def test_an_old_unsubscribe_link_stops_working_once_the_person_subscribes_again(harry):
+    from digests import services
+
+    before = tokens.make(harry)
+    assert unsubscribe(before).status_code == 200
+    assert DigestPreference.objects.get(user=harry).frequency == Frequency.NEVER
+    # Unsubscribing twice with the same link is harmless and still works.
+    assert unsubscribe(before).status_code == 200
+
+    services.preference_set(harry, frequency=Frequency.WEEKLY)
+    harry.refresh_from_db()
+    for method in ("get", "post"):
+        response = unsubscribe(before, method)
+        assert response.status_code == 400
+        assert "before you subscribed again" in response.content.decode()
+    assert DigestPreference.objects.get(user=harry).frequency == Frequency.WEEKLY
+
+    # The link in the next digest works.
+    harry = type(harry).objects.get(pk=harry.pk)
+    after = tokens.make(harry)
+    assert after != before
+    assert unsubscribe(after).status_code == 200
+    assert DigestPreference.objects.get(user=harry).frequency == Frequency.NEVER
+
+
+def test_changing_how_often_while_subscribed_keeps_the_links_working(harry):
+    from digests import services
+
+    services.preference_set(harry, frequency=Frequency.WEEKLY)
+    link = tokens.make(type(harry).objects.get(pk=harry.pk))
+    services.preference_set(harry, frequency=Frequency.BIWEEKLY)
+    assert unsubscribe(link).status_code == 200
+
+
+def test_a_link_from_before_generations_still_works(harry):
+    # Digests already sent carry {"u": id} alone: generation 0, until the person resubscribes.
+    assert unsubscribe(signed({"u": harry.pk}, compress=True)).status_code == 200
