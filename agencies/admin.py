@@ -1,9 +1,12 @@
+from allauth.mfa.admin import AuthenticatorAdmin as AllauthAuthenticatorAdmin
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdmin
 
+from . import security_log
 from .models import Agency, Invitation, SecurityEvent, User
 
 
@@ -60,3 +63,36 @@ class SecurityEventAdmin(ReadOnlyAdmin):
     search_fields = ["email", "actor__email", "subject__email", "ip_address"]
     date_hierarchy = "created_at"
     list_select_related = ["actor", "subject"]
+
+
+# allauth's admin lets a superuser add or edit an authenticator (a TOTP secret) for anyone. The
+# one thing an administrator needs here is to delete the authenticator of someone who lost
+# both phone and recovery codes (README, "Two-step sign-in"), and that is logged.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(AllauthAuthenticatorAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        self._log_removal(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._log_removal(request, list(queryset.select_related("user")))
+        super().delete_queryset(request, queryset)
+
+    def _log_removal(self, request, authenticators):
+        for authenticator in authenticators:
+            security_log.record(
+                SecurityEvent.Kind.MFA_REMOVED,
+                request=request,
+                subject=authenticator.user,
+                method=authenticator.type,
+                by="admin",
+            )

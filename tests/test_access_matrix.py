@@ -474,7 +474,8 @@ MATRIX = [
     Entry("account_set_password", get=SIGNED_IN),
     Entry("account_reset_password", get=PUBLIC),
     # Without a sign-in by code under way, back to the sign-in page.
-    Entry("account_confirm_login_code", get=who(staff=OK, focal_point=OK, head=OK)),
+    # A visitor with no code pending is sent to ask for one.
+    Entry("account_confirm_login_code", get=PUBLIC),
     Entry("account_confirm_email", lambda w: {"key": w["confirmation_key"]}, get=PUBLIC),
     Entry("account_reset_password_from_key_done", get=PUBLIC),
     Entry(
@@ -483,6 +484,18 @@ MATRIX = [
         get=PUBLIC,
     ),
     Entry("account_reset_password_done", get=PUBLIC),
+    Entry("account_request_login_code", get=PUBLIC),
+    # Two-step sign-in (allauth.mfa): each person's own authenticator, no record of anyone's.
+    Entry("mfa_index", get=SIGNED_IN),
+    Entry("mfa_activate_totp", get=SIGNED_IN),
+    # Only someone with an authenticator app (here the secretariat and the admin) has one to
+    # turn off or codes to see: 404 for the others.
+    Entry("mfa_deactivate_totp", get=who()),
+    Entry("mfa_authenticate", get=SIGNED_IN),
+    Entry("mfa_reauthenticate", get=SIGNED_IN),
+    Entry("mfa_view_recovery_codes", get=who()),
+    Entry("mfa_download_recovery_codes", get=who()),
+    Entry("mfa_generate_recovery_codes", get=SIGNED_IN),
 ]
 
 
