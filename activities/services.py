@@ -145,7 +145,10 @@ def activity_restore(activity, *, by):
         return locked or activity  # restored by someone else meanwhile
     if not softdelete.is_restorable(locked.deleted_at):
         raise RestoreRefused(
-            _("This activity was deleted more than %(days)d days ago and can no longer be restored.")
+            _(
+                "This activity was deleted more than %(days)d days ago and can no longer "
+                "be restored."
+            )
             % {"days": softdelete.RESTORE_DAYS}
         )
     reference_taken = _(

@@ -116,9 +116,7 @@ def get_initiative_for_user(user, pk, write=False):
     initiatives = JointInitiative.objects
     if not write and softdelete.can_restore(user):
         initiatives = JointInitiative.all_objects
-    initiative = get_object_or_404(
-        initiatives.select_related("lead_agency", "deleted_by"), pk=pk
-    )
+    initiative = get_object_or_404(initiatives.select_related("lead_agency", "deleted_by"), pk=pk)
     if write and not can_edit(user, initiative):
         raise PermissionDenied
     return initiative

@@ -6,7 +6,6 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-
 # Both activities of the pair still in the register (neither withdrawn). A join to the
 # activities does not pass through `Activity.objects`, which hides withdrawn ones.
 BOTH_ALIVE = Q(activity_a__deleted_at__isnull=True, activity_b__deleted_at__isnull=True)
