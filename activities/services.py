@@ -136,8 +136,7 @@ def activity_withdraw(activity, *, by):
 def activity_restore(activity, *, by):
     """Bring back an activity withdrawn less than RESTORE_DAYS ago, as it was.
 
-    Refused (RestoreRefused) past that, or when its agency has since used its reference
-    for another activity. Its coverage places and search vector are made again and its
+    Refused (RestoreRefused) past that. Its coverage places and search vector are made again and its
     overlap check runs as after a save.
     """
     locked = Activity.all_objects.select_for_update().filter(pk=activity.pk).first()
@@ -151,23 +150,12 @@ def activity_restore(activity, *, by):
             )
             % {"days": softdelete.RESTORE_DAYS}
         )
-    reference_taken = _(
-        "%(agency)s has since logged another activity with the reference "
-        "“%(reference)s”; change that one's reference first."
-    ) % {"agency": locked.agency.acronym, "reference": locked.reference}
-    if Activity.objects.with_reference(locked.agency, locked.reference).exists():
-        raise RestoreRefused(reference_taken)
     locked.deleted_at, locked.deleted_by = None, None
     locked.updated_by, locked.updated_at = by, timezone.now()
     locked.version += 1
-    try:
-        with transaction.atomic():
-            locked.save(
-                update_fields=["deleted_at", "deleted_by", "updated_by", "updated_at", "version"]
-            )
-    except IntegrityError as exc:
-        # The same reference, taken by a colleague's save not yet committed above.
-        raise RestoreRefused(reference_taken) from exc
+    # Its reference stayed taken while it was withdrawn (the unique constraint counts
+    # withdrawn activities), so bringing it back cannot make a twin.
+    locked.save(update_fields=["deleted_at", "deleted_by", "updated_by", "updated_at", "version"])
     restored = Activity.objects.filter(pk=locked.pk)
     restored.refresh_search_vector()
     restored.refresh_coverage()

@@ -253,15 +253,24 @@ def test_anonymous_visitors_cannot_restore(
     assert not Activity.objects.filter(pk=mine.pk).exists()
 
 
-def test_restore_is_refused_when_the_reference_was_taken(iom, alice, sam):
+def test_a_withdrawn_activity_keeps_its_reference(iom, alice, sam):
+    """Restoring must never make two activities with one reference: it stays taken."""
+    from django.core.exceptions import ValidationError
+
     first = ActivityFactory(agency=iom, reference="IOM-7")
     activity_services.activity_withdraw(first, by=alice)
-    # The reference is free again while it is withdrawn...
-    ActivityFactory(agency=iom, reference="iom-7")
-    # ...so the restore must not make two activities with one reference.
-    with pytest.raises(activity_services.RestoreRefused, match="IOM-7"):
-        activity_services.activity_restore(first, by=sam)
-    assert Activity.all_objects.get(pk=first.pk).deleted_at is not None
+    with pytest.raises(ValidationError) as refused:
+        activity_services.activity_create(
+            agency=iom,
+            by=alice,
+            reference="iom-7",
+            title="Twin",
+            start_date=datetime.date(2026, 1, 1),
+            priorities=[Priority.objects.get(code="d")],
+        )
+    assert "reference" in refused.value.message_dict
+    activity_services.activity_restore(first, by=sam)
+    assert Activity.objects.filter(pk=first.pk).exists()
 
 
 def test_get_does_not_restore(client, scenario, alice, sam, django_capture_on_commit_callbacks):
