@@ -126,9 +126,10 @@ class JointInitiative(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Withdrawn ("deleted"): hidden by `objects`, restorable by the secretariat for a while
-    # (common.softdelete). Its activities are unlinked while it is withdrawn, so that no
-    # count or overlap check takes them for its work; `withdrawn_links` remembers them
-    # for a restore.
+    # (common.softdelete). Its activities and the pair it was made from are unlinked while
+    # it is withdrawn, so that no count or overlap check takes them for its work and the
+    # pair may have a new one; `withdrawn_links` remembers them for a restore:
+    # {"activities": [ids], "pair": id or null}.
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -139,7 +140,7 @@ class JointInitiative(models.Model):
         related_name="+",
         editable=False,
     )
-    withdrawn_links = models.JSONField(default=list, blank=True, editable=False)
+    withdrawn_links = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = AliveManager.from_queryset(JointInitiativeQuerySet)()
     all_objects = models.Manager.from_queryset(JointInitiativeQuerySet)()

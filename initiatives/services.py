@@ -423,6 +423,12 @@ def _linked_activities(initiative):
     return initiative.activities(manager="all_objects")
 
 
+def _source_pairs():
+    # The overlap pairs, reached through the reverse of their link to an initiative: the
+    # overlaps app sits above this one and is not imported.
+    return JointInitiative.source_flag.related.related_model.objects
+
+
 def _announce_activities_changed(activity_ids):
     # Named in settings by the apps above this one (overlap detection), as an activity's
     # own save does; the outbox publishes them after commit.
@@ -439,16 +445,21 @@ def initiative_withdraw(initiative, *, by):
     (common.softdelete). Its activities stay in the register, unlinked while it is
     withdrawn (remembered in `withdrawn_links` for a restore), and are announced as
     changed, so that their overlap checks stop counting them as one initiative's work.
-    The pair it was made from keeps pointing at it: the pair's page says it was deleted.
+    The pair it was made from is unlinked too, so that a new one may be made from it.
     """
     locked = JointInitiative.objects.select_for_update().filter(pk=initiative.pk).first()
     if locked is None:
         return 0  # already withdrawn
     activity_ids = sorted(_linked_activities(locked).values_list("pk", flat=True))
     _linked_activities(locked).update(initiative=None)
+    pairs = _source_pairs().filter(initiative=locked)
+    pair_id = pairs.values_list("pk", flat=True).first()
+    pairs.update(initiative=None)
     now = timezone.now()
     JointInitiative.all_objects.filter(pk=locked.pk).update(
-        deleted_at=now, deleted_by=by, withdrawn_links=activity_ids
+        deleted_at=now,
+        deleted_by=by,
+        withdrawn_links={"activities": activity_ids, "pair": pair_id},
     )
     _record(locked, InitiativeEvent.Kind.DELETED, by=by)
     _announce_activities_changed(activity_ids)
@@ -471,12 +482,16 @@ def initiative_restore(initiative, *, by):
             )
             % {"days": softdelete.RESTORE_DAYS}
         )
+    links = locked.withdrawn_links or {}
     activities = JointInitiative.activities.rel.related_model.all_objects.filter(
-        pk__in=locked.withdrawn_links, initiative__isnull=True
+        pk__in=links.get("activities", []), initiative__isnull=True
     )
     relinked = sorted(activities.values_list("pk", flat=True))
-    activities.filter(pk__in=relinked).update(initiative=locked)
-    locked.deleted_at, locked.deleted_by, locked.withdrawn_links = None, None, []
+    activities.update(initiative=locked)
+    if links.get("pair"):
+        # Unless the pair has had a new initiative made from it meanwhile.
+        _source_pairs().filter(pk=links["pair"], initiative__isnull=True).update(initiative=locked)
+    locked.deleted_at, locked.deleted_by, locked.withdrawn_links = None, None, {}
     locked.version += 1
     locked.save(update_fields=["deleted_at", "deleted_by", "withdrawn_links", "version"])
     _record(locked, InitiativeEvent.Kind.RESTORED, by=by)
