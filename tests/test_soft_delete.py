@@ -266,6 +266,7 @@ def test_a_withdrawn_activity_keeps_its_reference(iom, alice, sam):
             reference="iom-7",
             title="Twin",
             start_date=datetime.date(2026, 1, 1),
+            countries=[Country.objects.get(pk="KEN")],
             priorities=[Priority.objects.get(code="d")],
         )
     assert "reference" in refused.value.message_dict
