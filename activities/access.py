@@ -5,9 +5,11 @@ agency's activities; the secretariat writes any agency's.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Agency, Role
+from common import softdelete
 
 from .models import Activity
 
@@ -38,8 +40,27 @@ def can_log_activities(user):
 
 
 def get_activity_for_user(user, pk, write=False):
-    """The activity `pk`, or 404; with write=True, 403 unless this person may change it."""
-    activity = get_object_or_404(Activity.objects.visible_to(user).select_related("agency"), pk=pk)
+    """The activity `pk`, or 404; with write=True, 403 unless this person may change it.
+
+    A withdrawn (deleted) activity is 404 for everyone but the secretariat, who read it
+    to restore it; nobody edits or deletes it again until it is restored.
+    """
+    activities = Activity.objects
+    if not write and softdelete.can_restore(user):
+        activities = Activity.all_objects
+    activity = get_object_or_404(
+        activities.visible_to(user).select_related("agency", "deleted_by"), pk=pk
+    )
     if write and not can_write_activities_of(user, activity.agency):
         raise PermissionDenied
     return activity
+
+
+def get_withdrawn_activity_for_user(user, pk):
+    """A withdrawn activity the secretariat may restore; 404 for anyone else, and for
+    an activity that is not withdrawn."""
+    if not softdelete.can_restore(user):
+        raise Http404
+    return get_object_or_404(
+        Activity.all_objects.withdrawn().select_related("agency", "deleted_by"), pk=pk
+    )

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.search import filter_words
+from common.softdelete import AliveManager, SoftDeleteQuerySet
 from geo.models import Region
 
 # The PostgreSQL text-search configuration for each language a record can be written in:
@@ -33,7 +34,7 @@ from geo.models import Region
 SEARCH_CONFIGS = {"en": "english", "fr": "french", "es": "spanish"}
 
 
-class ActivityQuerySet(models.QuerySet):
+class ActivityQuerySet(SoftDeleteQuerySet):
     def visible_to(self, user):
         # Everyone signed in reads every activity; the gate is here so that
         # a later rule (embargoed drafts, say) changes one place.
@@ -320,11 +321,27 @@ class Activity(models.Model):
     # joining and grouping every (activity, priority) row. Kept by the services
     # (refresh_coverage), like the search vector.
     priority_mask = models.BigIntegerField(default=0, editable=False)
+    # Withdrawn ("deleted" to the people who do it): hidden by `objects`, restorable by
+    # the secretariat for a while (common.softdelete); never removed, since overlap pairs,
+    # their decisions and comments point at it.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
-    objects = ActivityQuerySet.as_manager()
+    objects = AliveManager.from_queryset(ActivityQuerySet)()
+    all_objects = models.Manager.from_queryset(ActivityQuerySet)()
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
+        # A pair's `activity_a` must still resolve when that activity is withdrawn.
+        base_manager_name = "all_objects"
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         constraints = [
@@ -351,10 +368,13 @@ class Activity(models.Model):
         indexes = [
             # The period filter, carrying what the coverage matrices group by: on
             # PostgreSQL they read this index alone, not the wide rows of 100,000
-            # activities (SQLite builds it without the included columns).
+            # activities (SQLite builds it without the included columns). It carries
+            # `deleted_at` too, for the default manager's "not withdrawn". (Not a partial
+            # index: with one on that condition the planner walks it whole on a small
+            # table rather than use the search's GIN index.)
             models.Index(
                 fields=["start_date", "end_date", "status"],
-                include=["id", "priority_mask", "agency", "initiative"],
+                include=["id", "priority_mask", "agency", "initiative", "deleted_at"],
                 name="activity_period_cover_idx",
             ),
             models.Index(fields=["-updated_at", "-id"], name="activity_recent_idx"),

@@ -13,28 +13,34 @@ from priorities.models import Priority
 
 from .models import Activity, ActivityPlace
 
+# A join from another table to its activities does not pass through `Activity.objects`,
+# which hides withdrawn ones: the counts say so themselves.
+ALIVE = Q(activities__deleted_at__isnull=True)
+
 
 def priority_counts(agency_id=None):
     """Every priority with `total` activities and, for an agency, `mine`."""
     return Priority.objects.annotate(
-        total=Count("activities", distinct=True),
-        mine=Count("activities", filter=Q(activities__agency=agency_id), distinct=True),
+        total=Count("activities", filter=ALIVE, distinct=True),
+        mine=Count("activities", filter=ALIVE & Q(activities__agency=agency_id), distinct=True),
     )
 
 
 def priorities_with_counts():
     """Every priority with its activities, joint initiatives and agencies counted."""
     return Priority.objects.annotate(
-        activity_count=Count("activities", distinct=True),
-        initiative_count=Count("initiatives", distinct=True),
-        agency_count=Count("activities__agency", distinct=True),
+        activity_count=Count("activities", filter=ALIVE, distinct=True),
+        initiative_count=Count(
+            "initiatives", filter=Q(initiatives__deleted_at__isnull=True), distinct=True
+        ),
+        agency_count=Count("activities__agency", filter=ALIVE, distinct=True),
     )
 
 
 def agencies_with_counts():
     """Every agency with its activities and active members counted, active agencies first."""
     return Agency.objects.annotate(
-        activity_count=Count("activities", distinct=True),
+        activity_count=Count("activities", filter=ALIVE, distinct=True),
         member_count=Count("members", filter=Q(members__is_active=True), distinct=True),
     ).order_by("-is_active", "acronym")
 
@@ -43,7 +49,9 @@ def agencies_working_on(priority):
     """The agencies with activities under `priority`, busiest first, with `total`."""
     return (
         Agency.objects.annotate(
-            total=Count("activities", filter=Q(activities__priorities=priority), distinct=True)
+            total=Count(
+                "activities", filter=ALIVE & Q(activities__priorities=priority), distinct=True
+            )
         )
         .filter(total__gt=0)
         .order_by("-total", "acronym")

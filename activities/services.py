@@ -7,10 +7,11 @@ audit history and locking planned for later issues are added in one place.
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from common import outbox
+from common import outbox, softdelete
 
-from .models import Activity
+from .models import Activity, ActivityPlace
 from .rules import validate_activity
 
 SCALAR_FIELDS = (
@@ -107,6 +108,62 @@ def activity_update(activity, *, by, expected_version=None, **fields):
     return locked
 
 
+class RestoreRefused(Exception):
+    """A withdrawn record that can no longer be restored; the message says why."""
+
+
 @transaction.atomic
-def activity_delete(activity, *, by):
-    Activity.objects.filter(pk=activity.pk).delete()
+def activity_withdraw(activity, *, by):
+    """Withdraw ("delete") an activity: hidden from every list, count, scan and export,
+    restorable by the secretariat for RESTORE_DAYS (common.softdelete).
+
+    The row stays: the overlap pairs it is in, their decisions and the agencies' comments
+    point at it. Its coverage places go (the matrices read them without joining the
+    activity); restoring makes them again.
+    """
+    locked = Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    if locked is None:
+        return activity  # already withdrawn: a second click changes nothing
+    now = timezone.now()
+    Activity.all_objects.filter(pk=locked.pk).update(deleted_at=now, deleted_by=by)
+    ActivityPlace.objects.filter(activity_id=locked.pk).delete()
+    _announce_withdrawal(locked.pk, "withdrawn")
+    activity.deleted_at, activity.deleted_by = now, by
+    return activity
+
+
+@transaction.atomic
+def activity_restore(activity, *, by):
+    """Bring back an activity withdrawn less than RESTORE_DAYS ago, as it was.
+
+    Refused (RestoreRefused) past that. Its coverage places and search vector are made again and its
+    overlap check runs as after a save.
+    """
+    locked = Activity.all_objects.select_for_update().filter(pk=activity.pk).first()
+    if locked is None or locked.deleted_at is None:
+        return locked or activity  # restored by someone else meanwhile
+    if not softdelete.is_restorable(locked.deleted_at):
+        raise RestoreRefused(
+            _(
+                "This activity was deleted more than %(days)d days ago and can no longer "
+                "be restored."
+            )
+            % {"days": softdelete.RESTORE_DAYS}
+        )
+    locked.deleted_at, locked.deleted_by = None, None
+    locked.updated_by, locked.updated_at = by, timezone.now()
+    locked.version += 1
+    # Its reference stayed taken while it was withdrawn (the unique constraint counts
+    # withdrawn activities), so bringing it back cannot make a twin.
+    locked.save(update_fields=["deleted_at", "deleted_by", "updated_by", "updated_at", "version"])
+    restored = Activity.objects.filter(pk=locked.pk)
+    restored.refresh_search_vector()
+    restored.refresh_coverage()
+    _announce_withdrawal(locked.pk, "restored")
+    _announce_change(locked.pk)
+    return locked
+
+
+def _announce_withdrawal(activity_id, kind):
+    for task_name in settings.ACTIVITY_WITHDRAWAL_TASKS:
+        outbox.enqueue(task_name, activity_id, kind)

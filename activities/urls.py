@@ -11,4 +11,5 @@ urlpatterns = [
     path("activities/<int:pk>/", views.activity_detail, name="detail"),
     path("activities/<int:pk>/edit/", views.activity_edit, name="edit"),
     path("activities/<int:pk>/delete/", views.activity_delete, name="delete"),
+    path("activities/<int:pk>/restore/", views.activity_restore, name="restore"),
 ]

@@ -11,8 +11,9 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import softdelete
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
 
@@ -75,7 +76,10 @@ def activity_detail(request, pk):
         "activities/activity_detail.html",
         {
             "activity": activity,
-            "can_edit": access.can_write_activities_of(request.user, activity.agency),
+            "can_edit": activity.deleted_at is None
+            and access.can_write_activities_of(request.user, activity.agency),
+            "restorable": softdelete.is_restorable(activity.deleted_at),
+            "restore_days": softdelete.RESTORE_DAYS,
         },
     )
 
@@ -160,11 +164,33 @@ def activity_delete(request, pk):
     activity = access.get_activity_for_user(request.user, pk, write=True)
     form = ConfirmDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.activity_delete(activity, by=request.user)
+        services.activity_withdraw(activity, by=request.user)
         messages.success(
-            request, _("The activity “%(title)s” was deleted.") % {"title": activity.title}
+            request,
+            _(
+                "The activity “%(title)s” was deleted. The secretariat can restore it "
+                "for %(days)d days."
+            )
+            % {"title": activity.title, "days": softdelete.RESTORE_DAYS},
         )
         return redirect("activities:list")
     return render(
-        request, "activities/activity_confirm_delete.html", {"form": form, "activity": activity}
+        request,
+        "activities/activity_confirm_delete.html",
+        {"form": form, "activity": activity, "restore_days": softdelete.RESTORE_DAYS},
     )
+
+
+@login_required
+@require_POST
+def activity_restore(request, pk):
+    activity = access.get_withdrawn_activity_for_user(request.user, pk)
+    try:
+        services.activity_restore(activity, by=request.user)
+    except services.RestoreRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(activity)
+    messages.success(
+        request, _("The activity “%(title)s” was restored.") % {"title": activity.title}
+    )
+    return redirect(activity)

@@ -255,7 +255,8 @@ def _footprint(agency):
     }
     # Table names from the models, values as parameters (bandit B608).
     sql = (  # nosec B608
-        "WITH mine AS (SELECT id FROM {activity} WHERE agency_id = %s AND status <> %s) "
+        "WITH mine AS (SELECT id FROM {activity} "
+        "WHERE agency_id = %s AND status <> %s AND deleted_at IS NULL) "
         "SELECT DISTINCT 'p', CAST(priority_id AS CHAR(20)) FROM {ap} "
         "WHERE activity_id IN (SELECT id FROM mine) "
         "UNION "

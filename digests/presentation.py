@@ -517,6 +517,15 @@ def _event_item(event, absolute, agency):
             "when": when,
         }
         item["note"] = Truncator(event.note).words(NOTE_WORDS)
+    elif event.kind in ("withdrawn", "restored"):
+        # The note names the agency whose activity it was (overlaps.services.note_withdrawal).
+        message = (
+            _("%(agency)s’s activity was withdrawn on %(when)s")
+            if event.kind == "withdrawn"
+            else _("%(agency)s’s activity was restored on %(when)s")
+        )
+        item["meta"] = message % {"agency": event.note, "when": when}
+        item["note"] = ""
     else:
         item["meta"] = _("%(who)s made it a joint initiative on %(when)s") % {
             "who": who,

@@ -21,7 +21,13 @@ def agency_footprint(agency):
     activities; region-wide work is not spread over every country of the region.
     """
     kept = [s for s in Activity.Status.values if s != Activity.Status.CANCELLED]
-    mine = Q(activities__agency=agency, activities__status__in=kept)
+    # Joined from priorities and countries, so not through `Activity.objects`: withdrawn
+    # activities are left out here.
+    mine = Q(
+        activities__agency=agency,
+        activities__status__in=kept,
+        activities__deleted_at__isnull=True,
+    )
     priorities = list(
         Priority.objects.annotate(total=Count("activities", filter=mine, distinct=True))
         .filter(total__gt=0)

@@ -468,6 +468,9 @@ CELERY_BEAT_SCHEDULE["positions-daily-endorsement-reminders"] = {
 # What a saved activity needs from the apps above the register, published through the
 # outbox (common/outbox.py) so that the register does not import them.
 ACTIVITY_CHANGED_TASKS = ["overlaps.tasks.rescore_activity"]
+# What a withdrawn (deleted) or restored activity needs from them: a note on its pairs.
+# Each is called with the activity's id and "withdrawn" or "restored".
+ACTIVITY_WITHDRAWAL_TASKS = ["overlaps.tasks.note_withdrawal"]
 # How many independent blocks the nightly overlap scan is split into for the workers.
 OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("coverage/map/", views.coverage_map, name="coverage-map"),
     path("coverage/map/csv/", views.coverage_map_csv, name="coverage-map-csv"),
     path("coverage/charts/", views.coverage_charts, name="coverage-charts"),
+    path("deleted/", views.recently_deleted, name="recently-deleted"),
     path("", include("activities.urls")),
     path("", include("initiatives.urls")),
     path("", include("agencies.urls")),

@@ -29,7 +29,7 @@ from activities.models import Activity
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
-from common import health
+from common import health, softdelete
 from common.search import filter_words
 from common.spreadsheets import protect
 from common.views import paginate
@@ -518,3 +518,32 @@ def security_txt(request):
         f"Canonical: {settings.SITE_URL}{request.path}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_GET
+def recently_deleted(request):
+    """The secretariat's list of activities and initiatives withdrawn in the last
+    RESTORE_DAYS days, each with a button to restore it (a POST to its app's view)."""
+    if not softdelete.can_restore(request.user):
+        raise PermissionDenied
+    activities = (
+        Activity.all_objects.restorable()
+        .select_related("agency", "deleted_by")
+        .defer("search_vector")
+        .order_by("-deleted_at", "-pk")
+    )
+    initiatives = (
+        JointInitiative.all_objects.restorable()
+        .select_related("lead_agency", "deleted_by")
+        .order_by("-deleted_at", "-pk")
+    )
+    return render(
+        request,
+        "recently_deleted.html",
+        {
+            "activities": activities,
+            "initiatives": initiatives,
+            "restore_days": softdelete.RESTORE_DAYS,
+        },
+    )

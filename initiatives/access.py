@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from agencies.models import Role
+from common import softdelete
 
 from .models import JointInitiative, Participation
 
@@ -110,7 +111,23 @@ def get_initiative_for_user(user, pk, write=False):
     this person may edit it."""
     if not _signed_in(user):
         raise Http404
-    initiative = get_object_or_404(JointInitiative.objects.select_related("lead_agency"), pk=pk)
+    # A withdrawn (deleted) initiative is 404 for everyone but the secretariat, who read
+    # it to restore it; nobody changes it until it is restored.
+    initiatives = JointInitiative.objects
+    if not write and softdelete.can_restore(user):
+        initiatives = JointInitiative.all_objects
+    initiative = get_object_or_404(initiatives.select_related("lead_agency", "deleted_by"), pk=pk)
     if write and not can_edit(user, initiative):
         raise PermissionDenied
     return initiative
+
+
+def get_withdrawn_initiative_for_user(user, pk):
+    """A withdrawn initiative the secretariat may restore; 404 for anyone else, and for
+    an initiative that is not withdrawn."""
+    if not softdelete.can_restore(user):
+        raise Http404
+    return get_object_or_404(
+        JointInitiative.all_objects.withdrawn().select_related("lead_agency", "deleted_by"),
+        pk=pk,
+    )

@@ -5,9 +5,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.search import filter_words
+from common.softdelete import AliveManager, SoftDeleteQuerySet
 
 
-class JointInitiativeQuerySet(models.QuerySet):
+class JointInitiativeQuerySet(SoftDeleteQuerySet):
     def with_list_relations(self):
         return self.select_related("lead_agency").prefetch_related(
             "participating_agencies", "priorities"
@@ -25,7 +26,9 @@ class JointInitiativeQuerySet(models.QuerySet):
     def in_region(self, region):
         """Initiatives with a linked activity in `region`, counted as the activity list
         counts an activity in a region (Region.place_condition)."""
-        placed = JointInitiative.objects.filter(region.place_condition("activities__"))
+        placed = JointInitiative.objects.filter(
+            region.place_condition("activities__"), activities__deleted_at__isnull=True
+        )
         # A subquery rather than a join: an initiative with several activities there is
         # listed once, without a DISTINCT that would fight the list's ordering.
         return self.filter(pk__in=placed.values("pk"))
@@ -40,7 +43,12 @@ class JointInitiativeQuerySet(models.QuerySet):
         return filter_words(self, text, _initiative_word)
 
     def with_activity_count(self):
-        return self.annotate(activity_count=Count("activities", distinct=True))
+        # Joined, so not through `Activity.objects`: withdrawn activities are left out here.
+        return self.annotate(
+            activity_count=Count(
+                "activities", filter=Q(activities__deleted_at__isnull=True), distinct=True
+            )
+        )
 
     def involving(self, agency):
         return self.filter(Q(lead_agency=agency) | Q(participating_agencies=agency)).distinct()
@@ -117,11 +125,30 @@ class JointInitiative(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Withdrawn ("deleted"): hidden by `objects`, restorable by the secretariat for a while
+    # (common.softdelete). Its activities and the pair it was made from are unlinked while
+    # it is withdrawn, so that no count or overlap check takes them for its work and the
+    # pair may have a new one; `withdrawn_links` remembers them for a restore:
+    # {"activities": [ids], "pair": id or null}.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deleted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    withdrawn_links = models.JSONField(default=dict, blank=True, editable=False)
 
-    objects = JointInitiativeQuerySet.as_manager()
+    objects = AliveManager.from_queryset(JointInitiativeQuerySet)()
+    all_objects = models.Manager.from_queryset(JointInitiativeQuerySet)()
 
     class Meta:
         ordering = ["title"]
+        # A pair's `initiative` must still resolve when that initiative is withdrawn.
+        base_manager_name = "all_objects"
         verbose_name = _("joint initiative")
         verbose_name_plural = _("joint initiatives")
         constraints = [
@@ -155,6 +182,8 @@ class InitiativeEvent(models.Model):
         MILESTONE_DONE = "milestone_done", _("Milestone done")
         # Written by the daily check (services.notify_overdue_milestones), by nobody.
         MILESTONE_OVERDUE = "milestone_overdue", _("Milestone overdue")
+        DELETED = "deleted", _("Deleted")
+        RESTORED = "restored", _("Restored")
 
     initiative = models.ForeignKey(
         JointInitiative,

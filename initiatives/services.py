@@ -1,7 +1,7 @@
-"""Writes to joint initiatives: create, edit, move through the lifecycle, delete.
+"""Writes to joint initiatives: create, edit, move through the lifecycle, withdraw
+("delete") and restore.
 
-Every write but delete records an InitiativeEvent, so an initiative's page can tell its
-history; the delete takes the history with it.
+Every write records an InitiativeEvent, so an initiative's page can tell its history.
 """
 
 import logging
@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Role, User
-from common import emails, outbox
+from common import emails, outbox, softdelete
 
 from .models import InitiativeEvent, JointInitiative, Milestone, Participation
 
@@ -414,20 +414,86 @@ def _record(
     return event
 
 
-@transaction.atomic
-def initiative_delete(initiative, *, by):
-    """Delete an initiative; returns how many activities it unlinked.
+class RestoreRefused(Exception):
+    """A withdrawn initiative that can no longer be restored; the message says why."""
 
-    Its activities stay in the register, no longer linked (the link is SET_NULL); the
-    pair it was made from may become a joint initiative again. The unlinked activities
-    are announced as changed, so that their overlap checks stop counting them as one
-    initiative's work.
-    """
-    activity_ids = list(initiative.activities.values_list("pk", flat=True))
-    JointInitiative.objects.filter(pk=initiative.pk).delete()
+
+def _linked_activities(initiative):
+    # Withdrawn activities too: one restored later must not point at a withdrawn initiative.
+    return initiative.activities(manager="all_objects")
+
+
+def _source_pairs():
+    # The overlap pairs, reached through the reverse of their link to an initiative: the
+    # overlaps app sits above this one and is not imported.
+    return JointInitiative.source_flag.related.related_model.objects
+
+
+def _announce_activities_changed(activity_ids):
     # Named in settings by the apps above this one (overlap detection), as an activity's
     # own save does; the outbox publishes them after commit.
     for activity_id in activity_ids:
         for task_name in settings.ACTIVITY_CHANGED_TASKS:
             outbox.enqueue(task_name, activity_id)
+
+
+@transaction.atomic
+def initiative_withdraw(initiative, *, by):
+    """Withdraw ("delete") an initiative; returns how many activities it unlinked.
+
+    The row and its history stay, restorable by the secretariat for RESTORE_DAYS
+    (common.softdelete). Its activities stay in the register, unlinked while it is
+    withdrawn (remembered in `withdrawn_links` for a restore), and are announced as
+    changed, so that their overlap checks stop counting them as one initiative's work.
+    The pair it was made from is unlinked too, so that a new one may be made from it.
+    """
+    locked = JointInitiative.objects.select_for_update().filter(pk=initiative.pk).first()
+    if locked is None:
+        return 0  # already withdrawn
+    activity_ids = sorted(_linked_activities(locked).values_list("pk", flat=True))
+    _linked_activities(locked).update(initiative=None)
+    pairs = _source_pairs().filter(initiative=locked)
+    pair_id = pairs.values_list("pk", flat=True).first()
+    pairs.update(initiative=None)
+    now = timezone.now()
+    JointInitiative.all_objects.filter(pk=locked.pk).update(
+        deleted_at=now,
+        deleted_by=by,
+        withdrawn_links={"activities": activity_ids, "pair": pair_id},
+    )
+    _record(locked, InitiativeEvent.Kind.DELETED, by=by)
+    _announce_activities_changed(activity_ids)
+    initiative.deleted_at, initiative.deleted_by = now, by
     return len(activity_ids)
+
+
+@transaction.atomic
+def initiative_restore(initiative, *, by):
+    """Bring back an initiative withdrawn less than RESTORE_DAYS ago, with the activities
+    it had (those not linked to another initiative since); RestoreRefused past that."""
+    locked = JointInitiative.all_objects.select_for_update().filter(pk=initiative.pk).first()
+    if locked is None or locked.deleted_at is None:
+        return locked or initiative
+    if not softdelete.is_restorable(locked.deleted_at):
+        raise RestoreRefused(
+            _(
+                "This joint initiative was deleted more than %(days)d days ago and can no "
+                "longer be restored."
+            )
+            % {"days": softdelete.RESTORE_DAYS}
+        )
+    links = locked.withdrawn_links or {}
+    activities = JointInitiative.activities.rel.related_model.all_objects.filter(
+        pk__in=links.get("activities", []), initiative__isnull=True
+    )
+    relinked = sorted(activities.values_list("pk", flat=True))
+    activities.update(initiative=locked)
+    if links.get("pair"):
+        # Unless the pair has had a new initiative made from it meanwhile.
+        _source_pairs().filter(pk=links["pair"], initiative__isnull=True).update(initiative=locked)
+    locked.deleted_at, locked.deleted_by, locked.withdrawn_links = None, None, {}
+    locked.version += 1
+    locked.save(update_fields=["deleted_at", "deleted_by", "withdrawn_links", "version"])
+    _record(locked, InitiativeEvent.Kind.RESTORED, by=by)
+    _announce_activities_changed(relinked)
+    return locked

@@ -20,4 +20,5 @@ urlpatterns = [
         name="milestone-done",
     ),
     path("initiatives/<int:pk>/delete/", views.initiative_delete, name="delete"),
+    path("initiatives/<int:pk>/restore/", views.initiative_restore, name="restore"),
 ]

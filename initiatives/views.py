@@ -6,8 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from common import softdelete
 from common.views import add_service_errors, paginate
 
 from . import access, export, services
@@ -71,9 +72,12 @@ def initiative_detail(request, pk):
             "activities": activities,
             "participants": initiative.participating_agencies.all(),
             "priorities": initiative.priorities.all(),
-            "can_edit": access.can_edit(request.user, initiative),
-            "can_transition": access.can_transition(request.user, initiative)
+            "can_edit": initiative.deleted_at is None and access.can_edit(request.user, initiative),
+            "can_transition": initiative.deleted_at is None
+            and access.can_transition(request.user, initiative)
             and bool(services.allowed_transitions(initiative)),
+            "restorable": softdelete.is_restorable(initiative.deleted_at),
+            "restore_days": softdelete.RESTORE_DAYS,
             "events": initiative.events.select_related("actor", "agency", "milestone"),
             "milestones": initiative.milestones.select_related("owner_agency"),
             "today": timezone.localdate(),
@@ -180,7 +184,7 @@ def initiative_delete(request, pk):
     initiative = access.get_initiative_for_user(request.user, pk, write=True)
     form = ConfirmDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        unlinked = services.initiative_delete(initiative, by=request.user)
+        unlinked = services.initiative_withdraw(initiative, by=request.user)
         if not unlinked:
             message = _(
                 "The joint initiative “%(title)s” was deleted; no activity was linked to it."
@@ -193,7 +197,12 @@ def initiative_delete(request, pk):
                 "longer linked to it and stay in the register.",
                 unlinked,
             )
-        messages.success(request, message % {"title": initiative.title, "count": unlinked})
+        message += " " + _("The secretariat can restore it for %(days)d days.")
+        messages.success(
+            request,
+            message
+            % {"title": initiative.title, "count": unlinked, "days": softdelete.RESTORE_DAYS},
+        )
         return redirect("initiatives:initiative-list")
     return render(
         request,
@@ -202,6 +211,7 @@ def initiative_delete(request, pk):
             "form": form,
             "initiative": initiative,
             "activity_count": initiative.activities.count(),
+            "restore_days": softdelete.RESTORE_DAYS,
         },
     )
 
@@ -281,4 +291,20 @@ def milestone_done(request, pk, milestone_pk):
     milestone = get_object_or_404(Milestone, pk=milestone_pk, initiative=initiative)
     services.milestone_mark_done(milestone, by=request.user)
     messages.success(request, _("The milestone “%(title)s” is done.") % {"title": milestone.title})
+    return redirect(initiative)
+
+
+@login_required
+@require_POST
+def initiative_restore(request, pk):
+    initiative = access.get_withdrawn_initiative_for_user(request.user, pk)
+    try:
+        services.initiative_restore(initiative, by=request.user)
+    except services.RestoreRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(initiative)
+    messages.success(
+        request,
+        _("The joint initiative “%(title)s” was restored.") % {"title": initiative.title},
+    )
     return redirect(initiative)

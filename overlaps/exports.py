@@ -5,7 +5,17 @@ from common import spreadsheets
 
 from .reasons import Names, describe, describe_flags
 
-HEADER = ["reference_a", "agency_a", "reference_b", "agency_b", "similarity", "status", "reasons"]
+HEADER = [
+    "reference_a",
+    "agency_a",
+    "reference_b",
+    "agency_b",
+    "similarity",
+    "status",
+    "reasons",
+    # The agencies whose side of the pair was withdrawn (deleted), if any.
+    "withdrawn",
+]
 
 # Rows described together: names are read once per export, places once per chunk.
 CHUNK = 2000
@@ -33,6 +43,7 @@ def write_flags_csv(flags, out):
                 f"{flag.similarity}%",
                 flag.status,
                 flag.described.sentence(),
+                " ".join(a.agency.acronym for a in flag.withdrawn_sides),
             ]
             writer.writerow([spreadsheets.protect(cell) for cell in cells])
             count += 1

@@ -8,7 +8,7 @@ from agencies.models import Agency
 from geo.models import Country
 from priorities.models import Priority
 
-from .models import OverlapFlag
+from .models import BOTH_ALIVE, OverlapFlag
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -31,7 +31,8 @@ Status = OverlapFlag.Status
 # one initiative: the strongest pairs) have their own tab rather than hiding among the
 # decided ones, and a pair the secretariat decides as joint work joins them.
 TABS = {
-    "open": (_("To review"), Q(status=Status.OPEN)),
+    # A pair with a withdrawn activity leaves the queue (as FlagQuerySet.open has it).
+    "open": (_("To review"), Q(BOTH_ALIVE, status=Status.OPEN)),
     "joint": (_("Joint work"), Q(status=Status.JOINT)),
     "decided": (_("Decided"), Q(status__in=OverlapFlag.DECIDED_APART)),
 }

@@ -6,8 +6,18 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+# Both activities of the pair still in the register (neither withdrawn). A join to the
+# activities does not pass through `Activity.objects`, which hides withdrawn ones.
+BOTH_ALIVE = Q(activity_a__deleted_at__isnull=True, activity_b__deleted_at__isnull=True)
+
 
 class FlagQuerySet(models.QuerySet):
+    def both_alive(self):
+        return self.filter(BOTH_ALIVE)
+
+    def with_withdrawn_side(self):
+        return self.exclude(BOTH_ALIVE)
+
     def involving(self, activity):
         return self.filter(Q(activity_a=activity) | Q(activity_b=activity))
 
@@ -15,7 +25,9 @@ class FlagQuerySet(models.QuerySet):
         return self.filter(Q(activity_a__agency=agency) | Q(activity_b__agency=agency))
 
     def open(self):
-        return self.filter(status=OverlapFlag.Status.OPEN)
+        """To review: open, and neither activity withdrawn (such a pair leaves the queue
+        until the activity is restored; its comments stay on its page)."""
+        return self.filter(BOTH_ALIVE, status=OverlapFlag.Status.OPEN)
 
     def joint_work(self):
         """Joint work: labelled so by a scan (partners, one initiative) or decided so."""
@@ -62,11 +74,13 @@ class OverlapFlag(models.Model):
     MAKE_INITIATIVE = (Status.CONFIRMED, Status.JOINT)
 
     # Stored once per pair, with the lower activity id first.
+    # PROTECT: a pair, its decision and its comments belong to both agencies and the
+    # secretariat; an activity is withdrawn (soft-deleted), never removed from under them.
     activity_a = models.ForeignKey(
-        "activities.Activity", on_delete=models.CASCADE, related_name="+"
+        "activities.Activity", on_delete=models.PROTECT, related_name="+"
     )
     activity_b = models.ForeignKey(
-        "activities.Activity", on_delete=models.CASCADE, related_name="+"
+        "activities.Activity", on_delete=models.PROTECT, related_name="+"
     )
     score = models.FloatField(_("score"))
     reasons = models.JSONField(_("reasons"), default=dict)
@@ -126,6 +140,11 @@ class OverlapFlag(models.Model):
         if self.status == self.Status.OPEN:
             return False
         return self.status != self.Status.JOINT or self.decided_at is not None
+
+    @property
+    def withdrawn_sides(self):
+        """The pair's activities that were withdrawn, for the page and the CSV to say so."""
+        return [a for a in (self.activity_a, self.activity_b) if a.deleted_at is not None]
 
     @property
     def similarity(self):
@@ -219,6 +238,8 @@ class PairEvent(models.Model):
         DECISION = "decision", _("Decision")
         COMMENT = "comment", _("Comment")
         INITIATIVE = "initiative", _("Joint initiative")
+        WITHDRAWN = "withdrawn", _("Activity withdrawn")
+        RESTORED = "restored", _("Activity restored")
 
     flag = models.ForeignKey(OverlapFlag, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -55,7 +55,9 @@ def sync_flags(scores, profiles, scope_ids=None):
     """
     # Locked in a fixed order: a decision committed while the scores were computed must not
     # be overwritten by the bulk update below, and two syncs must not deadlock.
-    existing = OverlapFlag.objects.select_for_update().order_by("pk")
+    # A pair with a withdrawn activity is left as it is, open or decided: its comments are
+    # the agencies' work, and restoring the activity re-checks it.
+    existing = OverlapFlag.objects.both_alive().select_for_update(of=("self",)).order_by("pk")
     if scope_ids is not None:
         existing = existing.filter(Q(activity_a__in=scope_ids) | Q(activity_b__in=scope_ids))
     by_pair = {(f.activity_a_id, f.activity_b_id): f for f in existing}
@@ -283,3 +285,37 @@ def similar_for_activity(activity, limit=5):
         for flag in flags
     ]
     return similar, _focal_points(similar)
+
+
+def note_withdrawal(activity_id, kind):
+    """Note on each pair of an activity that it was withdrawn or restored (`kind`, a
+    PairEvent.Kind), so that the pair's people read it in their digest.
+
+    Run from the outbox after the withdrawal or restore commits; safe to run twice: a pair
+    whose latest such note is already this one gets no other.
+    """
+    from .models import PairEvent
+
+    activity = Activity.all_objects.filter(pk=activity_id).first()
+    if activity is None:
+        return 0
+    expected = PairEvent.Kind.WITHDRAWN if activity.deleted_at else PairEvent.Kind.RESTORED
+    if kind != expected:
+        # Restored (or withdrawn again) before this ran: the later message says so.
+        return 0
+    by = activity.deleted_by if kind == PairEvent.Kind.WITHDRAWN else activity.updated_by
+    noted = 0
+    with transaction.atomic():
+        for flag in OverlapFlag.objects.involving(activity).select_for_update().order_by("pk"):
+            last = (
+                flag.events.filter(kind__in=(PairEvent.Kind.WITHDRAWN, PairEvent.Kind.RESTORED))
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if last is not None and last.kind == kind:
+                continue
+            PairEvent.objects.create(
+                flag=flag, kind=kind, actor=by, note=str(activity.agency.acronym)
+            )
+            noted += 1
+    return noted

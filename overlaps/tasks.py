@@ -78,3 +78,8 @@ def full_scan(blocks=None):
     profiles = engine.load_profiles()
     parts = engine.blocks(profiles, blocks or settings.OVERLAP_SCAN_BLOCKS)
     return chord(scan_block.s(ids, weights, threshold) for ids in parts)(finish_scan.s()).id
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def note_withdrawal(activity_id, kind):
+    services.note_withdrawal(activity_id, kind)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from activities import access as activity_access
 from activities.forms import ActivityForm
 from activities.models import Activity
+from common import softdelete
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
 
@@ -84,7 +85,8 @@ def _mark_clusters(flags, open_flags):
 
 
 def _pair_activities(flag):
-    activities = Activity.objects.with_list_relations().prefetch_related(
+    # A withdrawn activity still shows here: the pair, its decision and comments stay.
+    activities = Activity.all_objects.with_list_relations().prefetch_related(
         "target_groups", "themes", "partners"
     )
     by_pk = activities.select_related("initiative").in_bulk(
@@ -121,6 +123,7 @@ def _render_detail(request, flag, decision_form=None, comment_form=None, status=
             "activity_a": activity_a,
             "activity_b": activity_b,
             "pair": [activity_a, activity_b],
+            "can_see_withdrawn": softdelete.can_restore(user),
             "described": described,
             "shared_country_codes": described.shared_codes,
             "shared_priority_codes": {str(c) for c in (flag.reasons or {}).get("priorities", [])},

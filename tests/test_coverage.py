@@ -386,7 +386,7 @@ def test_the_services_keep_the_tallies_the_matrices_read(iom, sam):
     assert cell(coverage.agency_matrix(JAN, DEC), "c", iom).activities == 1
     assert cell(coverage.agency_matrix(JAN, DEC), "b", iom).activities == 0
 
-    services.activity_delete(made, by=sam)
+    services.activity_withdraw(made, by=sam)
     assert not ActivityPlace.objects.exists()
 
 

@@ -149,9 +149,10 @@ def test_confirmed_pair_becomes_a_joint_initiative(pair, sam, iom, ilo):
     assert flag.initiative == initiative
 
 
-def test_deleting_an_activity_removes_its_flags(pair, alice):
-    activity_services.activity_delete(pair[0], by=alice)
-    assert not OverlapFlag.objects.exists()
+def test_deleting_an_activity_keeps_its_flags_out_of_the_queue(pair, alice):
+    activity_services.activity_withdraw(pair[0], by=alice)
+    assert OverlapFlag.objects.count() == 1
+    assert not OverlapFlag.objects.open().exists()
 
 
 def test_detect_and_export_commands(pair, sam):
@@ -162,7 +163,9 @@ def test_detect_and_export_commands(pair, sam):
     out = io.StringIO()
     call_command("export_overlaps", stdout=out)
     lines = out.getvalue().strip().splitlines()
-    assert lines[0] == "reference_a,agency_a,reference_b,agency_b,similarity,status,reasons"
+    assert lines[0] == (
+        "reference_a,agency_a,reference_b,agency_b,similarity,status,reasons,withdrawn"
+    )
     assert len(lines) == 2
     assert "IOM-1" in lines[1] and "ILO-1" in lines[1] and "shared area: Kenya" in lines[1]
 

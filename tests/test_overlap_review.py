@@ -374,6 +374,7 @@ def test_csv_download_uses_the_filters(client, sam, iom_flag, ilo_flag):
         "similarity",
         "status",
         "reasons",
+        "withdrawn",
     ]
     assert len(rows) == 2
     row = dict(zip(rows[0], rows[1], strict=True))

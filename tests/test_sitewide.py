@@ -487,6 +487,21 @@ def ours(w):
     gone = reverse("activities:delete", args=[w["a_gone"].pk])
     yield Visit(HEAD, gone, "post", {"confirm": "on"})
     yield Visit(STAFF, gone, "post", {"confirm": "on"}, expect=302, shows=True)
+    # Deleted, they are the secretariat's alone: its list, their pages, and restoring them.
+    withdrawn_pages = [
+        reverse("recently-deleted"),
+        reverse("activities:detail", args=[w["a_gone"].pk]),
+        reverse("initiatives:detail", args=[w["initiative_gone"].pk]),
+    ]
+    for url in withdrawn_pages:
+        for role in ROLES:
+            may = role == SECRETARIAT
+            yield Visit(role, url, expect=200 if may else None, shows=may)
+    for name, key in (("activities:restore", "a_gone"), ("initiatives:restore", "initiative_gone")):
+        restore = reverse(name, args=[w[key].pk])
+        for role in (ANONYMOUS, STAFF, FOCAL_POINT, HEAD, OUTSIDER):
+            yield Visit(role, restore, "post", {})
+        yield Visit(SECRETARIAT, restore, "post", {}, expect=302, shows=True)
     yield from library_visits(w)
     unsubscribe = reverse("digests:unsubscribe", args=[tokens.make(w[STAFF])])
     yield Visit(ANONYMOUS, unsubscribe, "post", {}, expect=200)
