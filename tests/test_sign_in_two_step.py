@@ -15,9 +15,10 @@ import time
 import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.urls import reverse
 
-from agencies.models import Role
+from agencies.models import Role, SecurityEvent
 
 from .factories import PASSWORD, UserFactory
 
@@ -177,3 +178,60 @@ def test_a_sign_in_code_by_email_still_asks_for_the_app_code(client, sam):
     with time_machine.travel(time.time() + 60):
         client.post(reverse("mfa_authenticate"), {"code": totp(secret)})
         assert signed_in(client)
+
+
+def test_the_security_log_records_the_app_added_a_wrong_code_and_its_removal(
+    client, sam, admin, django_capture_on_commit_callbacks
+):
+    Kind = SecurityEvent.Kind
+    sign_in(client, sam)
+    # allauth announces a new authenticator once its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        secret = set_up_app(client)
+    added = SecurityEvent.objects.filter(kind=Kind.MFA_ADDED, subject=sam)
+    # The app, and the recovery codes allauth makes with it.
+    assert sorted(e.detail.get("method") for e in added) == ["recovery_codes", "totp"]
+    client.post(reverse("account_logout"))
+    sign_in(client, sam)
+    wrong = "000000" if totp(secret) != "000000" else "111111"
+    client.post(reverse("mfa_authenticate"), {"code": wrong})
+    assert SecurityEvent.objects.filter(kind=Kind.MFA_FAILED, subject=sam).count() == 1
+    # The admin deletes the app of someone who lost phone and codes; the log says who did.
+    authenticator = Authenticator.objects.get(user=sam, type=Authenticator.Type.TOTP)
+    staff_client = admin_client_for(admin)
+    url = reverse("admin:mfa_authenticator_delete", args=[authenticator.pk])
+    assert staff_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Authenticator.objects.filter(pk=authenticator.pk).exists()
+    removed = SecurityEvent.objects.get(kind=Kind.MFA_REMOVED, subject=sam)
+    assert removed.actor == admin
+    # Nothing secret in any of them.
+    for event in SecurityEvent.objects.all():
+        assert secret not in str(event.detail) and totp(secret) not in str(event.detail)
+
+
+def test_nobody_adds_or_edits_an_authenticator_in_the_admin(admin, sam):
+    staff_client = admin_client_for(admin)
+    assert staff_client.get(reverse("admin:mfa_authenticator_add")).status_code == 403
+    authenticator = Authenticator.objects.create(
+        user=sam, type=Authenticator.Type.RECOVERY_CODES, data={"seed": "x"}
+    )
+    page = staff_client.get(reverse("admin:mfa_authenticator_change", args=[authenticator.pk]))
+    # View only: no save button, and a POST changes nothing.
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    staff_client.post(
+        reverse("admin:mfa_authenticator_change", args=[authenticator.pk]), {"type": "totp"}
+    )
+    authenticator.refresh_from_db()
+    assert authenticator.type == Authenticator.Type.RECOVERY_CODES
+
+
+def admin_client_for(user):
+    """A client signed in as ``user`` past the two-step rule (it has an app already)."""
+    Authenticator.objects.get_or_create(
+        user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": "x"}}
+    )
+    user.is_staff = True  # the Django admin's own gate
+    user.save(update_fields=["is_staff"])
+    c = Client()
+    c.force_login(user)
+    return c
