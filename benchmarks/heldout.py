@@ -240,6 +240,10 @@ def evaluate(name):
     missed.sort(key=lambda m: (m["score"] is None, -(m["score"] or 0), m["a"], m["b"]))
     out["missed_count"] = len(missed)
     out["missed_by_stage"] = dict(Counter(m["where"] for m in missed))
+    # The gate's promise is that it only drops pairs the score would not report anyway.
+    out["gate"]["dropped_gold_scoring_above_threshold"] = sum(
+        1 for m in missed if m["where"] == "dropped by prefilter" and m["score"] >= threshold
+    )
     out["missed"] = missed[:EXAMPLES]
     false = sorted(reported - gold, key=lambda k: (-scored.get(k, 0.0), k))
     out["false_positives"] = [describe(k, scored.get(k), "reported") for k in false[:EXAMPLES]]
@@ -281,6 +285,10 @@ def show(r):
         f"(candidates: {g['candidate_recall']:.3f}; {g['gold_not_candidates']} gold pairs are "
         f"not candidates, {g['gold_dropped_by_prefilter']} dropped by the prefilter; "
         f"{g['pairs_scored']} of {g['candidate_pairs']} candidate pairs scored)"
+    )
+    print(
+        f"  gold pairs the prefilter dropped that would have scored >= the threshold: "
+        f"{g['dropped_gold_scoring_above_threshold']}"
     )
     for label, e in r["slices"].items():
         if e["prefilter_recall"] is not None:
