@@ -4,7 +4,7 @@ from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
 
 from . import security_log
-from .middleware import start_session_clock, two_step_required
+from .middleware import two_step_required
 
 
 class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
@@ -23,12 +23,6 @@ class InvitationOnlyAccountAdapter(DefaultAccountAdapter):
                 security_log.Kind.LOCKED_OUT, request=request, email=credentials.get("email", "")
             )
             raise
-
-    def login(self, request, user):
-        super().login(request, user)
-        # Signing in again as the same person keeps the session's data (Django cycles the
-        # key): the idle and absolute limits must still count from this sign-in.
-        start_session_clock(request)
 
 
 class PortalMFAAdapter(DefaultMFAAdapter):

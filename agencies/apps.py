@@ -7,6 +7,13 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("Agencies and people")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import security_log
+        from .middleware import start_session_clock_at_sign_in
 
         security_log.connect()
+        # Every way in (allauth's sign-in, a code, accepting an invitation, a test's
+        # force_login) starts the session's idle and absolute clocks as it signs in, so that
+        # the first page after it writes nothing to the session.
+        user_logged_in.connect(start_session_clock_at_sign_in, dispatch_uid="agencies.clock")

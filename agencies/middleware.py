@@ -29,6 +29,13 @@ def start_session_clock(request):
     request.session[LAST_SEEN] = now
 
 
+def start_session_clock_at_sign_in(sender, request, user, **kwargs):
+    # Django's login() cycles the session key but keeps its data when the same person signs
+    # in again: the clocks must still restart from this sign-in.
+    if request is not None and hasattr(request, "session"):
+        start_session_clock(request)
+
+
 class SessionTimeoutMiddleware:
     """Signs out a session idle for settings.SESSION_IDLE_TIMEOUT, or begun more than
     settings.SESSION_COOKIE_AGE ago. Django's own expiry slides: every time the session is

@@ -203,7 +203,10 @@ def deliver(delivery_id, connection=None):
         return (
             DigestDelivery.objects.filter(pk=delivery_id).values_list("status", flat=True).first()
         )
-    delivery = DigestDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    # The preference too: the unsubscribe link carries its generation (digests.tokens).
+    delivery = DigestDelivery.objects.select_related(
+        "recipient", "recipient__digest_preference"
+    ).get(pk=delivery_id)
     user = delivery.recipient
     if not has_email(user):
         log.warning("digest %s: %s has no email address", delivery.week_label, user.pk)

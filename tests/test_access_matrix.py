@@ -51,6 +51,7 @@ from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from activities import services as activity_services
 from activities.models import Activity
 from agencies.models import Invitation, Role, hash_token
 from digests import tokens
@@ -632,12 +633,19 @@ HISTORY = [
     history("library-item", "library_item", SIGNED_IN),
 ]
 
+DELETED = [
+    # What was deleted in the last 30 days, and bringing it back: the secretariat's alone.
+    Entry("recently-deleted", get=SECRETARIAT_ONLY),
+    Entry("activities:restore", pk("a_gone"), post=SECRETARIAT_ONLY),
+    Entry("initiatives:restore", pk("initiative_withdrawn"), post=SECRETARIAT_ONLY),
+]
+
 SECURITY = [
     # The security log: the secretariat's (and a superuser's, who is the secretariat too).
     Entry("agencies:security-log", get=SECRETARIAT_ONLY),
 ]
 
-ENTRIES = [*MATRIX, *HISTORY, *SECURITY, *django_admin_entries()]
+ENTRIES = [*MATRIX, *HISTORY, *DELETED, *SECURITY, *django_admin_entries()]
 
 
 # -- the URLconf --------------------------------------------------------------------------
@@ -755,6 +763,12 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         stepped = JointInitiativeFactory(lead_agency=w["agency_c"], priorities=[w["priority"]])
         initiative_services.initiative_transition(stepped, to="active", by=w[sweep.SECRETARIAT])
         w["files"] = files
+        # Withdrawn ("deleted") records, for the secretariat's list and its restore buttons.
+        activity_services.activity_withdraw(w["a_gone"], by=w[sweep.STAFF])
+        w["initiative_withdrawn"] = JointInitiativeFactory(
+            lead_agency=w["agency_a"], priorities=[w["priority"]]
+        )
+        initiative_services.initiative_withdraw(w["initiative_withdrawn"], by=w[sweep.FOCAL_POINT])
         # Signed in once each, for the whole module: each request's savepoint is rolled
         # back, and a session saved outside them stays.
         w["clients"] = {ANONYMOUS: Client()}

@@ -97,7 +97,7 @@ def test_secretariat_decides_makes_one_joint_initiative_and_focal_points_hear_of
     assert flag.initiative == initiative
     # As the secretariat Sam may edit and delete it.
     expect(second.get_by_role("link", name="Edit")).to_be_visible()
-    expect(second.get_by_role("link", name="Delete")).to_be_visible()
+    expect(second.get_by_role("link", name="Delete", exact=True)).to_be_visible()
 
     # The pair page now links its initiative instead of offering another.
     second.goto(live_server.url + flag.get_absolute_url())

@@ -754,7 +754,8 @@ def test_fixed_number_of_queries_whatever_the_size(
     who, request, iom, ilo, sam, django_assert_num_queries
 ):
     user = request.getfixturevalue(who)
-    user = type(user).objects.select_related("agency").get(pk=user.pk)
+    # As the delivery loads the recipient: with the preference the unsubscribe link reads.
+    user = type(user).objects.select_related("agency", "digest_preference").get(pk=user.pk)
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -234,7 +234,7 @@ def test_old_events_are_pruned(alice, settings):
 
 
 @pytest.mark.parametrize("name", ["alice", "fiona", "harry", "bob"])
-def test_only_the_secretariat_reads_the_log(client, request, name):
+def test_only_the_secretariat_reads_the_log(db, client, request, name):
     client.force_login(request.getfixturevalue(name))
     assert client.get(LOG).status_code == 403
 

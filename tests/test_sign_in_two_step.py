@@ -64,7 +64,7 @@ def admin(db):
 
 
 @pytest.mark.parametrize("who", ["sam", "admin"])
-def test_secretariat_and_superusers_without_an_app_reach_only_its_set_up(client, who, request):
+def test_secretariat_and_superusers_without_an_app_reach_only_its_set_up(db, client, who, request):
     user = request.getfixturevalue(who)
     response = sign_in(client, user)
     assert signed_in(client)
