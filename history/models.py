@@ -12,6 +12,7 @@ their link tables: adding a link writes an "add" event, removing it a "remove" e
 """
 
 import pghistory
+from django.core.exceptions import ImproperlyConfigured
 
 from activities.models import Activity
 from agencies.models import Agency, Invitation, User
@@ -137,7 +138,8 @@ def _track(model, model_name, fields):
     names = [f.name for f in model._meta.local_fields]
     if fields is None:
         fields = [n for n in names if n not in BOOKKEEPING | SECRETS]
-    assert not set(fields) & SECRETS, f"{model._meta.label}: a secret would be copied into history"
+    if set(fields) & SECRETS:
+        raise ImproperlyConfigured(f"{model._meta.label}: a secret would be copied into history")
     return pghistory.create_event_model(
         model,
         *row_trackers(),
