@@ -473,6 +473,12 @@ ACTIVITY_CHANGED_TASKS = ["overlaps.tasks.rescore_activity"]
 ACTIVITY_WITHDRAWAL_TASKS = ["overlaps.tasks.note_withdrawal"]
 # How many independent blocks the nightly overlap scan is split into for the workers.
 OVERLAP_SCAN_BLOCKS = envint("GMG_OVERLAP_SCAN_BLOCKS", 8)
+# The score is refitted on the secretariat's decisions (overlaps.tasks.refit_calibration)
+# once this many pairs were decided since the last refit.
+OVERLAP_REFIT_EVERY = envint("GMG_OVERLAP_REFIT_EVERY", 25)
+# Until the portal holds this many decisions, the queue asks first about the pairs whose
+# score is nearest the threshold: the decisions that teach the refit most.
+OVERLAP_LEARNING_DECISIONS = envint("GMG_OVERLAP_LEARNING_DECISIONS", 200)
 
 PAGE_SIZE = envint("GMG_PAGE_SIZE", 25)
 INVITATION_DAYS = envint("GMG_INVITATION_DAYS", 14)

@@ -23,4 +23,12 @@ class OverlapFlagAdmin(ReadOnlyAdmin):
 
 @admin.register(ScoreCalibration)
 class ScoreCalibrationAdmin(ReadOnlyAdmin):
-    list_display = ["fitted_at", "threshold", "decisions"]
+    list_display = [
+        "fitted_at",
+        "threshold",
+        "decisions",
+        "heldout",
+        "agreement_before",
+        "agreement_after",
+        "applied",
+    ]

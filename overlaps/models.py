@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Abs
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,18 @@ class FlagQuerySet(models.QuerySet):
         """Every pair the secretariat decided, joint work included (not a scan's label)."""
         return self.exclude(status=OverlapFlag.Status.OPEN).exclude(
             status=OverlapFlag.Status.JOINT, decided_at__isnull=True
+        )
+
+    def learned_from(self):
+        """The decisions the score is refitted on (`learning.fit_weights`): confirmed,
+        complementary and not related. Joint work says who works with whom, not whether
+        two texts describe the same work."""
+        return self.decided().filter(status__in=OverlapFlag.DECIDED_APART)
+
+    def nearest_threshold(self, threshold):
+        """Least certain first: by how far the score is from `threshold`, either side."""
+        return self.annotate(uncertainty=Abs(F("score") - threshold)).order_by(
+            "uncertainty", "-score", "pk"
         )
 
     def exportable(self, threshold):
@@ -169,13 +182,38 @@ class FlagComment(models.Model):
         return self.text[:60]
 
 
+class CalibrationQuerySet(models.QuerySet):
+    def in_force(self):
+        """Refits kept: a refused one is recorded for its figures, never scored with."""
+        return self.filter(applied=True)
+
+
 class ScoreCalibration(models.Model):
-    """Weights and threshold refitted on the secretariat's decisions (refit_overlap_weights)."""
+    """Weights and threshold refitted on the secretariat's decisions.
+
+    Written by `refit_overlap_weights --apply`, and every OVERLAP_REFIT_EVERY decisions by
+    `services.refit_from_decisions`, which keeps a refit only if it agrees with the
+    decisions it held out at least as well as the calibration in force; a refused refit is
+    kept too (applied false, with a note), so that the history shows it and the next one
+    waits for new decisions.
+    """
 
     weights = models.JSONField(_("weights"))
     threshold = models.FloatField(_("threshold"))
     decisions = models.PositiveIntegerField(_("decisions used"))
     fitted_at = models.DateTimeField(_("fitted at"), auto_now_add=True)
+    applied = models.BooleanField(_("applied"), default=True)
+    # Decisions taken after this moment are new to the next refit. Read before the fit, so
+    # that a decision recorded while it ran is not taken as seen. Empty: `fitted_at`.
+    decided_until = models.DateTimeField(_("decisions read at"), null=True, blank=True)
+    heldout = models.PositiveIntegerField(_("decisions held out"), default=0)
+    # The share of the held-out decisions each calibration agrees with (empty for a refit
+    # made by the command, which holds nothing out).
+    agreement_before = models.FloatField(_("agreement before"), null=True, blank=True)
+    agreement_after = models.FloatField(_("agreement after"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = CalibrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-fitted_at", "-pk"]

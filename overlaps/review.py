@@ -23,13 +23,14 @@ from common import emails, outbox
 from initiatives import services as initiative_services
 from initiatives.models import JointInitiative
 
-from . import engine, notifications
+from . import engine, notifications, services
 from .models import FlagComment, OverlapFlag, PairEvent, PairNotification
 from .services import pair_fingerprint
 
 log = logging.getLogger(__name__)
 
 NOTIFY_TASK = "overlaps.tasks.notify_pair_event"
+REFIT_TASK = "overlaps.tasks.refit_calibration"
 
 # The same person sending the same comment again within this time clicked twice.
 REPEATED_COMMENT_WINDOW = datetime.timedelta(minutes=2)
@@ -92,6 +93,10 @@ def decide(flag, *, by, status, note="", expected_version=None):
         raise
     decided = _record_decision(locked, by=by, status=status, note=note)
     _announce(decided, PairEvent.Kind.DECISION, by=by, status=status, note=note)
+    if status in OverlapFlag.DECIDED_APART and services.refit_due():
+        # Through the outbox like the emails: the decision is saved even if the broker is
+        # down, and the refit is published when it is back.
+        outbox.enqueue(REFIT_TASK)
     return decided
 
 

@@ -1,6 +1,8 @@
 """Reads that combine overlap pairs with activities and joint initiatives: the agencies an
-agency works with most, for its profile."""
+agency works with most, for its profile; and what the secretariat's queue shows of the
+score's learning."""
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
@@ -8,8 +10,9 @@ from activities.models import Activity
 from agencies.models import Agency
 from initiatives.models import JointInitiative, Participation
 
-from .access import flags_visible_to
-from .models import OverlapFlag
+from . import calibration
+from .access import can_review, flags_visible_to
+from .models import OverlapFlag, ScoreCalibration
 
 # Decisions that say two agencies' activities belong together: the same work done twice,
 # work that completes the other's, or work done jointly. "Not related" says the opposite,
@@ -22,6 +25,11 @@ DECIDED_TOGETHER = (
 
 # How many agencies a profile ranks.
 WORKS_WITH_CAP = 8
+
+# How many of the least certain pairs the queue asks about first, and how many refits its
+# history lists.
+UNCERTAIN_CAP = 5
+CALIBRATION_HISTORY = 10
 
 
 def _the_other(agency, mine, theirs):
@@ -121,3 +129,24 @@ def works_with(agency, user, cap=WORKS_WITH_CAP):
         LIMIT %s
     """  # nosec B608
     return list(Agency.objects.raw(sql, [*params, agency.pk, cap]))
+
+
+def pairs_to_learn_from(user, cap=UNCERTAIN_CAP):
+    """(pairs, threshold): the open pairs the score is least sure about, nearest the
+    threshold in force first, at most `cap`, while the portal has fewer than
+    OVERLAP_LEARNING_DECISIONS decisions to learn from; no pairs after that, or for
+    anyone who does not decide. 3 queries."""
+    if not can_review(user):
+        return [], None
+    if OverlapFlag.objects.learned_from().count() >= settings.OVERLAP_LEARNING_DECISIONS:
+        return [], None
+    _weights, threshold = calibration.current()
+    pairs = flags_visible_to(user).open().nearest_threshold(threshold).with_pair()[:cap]
+    return list(pairs), threshold
+
+
+def calibration_history(user, limit=CALIBRATION_HISTORY):
+    """The latest refits of the score, kept or refused, for the secretariat. 1 query."""
+    if not can_review(user):
+        return []
+    return list(ScoreCalibration.objects.order_by("-fitted_at", "-pk")[:limit])

@@ -10,22 +10,24 @@ The rules a re-scan follows:
 - each change of a flag's status or decision raises its version, so a decision taken on a
   page loaded before the change is refused (overlaps.review.StaleFlagError).
 
-The secretariat's decisions, comments and joint initiatives are written by overlaps/review.py.
+The secretariat's decisions, comments and joint initiatives are written by overlaps/review.py;
+every OVERLAP_REFIT_EVERY of them the score is refitted on them (`refit_from_decisions`).
 """
 
 import datetime
 import hashlib
 import logging
 
-from django.db import transaction
-from django.db.models import Q
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from activities.models import Activity
 from agencies.models import User
 
-from . import calibration, engine
-from .models import OverlapFlag
+from . import calibration, engine, learning
+from .models import OverlapFlag, ScoreCalibration
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +86,11 @@ def sync_flags(scores, profiles, scope_ids=None):
                 flag.version += 1
         elif pair[0] in profiles and pair[1] in profiles:
             fingerprint = pair_fingerprint(profiles[pair[0]], profiles[pair[1]])
-            if fingerprint != flag.decided_fingerprint:
+            if not flag.decided_fingerprint:
+                # Decided without a fingerprint (before they were kept, or by an import):
+                # no change can be told, so the decision stands and remembers today's.
+                flag.decided_fingerprint = fingerprint
+            elif fingerprint != flag.decided_fingerprint:
                 flag.status = _status_for(score)
                 flag.decision_note = ""
                 flag.decided_by = None
@@ -319,3 +325,141 @@ def note_withdrawal(activity_id, kind):
             )
             noted += 1
     return noted
+
+
+# -- learning from the secretariat's decisions ---------------------------------------------
+
+# One decision in HELDOUT_EVERY is kept out of the fit to judge it (20 %).
+HELDOUT_EVERY = 5
+# Any fixed number: the key of the lock that lets one refit run at a time.
+REFIT_LOCK = 0x6D6752 + 1
+
+
+def is_heldout(flag_id):
+    """Whether a decided pair judges refits rather than feeds them.
+
+    By a hash of the flag's id: the same pair stays on the same side from one refit to the
+    next, so that a refit is never judged on decisions it was fitted on.
+    """
+    digest = hashlib.sha256(f"heldout:{flag_id}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % HELDOUT_EVERY == 0
+
+
+def _last_refit():
+    """The latest refit, kept or refused: decisions after it are new."""
+    return ScoreCalibration.objects.order_by("-fitted_at", "-pk").first()
+
+
+def decisions_since_refit():
+    """(decisions taken since the last refit, decisions in all) the score learns from."""
+    learned = OverlapFlag.objects.learned_from()
+    last = _last_refit()
+    if last is None:
+        total = learned.count()
+        return total, total
+    since = last.decided_until or last.fitted_at
+    counts = learned.aggregate(new=Count("pk", filter=Q(decided_at__gt=since)), total=Count("pk"))
+    return counts["new"], counts["total"]
+
+
+def refit_due():
+    """Enough new decisions for the next refit (see `refit_from_decisions`)."""
+    new, total = decisions_since_refit()
+    return new >= settings.OVERLAP_REFIT_EVERY and total >= learning.MIN_DECISIONS
+
+
+def _agreement(flags, profiles, text_model, weights, threshold):
+    """The share of `flags` whose decision the calibration agrees with: flagged (score at
+    or above the threshold) exactly when the pair was confirmed as a duplication."""
+    agreed = 0
+    for flag in flags:
+        score = engine.score_pair(
+            profiles[flag.activity_a_id],
+            profiles[flag.activity_b_id],
+            text_model,
+            weights=weights,
+            threshold=threshold,
+        )
+        flagged = score is not None and score.value >= threshold
+        agreed += flagged == (flag.status == OverlapFlag.Status.CONFIRMED)
+    return agreed / len(flags)
+
+
+def refit_from_decisions(*, min_new=1):
+    """Refit the score's weights and threshold on the secretariat's decisions, and keep the
+    refit only if it does not agree worse with decisions it was not fitted on.
+
+    The decided pairs are split for good (`is_heldout`): four in five are fitted on, the
+    fifth judge. Both the calibration in force and the refit score the held-out pairs with
+    one text model; the refit is applied only if its agreement is at least the other's.
+    Either way a ScoreCalibration records both figures (a refused one, applied false, says
+    why in its note), and the next refit waits for new decisions.
+
+    With fewer than `min_new` decisions since the last refit, does nothing and returns
+    None: a task delivered twice, or queued by two decisions, refits once. One refit runs
+    at a time. Pairs already flagged are re-scored by the next scan or check; a decided
+    pair keeps its decision (see `sync_flags`).
+
+    The one place that calls `learning.fit_weights` and reads the calibration in force for
+    a refit, so that both may change underneath.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFIT_LOCK])
+        new, _total = decisions_since_refit()
+        if new < max(min_new, 1):
+            return None
+        read_at = timezone.now()
+        decided = list(
+            OverlapFlag.objects.learned_from()
+            .only("pk", "activity_a_id", "activity_b_id", "status")
+            .order_by("pk")
+        )
+        profiles = engine.load_profiles(
+            ids=sorted({i for f in decided for i in (f.activity_a_id, f.activity_b_id)})
+        )
+        # A pair whose activity is gone from the register (cancelled) can no longer be scored.
+        decided = [
+            f for f in decided if f.activity_a_id in profiles and f.activity_b_id in profiles
+        ]
+        heldout = [f for f in decided if is_heldout(f.pk)]
+        fit = [f for f in decided if not is_heldout(f.pk)]
+        weights, threshold = calibration.current()
+        record = {"decisions": len(fit), "heldout": len(heldout), "decided_until": read_at}
+        try:
+            if not heldout:
+                raise ValueError("No decision was held out to judge a refit on.")
+            fitted = learning.fit_weights(fit)
+        except ValueError as exc:
+            log.info("overlap refit refused: %s", exc)
+            return ScoreCalibration.objects.create(
+                weights={}, threshold=threshold, applied=False, note=str(exc), **record
+            )
+        text_model = engine.TextModel.fit(profiles)
+        before = _agreement(heldout, profiles, text_model, weights, threshold)
+        after = _agreement(heldout, profiles, text_model, fitted["weights"], fitted["threshold"])
+        kept = after >= before
+        refit = ScoreCalibration.objects.create(
+            weights=fitted["weights"],
+            threshold=fitted["threshold"],
+            applied=kept,
+            agreement_before=before,
+            agreement_after=after,
+            note=""
+            if kept
+            else (
+                f"Refused: the refit agrees with {after:.0%} of the held-out decisions, "
+                f"the calibration in force with {before:.0%}."
+            ),
+            **{**record, "decisions": fitted["n"]},
+        )
+    log.info(
+        "overlap refit on %s decisions (%s held out): agreement %.3f -> %.3f, %s",
+        refit.decisions,
+        refit.heldout,
+        before,
+        after,
+        "applied" if kept else "refused",
+    )
+    return refit

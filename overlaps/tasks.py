@@ -83,3 +83,12 @@ def full_scan(blocks=None):
 @shared_task(acks_late=True, ignore_result=True)
 def note_withdrawal(activity_id, kind):
     services.note_withdrawal(activity_id, kind)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refit_calibration():
+    """Refit the score on the secretariat's decisions, queued (through the outbox) by the
+    decision that makes OVERLAP_REFIT_EVERY new ones. A second delivery, or one queued by
+    the next decision before this ran, finds too few new decisions and does nothing."""
+    with changes_by(task="overlaps.refit_calibration"):
+        services.refit_from_decisions(min_new=settings.OVERLAP_REFIT_EVERY)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -17,9 +18,9 @@ from common import softdelete
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
 
-from . import access, drafts, reasons, review
+from . import access, drafts, reasons, review, selectors
 from .exports import write_flags_csv
-from .filters import TABS, FlagFilter
+from .filters import DEFAULT_TAB, TABS, FlagFilter
 from .forms import CommentForm, DecisionForm, InitiativeForm, PairNotificationsForm
 from .models import OverlapFlag
 
@@ -46,10 +47,20 @@ def flag_list(request):
     _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
     reasons.describe_flags(page.object_list)
     counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
+    # Asked first on the first page of pairs to review; the queue below keeps its order.
+    uncertain, threshold = (
+        selectors.pairs_to_learn_from(request.user)
+        if flag_filter.tab == DEFAULT_TAB and page.number == 1
+        else ([], None)
+    )
     return render(
         request,
         "overlaps/flag_list.html",
         {
+            "uncertain": uncertain,
+            "threshold": threshold,
+            "calibrations": selectors.calibration_history(request.user),
+            "refit_every": settings.OVERLAP_REFIT_EVERY,
             "filter": flag_filter,
             "page": page,
             "tabs": [
