@@ -428,13 +428,19 @@ def refit_from_decisions(*, min_new=1):
         weights, threshold = calibration.current()
         record = {"decisions": len(fit), "heldout": len(heldout), "decided_until": read_at}
         try:
-            if not heldout:
-                raise ValueError("No decision was held out to judge a refit on.")
             fitted = learning.fit_weights(fit)
         except ValueError as exc:
             log.info("overlap refit refused: %s", exc)
             return ScoreCalibration.objects.create(
                 weights={}, threshold=threshold, applied=False, note=str(exc), **record
+            )
+        if not heldout:
+            return ScoreCalibration.objects.create(
+                weights=fitted["weights"],
+                threshold=fitted["threshold"],
+                applied=False,
+                note="Refused: no decision was held out to judge the refit on.",
+                **record,
             )
         text_model = engine.TextModel.fit(profiles)
         before = _agreement(heldout, profiles, text_model, weights, threshold)
