@@ -188,7 +188,7 @@ def evaluate(name):
         "date": datetime.date.today().isoformat(),
         "weights_source": "shipped defaults"
         if shipped
-        else f"stored calibration ({ScoreCalibration.objects.count()} rows)",
+        else f"stored calibration ({ScoreCalibration.objects.in_force().count()} rows kept)",
         "threshold": threshold,
         "languages": dict(Counter(a["language"] for a in activities.values())),
         "seconds": {"insert": t1 - t0, "detect_overlaps": t2 - t1},
