@@ -21,6 +21,7 @@ _DRAFT_FIELDS = (
     "target_groups",
     "partners",
     "initiative",
+    "language",
 )
 
 
@@ -52,6 +53,7 @@ def draft_from_form(form):
         "target_groups": list(values["target_groups"] or []),
         "partners": list(values["partners"] or []),
         "initiative": values["initiative"],
+        "language": values["language"] or "",
     }
 
 

@@ -1,16 +1,18 @@
-"""Fitting the score's weights and threshold to the decisions people made on flags.
+"""Refitting the score on the decisions people made on flags.
 
 Each decided flag is a labelled pair: ``confirmed`` is a positive, ``not_related`` a
 negative. ``complementary`` (same subject, deliberately divided work) is a negative
 by default, because the queue should not keep raising pairs people have already
 called complementary; pass ``complementary="exclude"`` to leave them out instead.
 
-A logistic regression (scikit-learn, no intercept tricks) is fitted on the engine's
-feature values (``features``, the same function the engine scores with). Negative
-coefficients are set to zero (a feature should never count against similarity) and
-the rest are normalised to sum to 1, which makes them ``WEIGHTS`` of the engine. The
-threshold is then the value of the new combined score that maximises F1 on the
-decisions, so it is on the same [0, 1] scale as ``DEFAULT_THRESHOLD``.
+The score is a logistic model (``engine.scoring``): the probability that a pair is the
+same work. A refit finds the weights and bias that make the decisions most likely,
+starting from the calibration in force and held near it by a prior (``PRIOR_SD``): a
+few dozen decisions move the score towards this portal's judgement without forgetting
+what the shipped model knew, and feature weights stay non-negative (more similar text
+never makes a pair less likely to be the same work). The threshold is not refitted: it
+says what probability is worth a person's look (``DEFAULT_THRESHOLD``), and a refit
+changes the probabilities, not that policy.
 """
 
 from __future__ import annotations
@@ -37,15 +39,21 @@ def _triples(decided_pairs):
             yield a, b, str(status)
 
 
-def fit_weights(decided_pairs, profiles=None, text_model=None, complementary="negative"):
+def fit_weights(
+    decided_pairs,
+    profiles=None,
+    text_model=None,
+    complementary="negative",
+    prior=None,
+    threshold=None,
+):
     """{"weights": {...}, "threshold": float, "n": int} from decided flags.
 
     ``decided_pairs``: OverlapFlag objects or (activity_a_id, activity_b_id, status)
-    triples. Raises ValueError with fewer than MIN_DECISIONS usable decisions, or when
-    the decisions are all of one kind.
+    triples. ``prior``: the weights to start from and stay near (default: the engine's).
+    Raises ValueError with fewer than MIN_DECISIONS usable decisions, or when the
+    decisions are all of one kind.
     """
-    from sklearn.linear_model import LogisticRegression
-
     negative = NEGATIVE | ({"complementary"} if complementary == "negative" else set())
     rows = [
         (a, b, 1 if s in POSITIVE else 0)
@@ -74,26 +82,55 @@ def fit_weights(decided_pairs, profiles=None, text_model=None, complementary="ne
         f = features(profiles[a], profiles[b], text_model)
         X.append([f[name] for name in engine.FEATURES])
         y.append(label)
-    X, y = np.array(X), np.array(y)
+    X, y = np.array(X, dtype=np.float64), np.array(y, dtype=np.float64)
     if len(y) < MIN_DECISIONS or y.min() == y.max():
         raise ValueError(f"Only {len(y)} decided pairs still exist; need {MIN_DECISIONS}.")
-    model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=1000)
-    model.fit(X, y)
-    coef = np.clip(model.coef_[0], 0.0, None)
-    if coef.sum() == 0:
-        raise ValueError("No feature separates the decisions; keep the current weights.")
-    weights = {
-        name: round(float(c / coef.sum()), 4) for name, c in zip(engine.FEATURES, coef, strict=True)
+    start = dict(engine.WEIGHTS if prior is None else prior)
+    weights = fit_logistic(X, y, start)
+    return {
+        "weights": weights,
+        "threshold": engine.DEFAULT_THRESHOLD if threshold is None else threshold,
+        "n": int(len(y)),
     }
-    scores = X @ np.array([weights[name] for name in engine.FEATURES])
-    best, best_f1 = engine.DEFAULT_THRESHOLD, -1.0
-    for t in np.round(np.arange(0.05, 0.951, 0.005), 3):
-        pred = scores >= t
-        tp = int((pred & (y == 1)).sum())
-        if tp == 0:
-            continue
-        p, r = tp / pred.sum(), tp / (y == 1).sum()
-        f1 = 2 * p * r / (p + r)
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(t), f1
-    return {"weights": weights, "threshold": best, "n": int(len(y))}
+
+
+# How far a refit may move each weight, in the units of the logistic model: one standard
+# deviation of the prior. The bias, which carries the portal's own share of duplicates,
+# moves more freely.
+PRIOR_SD = 1.0
+PRIOR_SD_BIAS = 3.0
+
+
+def fit_logistic(X, y, prior: dict, sample_weight=None, prior_sd=PRIOR_SD) -> dict:
+    """Maximum a posteriori logistic weights (``bias`` and one per FEATURES column of X).
+
+    A Gaussian prior centred on ``prior`` (``prior_sd=None``: no prior, for fitting the
+    shipped model on labelled sets); feature weights bounded at zero. L-BFGS-B from scipy.
+    """
+    from scipy.optimize import minimize
+
+    names = engine.FEATURES
+    theta0 = np.array([prior.get(name, 0.0) for name in names] + [prior.get(engine.BIAS, 0.0)])
+    k = len(names)
+    w_s = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
+    if prior_sd is None:
+        precision = np.full(k + 1, 1e-6)
+    else:
+        precision = np.array([1 / prior_sd**2] * k + [1 / PRIOR_SD_BIAS**2])
+
+    def objective(theta):
+        z = X @ theta[:k] + theta[k]
+        p = 1.0 / (1.0 + np.exp(-z))
+        delta = theta - theta0
+        loss = np.sum(w_s * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(precision * delta**2)
+        g = w_s * (p - y)
+        grad = np.concatenate([X.T @ g, [g.sum()]]) + precision * delta
+        return loss, grad
+
+    bounds = [(0.0, None)] * k + [(None, None)]
+    start = np.clip(theta0, [b[0] if b[0] is not None else -np.inf for b in bounds], None)
+    result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    theta = result.x
+    weights = {name: round(float(theta[i]), 4) for i, name in enumerate(names)}
+    weights[engine.BIAS] = round(float(theta[k]), 4)
+    return weights

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Abs
+from django.db.models.functions import Abs, Length
+from django.db.models.lookups import Exact
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -356,3 +357,36 @@ class PairNotification(models.Model):
 
     def __str__(self):
         return f"{self.email}: {self.get_status_display()}"
+
+
+class ActivityEmbedding(models.Model):
+    """An activity's sentence embedding, kept so that a scan never recomputes it.
+
+    Derived data: a function of the activity's title and description and of the model
+    (``version``), recomputed when ``text_hash`` no longer matches the text (see
+    ``overlaps.engine.semantic``). float16, 384 numbers: 768 bytes.
+    """
+
+    activity = models.OneToOneField(
+        "activities.Activity",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="embedding",
+    )
+    version = models.CharField(_("model version"), max_length=64)
+    text_hash = models.CharField(_("text hash"), max_length=64)
+    vector = models.BinaryField(_("vector"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("activity embedding")
+        verbose_name_plural = _("activity embeddings")
+        constraints = [
+            # 384 float16 numbers: a vector of another size is another model's.
+            models.CheckConstraint(
+                condition=Exact(Length("vector"), 768), name="embedding_vector_is_384_float16"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.activity_id} ({self.version})"

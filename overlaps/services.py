@@ -27,7 +27,7 @@ from activities.models import Activity
 from agencies.models import User
 
 from . import calibration, engine, learning
-from .models import OverlapFlag, ScoreCalibration
+from .models import ActivityEmbedding, OverlapFlag, ScoreCalibration
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ def rescore_activity(activity_id):
     # The same calibration as the nightly scan: a save must not flag what the scan removes.
     weights, threshold = calibration.current()
     results = engine.check_activity(activity_id, weights=weights, threshold=threshold)
+    store_embeddings(engine.take_fresh_embeddings())
     live = set(
         Activity.objects.exclude(status=Activity.Status.CANCELLED)
         .filter(pk__in=[activity_id, *(other for other, _score in results)])
@@ -151,6 +152,63 @@ def rescore_activity(activity_id):
     scores = {tuple(sorted((activity_id, other))): score for other, score in results}
     profiles = engine.load_profiles(ids=sorted({activity_id, *(o for o, _s in results)}))
     return sync_flags(scores, profiles, scope_ids={activity_id})
+
+
+def store_embeddings(fresh):
+    """Keep the sentence embeddings a text model had to compute ({activity id: (text
+    hash, vector)}), so that the next scan reads them. An activity deleted meanwhile is
+    skipped. Returns how many were stored."""
+    if not fresh:
+        return 0
+    alive = set(Activity.all_objects.filter(pk__in=list(fresh)).values_list("pk", flat=True))
+    rows = [
+        ActivityEmbedding(
+            activity_id=pk, version=engine.semantic.VERSION, text_hash=text_hash, vector=raw
+        )
+        for pk, (text_hash, raw) in sorted(fresh.items())
+        if pk in alive
+    ]
+    ActivityEmbedding.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["activity"],
+        update_fields=["version", "text_hash", "vector", "updated_at"],
+    )
+    return len(rows)
+
+
+def embed_missing(batch=256, progress=None):
+    """Embed every activity whose stored vector is missing or stale, in batches, and store
+    them: the first-time embedding of a register, or after a model change. Resumable (what
+    is stored is not redone). Returns how many were embedded."""
+    current = ActivityEmbedding.objects.filter(version=engine.semantic.VERSION).values_list(
+        "activity_id", "text_hash"
+    )
+    stored = dict(current.iterator(chunk_size=10_000))
+    todo = [
+        (pk, title, description)
+        for pk, title, description in Activity.objects.exclude(status=Activity.Status.CANCELLED)
+        .order_by("pk")
+        .values_list("pk", "title", "description")
+        .iterator(chunk_size=10_000)
+        if stored.get(pk) != engine.semantic.text_hash(title, description)
+    ]
+    done = 0
+    for start in range(0, len(todo), batch):
+        part = todo[start : start + batch]
+        texts = [engine.semantic.text_of(title, description) for _pk, title, description in part]
+        vectors = engine.semantic.embed(texts)
+        store_embeddings(
+            {
+                pk: (engine.semantic.text_hash(title, description), raw)
+                for (pk, title, description), raw in zip(part, vectors, strict=True)
+            }
+        )
+        done += len(part)
+        if progress:
+            progress(done, len(todo))
+    return done
 
 
 # The entry form asks for similar work while the person types; a handful of the
@@ -171,6 +229,7 @@ def similar_for_draft(
     target_groups=(),
     partners=(),
     initiative=None,
+    language="",
     exclude_id=None,
     limit=5,
 ):
@@ -202,6 +261,7 @@ def similar_for_draft(
         target_groups=[g.slug for g in target_groups],
         partner_ids=[a.pk for a in partners],
         initiative_id=initiative.pk if initiative else None,
+        language=language,
     )
     if not draft.countries:
         return []
@@ -239,6 +299,7 @@ def full_scan(progress=None):
     weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     text_model = engine.TextModel.fit(list(profiles.values()))
+    store_embeddings(text_model.take_fresh_embeddings())
     found = engine.scan(
         profiles, text_model, threshold=threshold, weights=weights, progress=progress
     )
@@ -416,9 +477,8 @@ def refit_from_decisions(*, min_new=1):
             .only("pk", "activity_a_id", "activity_b_id", "status")
             .order_by("pk")
         )
-        profiles = engine.load_profiles(
-            ids=sorted({i for f in decided for i in (f.activity_a_id, f.activity_b_id)})
-        )
+        # Features as the scan computes them: the text model of the whole register.
+        profiles = engine.load_profiles()
         # A pair whose activity is gone from the register (cancelled) can no longer be scored.
         decided = [
             f for f in decided if f.activity_a_id in profiles and f.activity_b_id in profiles
@@ -427,8 +487,12 @@ def refit_from_decisions(*, min_new=1):
         fit = [f for f in decided if not is_heldout(f.pk)]
         weights, threshold = calibration.current()
         record = {"decisions": len(fit), "heldout": len(heldout), "decided_until": read_at}
+        text_model = engine.TextModel.fit(profiles)
+        store_embeddings(text_model.take_fresh_embeddings())
         try:
-            fitted = learning.fit_weights(fit)
+            fitted = learning.fit_weights(
+                fit, profiles, text_model, prior=weights, threshold=threshold
+            )
         except ValueError as exc:
             log.info("overlap refit refused: %s", exc)
             return ScoreCalibration.objects.create(
@@ -442,7 +506,6 @@ def refit_from_decisions(*, min_new=1):
                 note="Refused: no decision was held out to judge the refit on.",
                 **record,
             )
-        text_model = engine.TextModel.fit(profiles)
         before = _agreement(heldout, profiles, text_model, weights, threshold)
         after = _agreement(heldout, profiles, text_model, fitted["weights"], fitted["threshold"])
         kept = after >= before

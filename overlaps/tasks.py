@@ -74,6 +74,9 @@ def full_scan(blocks=None):
     if settings.CELERY_TASK_ALWAYS_EAGER:
         with changes_by(task="overlaps.full_scan"):
             return services.full_scan()
+    # Every block fits the text model on the whole register: the embeddings it lacks are
+    # computed once here, not once per block.
+    services.embed_missing()
     weights, threshold = calibration.current()
     profiles = engine.load_profiles()
     parts = engine.blocks(profiles, blocks or settings.OVERLAP_SCAN_BLOCKS)

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from agencies.models import Agency
-from benchmarks.heldout import DATA, available_sets
+from benchmarks.heldout import DATA, TRAINING_SETS, all_sets, available_sets
 from geo.models import Country, Region
 from priorities.models import Priority
 
@@ -27,7 +27,7 @@ FIELDS = {
     "priorities",
     "language",
 }
-SETS = available_sets()
+SETS = all_sets()
 
 
 def rows(name, filename):
@@ -38,6 +38,11 @@ def rows(name, filename):
 def test_the_voices_set_is_present():
     assert "voices" in SETS
     assert (DATA / "voices" / "pairs.jsonl").exists()
+
+
+def test_the_training_set_is_never_reported_as_held_out():
+    assert set(SETS) >= TRAINING_SETS
+    assert not TRAINING_SETS & set(available_sets())
 
 
 @pytest.mark.parametrize("name", SETS)

@@ -43,9 +43,9 @@ def test_refit_learns_from_decisions_and_applies_only_when_asked(iom, ilo):
 
     call_command("refit_overlap_weights", "--apply", stdout=io.StringIO())
     weights, threshold = calibration.current()
-    assert set(weights) == set(engine.FEATURES)
-    assert abs(sum(weights.values()) - 1) < 0.01
-    assert 0 < threshold < 1
+    assert set(weights) == {*engine.FEATURES, engine.BIAS}
+    assert weights != engine.WEIGHTS
+    assert threshold == engine.DEFAULT_THRESHOLD
 
 
 def save_pair(iom, ilo, alice, bob, capture):
@@ -60,9 +60,9 @@ def save_pair(iom, ilo, alice, bob, capture):
 def test_saving_honours_a_stored_threshold(
     iom, ilo, alice, bob, django_capture_on_commit_callbacks
 ):
-    # The pair scores about 0.79 with the fitted weights: a refit threshold of 0.99 must keep
-    # saving from flagging it, as the next full scan would not.
-    ScoreCalibration.objects.create(weights=dict(engine.WEIGHTS), threshold=0.99, decisions=30)
+    # The pair scores below certainty with the shipped weights: a stored threshold of 1 must
+    # keep saving from flagging it, as the next full scan would not.
+    ScoreCalibration.objects.create(weights=dict(engine.WEIGHTS), threshold=1.0, decisions=30)
     save_pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks)
     assert not OverlapFlag.objects.exists()
     call_command("detect_overlaps", stdout=io.StringIO(), stderr=io.StringIO())
@@ -72,10 +72,11 @@ def test_saving_honours_a_stored_threshold(
 def test_saving_scores_with_stored_weights(
     iom, ilo, alice, bob, django_capture_on_commit_callbacks
 ):
-    # All the weight on the period: both run the whole of 2026, so the score is exactly 1.
-    weights = dict.fromkeys(engine.FEATURES, 0.0) | {"period": 1.0}
+    # All the weight on the period: both run the whole of 2026 (period feature 1), so the
+    # score is the logistic of bias + 3: 1 / (1 + e^-3) = 0.9526.
+    weights = dict.fromkeys(engine.FEATURES, 0.0) | {"period": 3.0, "bias": 0.0}
     ScoreCalibration.objects.create(weights=weights, threshold=0.5, decisions=30)
     save_pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks)
-    assert OverlapFlag.objects.get().score == 1.0
+    assert OverlapFlag.objects.get().score == 0.9526
     call_command("detect_overlaps", stdout=io.StringIO(), stderr=io.StringIO())
-    assert OverlapFlag.objects.get().score == 1.0
+    assert OverlapFlag.objects.get().score == 0.9526

@@ -146,11 +146,11 @@ def test_a_worse_refit_is_refused_and_noted(iom, ilo, monkeypatch):
     in_force = calibration.current()
     # Everything on the period (all these pairs run through 2026) and a low line: every
     # pair flagged, so it agrees only with the confirmed half of the decisions.
-    careless = dict.fromkeys(engine.FEATURES, 0.0) | {"period": 1.0}
+    careless = dict.fromkeys(engine.FEATURES, 0.0) | {"period": 1.0, engine.BIAS: 0.0}
     monkeypatch.setattr(
         learning,
         "fit_weights",
-        lambda pairs, **kw: {"weights": careless, "threshold": 0.1, "n": len(pairs)},
+        lambda pairs, *args, **kw: {"weights": careless, "threshold": 0.1, "n": len(pairs)},
     )
     refit = services.refit_from_decisions()
     assert refit.agreement_after < refit.agreement_before

@@ -25,14 +25,23 @@ resolves them once (``overlaps.calibration.current()``: the latest refit, else
 draft check all score with one calibration, and a pair gets the same score on each path.
 """
 
+from . import semantic
 from .fullscan import blocks, candidate_pairs, scan, scan_block
-from .incremental import check_activity, check_draft, invalidate_cache, warm_cache
+from .incremental import (
+    check_activity,
+    check_draft,
+    invalidate_cache,
+    take_fresh_embeddings,
+    warm_cache,
+)
 from .loading import WORLD, Profile, draft_profile, load_profiles, material_fingerprint
 from .scoring import (
+    BIAS,
     DEFAULT_THRESHOLD,
     FEATURES,
     PREFILTER_FLOOR,
     REASON_LABELS,
+    SEMANTIC_FLOOR,
     WEIGHTS,
     Score,
     pair_features,
@@ -42,11 +51,13 @@ from .text import place_words, tokens
 from .textmodel import LSA_MIN_DOCS, TextModel
 
 __all__ = [
+    "BIAS",
     "DEFAULT_THRESHOLD",
     "FEATURES",
     "LSA_MIN_DOCS",
     "PREFILTER_FLOOR",
     "REASON_LABELS",
+    "SEMANTIC_FLOOR",
     "WEIGHTS",
     "WORLD",
     "Profile",
@@ -65,6 +76,8 @@ __all__ = [
     "scan",
     "scan_block",
     "score_pair",
+    "semantic",
+    "take_fresh_embeddings",
     "tokens",
     "warm_cache",
 ]

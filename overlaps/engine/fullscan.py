@@ -10,16 +10,18 @@ activities work in one country. The scan therefore:
    kept out of it and handled as one separate block against everything);
 2. for each country computes, as one sparse matrix product, the similarity of
    *distinctive* words (stems present in at most ``PREFILTER_MAX_DF`` of all
-   activities) between the activities of that country; only pairs with
-   ``prefilter >= PREFILTER_FLOOR`` go on. Common words ("migration",
-   "migrants") are left out of this product, which keeps it sparse;
+   activities) between the activities of that country, and as one dense product
+   the cosine of their stored sentence embeddings; pairs with ``prefilter >=
+   PREFILTER_FLOOR`` or ``embedding cosine >= SEMANTIC_FLOOR`` go on. Common words
+   ("migration", "migrants") are left out of the first product, which keeps it
+   sparse; the second finds the same work told in other words or another language;
 3. checks agencies and periods on those survivors with numpy, deduplicates
    pairs seen through several countries (np.unique on int64 keys), and scores
    them in vectorised chunks.
 
 Memory is bounded by the matrices (one row per activity) and the survivors of
-the prefilter; no all-pairs structure is ever built. A pair with no distinctive
-term in common is never reported; ``check_activity`` applies the same gate so
+the prefilter; no all-pairs structure is ever built. A pair that passes neither
+gate is never reported; ``check_activity`` applies the same gate so
 that incremental and full scans agree.
 
 Parallel scans
@@ -44,6 +46,7 @@ from .loading import Profile, load_profiles
 from .scoring import (
     FEATURES,
     PREFILTER_FLOOR,
+    SEMANTIC_FLOOR,
     Columns,
     Score,
     combine,
@@ -52,6 +55,7 @@ from .scoring import (
     reasons,
     row_features,
     same_initiative,
+    semantic_cosine,
 )
 from .textmodel import TextModel, shared_terms_of
 
@@ -119,13 +123,21 @@ def _survivors(model, cols, rows_by_country, global_rows, owner_mask) -> np.ndar
     Xp = model.Xp
     XpT = Xp.T.tocsr()
 
+    E = model.E
+
     def collect(rows_a, rows_b, S):
         S = S.tocoo()
-        if S.nnz == 0:
-            return
         sel = S.data >= PREFILTER_FLOOR
-        ra = rows_a[S.row[sel]]
-        rb = rows_b[S.col[sel]]
+        # The second source: pairs whose embeddings are close, whatever their words. The
+        # matrix product finds them with a margin; the gate itself is the cosine computed
+        # as every path computes it (semantic_cosine), so a check on save agrees exactly.
+        near_a, near_b = np.nonzero(E[rows_a] @ E[rows_b].T >= SEMANTIC_FLOOR - 1e-3)
+        exact = semantic_cosine(E[rows_a[near_a]], E[rows_b[near_b]]) >= SEMANTIC_FLOOR
+        near_a, near_b = near_a[exact], near_b[exact]
+        ra = np.concatenate([rows_a[S.row[sel]], rows_a[near_a]])
+        rb = np.concatenate([rows_b[S.col[sel]], rows_b[near_b]])
+        if not len(ra):
+            return
         swap = model.ids[ra] > model.ids[rb]
         lo, hi = np.where(swap, rb, ra), np.where(swap, ra, rb)
         ok = (lo != hi) & owner_mask[lo]
@@ -139,14 +151,15 @@ def _survivors(model, cols, rows_by_country, global_rows, owner_mask) -> np.ndar
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) < 2:
             continue
-        for start in range(0, len(rows), 4000):
-            part = rows[start : start + 4000]
+        # Slices of a country's rows keep the dense embedding product to ~2,000 x n_c.
+        for start in range(0, len(rows), 2000):
+            part = rows[start : start + 2000]
             collect(part, rows, Xp[part] @ XpT[:, rows])
     if len(global_rows):
         global_rows = np.asarray(global_rows, dtype=np.int64)
         everyone = np.arange(n, dtype=np.int64)
-        for start in range(0, len(global_rows), 500):
-            part = global_rows[start : start + 500]
+        for start in range(0, len(global_rows), 200):
+            part = global_rows[start : start + 200]
             collect(part, everyone, Xp[part] @ XpT)
     if not keys:
         return np.zeros(0, dtype=np.int64)

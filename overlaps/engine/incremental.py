@@ -22,14 +22,17 @@ from .loading import Profile, load_profiles
 from .scoring import (
     FEATURES,
     PREFILTER_FLOOR,
+    SEMANTIC_FLOOR,
     Columns,
     Score,
     assemble,
     combine,
     is_candidate,
     is_joint,
+    place_rows,
     reasons,
     same_initiative,
+    semantic_cosine,
     text_cosines,
 )
 from .textmodel import TextModel, Vectors, shared_terms_of
@@ -96,6 +99,11 @@ def warm_cache(profiles=None, text_model=None) -> None:
     _cache = _Cache(profiles, model)
 
 
+def take_fresh_embeddings() -> dict:
+    """Embeddings the cache's text model computed since the last call (to be stored)."""
+    return {} if _cache is None else _cache.model.take_fresh_embeddings()
+
+
 def invalidate_cache() -> None:
     global _cache
     _cache = None
@@ -118,7 +126,10 @@ def _score(cache, target, target_vecs, others, other_vecs, sides, same_init, *, 
         return []
     model = cache.model
     cosines = text_cosines(target_vecs.take(np.zeros(k, dtype=np.int64)), other_vecs)
-    side = tuple(np.full(k, v, dtype=np.int64) for v in cache.cols.scalars(target))
+    side = (
+        *(np.full(k, v, dtype=np.int64) for v in cache.cols.scalars(target)),
+        place_rows([target] * k, range(k), k),
+    )
     feats = assemble(cosines, model.small, side, sides)
     values = combine(feats, weights)
     out = []
@@ -135,9 +146,12 @@ def _score(cache, target, target_vecs, others, other_vecs, sides, same_init, *, 
     return out
 
 
-def _gate(target_vecs: Vectors, Xp) -> np.ndarray:
-    """The scan's prefilter: the distinctive-word cosine with each row of ``Xp``."""
-    return np.asarray((Xp @ target_vecs.Xp.T).todense()).ravel() >= PREFILTER_FLOOR
+def _gate(target_vecs: Vectors, others: Vectors) -> np.ndarray:
+    """The scan's prefilter: distinctive words, or else embeddings, close enough."""
+    words = np.asarray((others.Xp @ target_vecs.Xp.T).todense()).ravel() >= PREFILTER_FLOOR
+    target = np.repeat(target_vecs.E[:1], others.E.shape[0], axis=0)
+    meaning = semantic_cosine(target, others.E) >= SEMANTIC_FLOOR
+    return words | meaning
 
 
 def _against_cache(cache, target, target_vecs, *, weights, threshold):
@@ -160,7 +174,7 @@ def _against_cache(cache, target, target_vecs, *, weights, threshold):
     same_init = (initiative >= 0) & (initiative == (target.initiative_id or -2))
     keep = same_init
     if len(rows):
-        keep = _gate(target_vecs, model.Xp[rows]) | same_init
+        keep = _gate(target_vecs, model.vectors.take(rows)) | same_init
     rows, same_init = rows[keep], same_init[keep]
     return _score(
         cache,
@@ -187,7 +201,7 @@ def _against_profiles(cache, target, target_vecs, others, vectors_of, *, weights
     other_vecs = vectors_of(keep)
     others = [others[i] for i in keep]
     same_init = np.array([same_initiative(target, p) for p in others], dtype=bool)
-    passed = np.flatnonzero(_gate(target_vecs, other_vecs.Xp) | same_init)
+    passed = np.flatnonzero(_gate(target_vecs, other_vecs) | same_init)
     others = [others[i] for i in passed]
     return _score(
         cache,

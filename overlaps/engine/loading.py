@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+from . import semantic
 
 WORLD = "001"
 # A draft has no id yet; no saved activity has this one.
@@ -33,6 +35,12 @@ class Profile:
     partner_ids: frozenset = frozenset()
     initiative_id: int | None = None
     is_global: bool = False
+    # The language the texts are written in ("en", "fr", "es"; "" when unknown): across
+    # languages the word and character features see nothing in common, the embedding does.
+    language: str = ""
+    # The stored sentence embedding (float16 bytes, see ``semantic``) when it is of the
+    # current text and model; None: the text model embeds it.
+    embedding: bytes | None = field(default=None, compare=False, repr=False)
 
 
 def _region_members(codes=None) -> dict[str, set]:
@@ -70,7 +78,14 @@ def load_profiles(ids=None) -> dict[int, Profile]:
         through_filter = {"activity_id__in": ids}
     rows = list(
         qs.values_list(
-            "id", "agency_id", "title", "description", "start_date", "end_date", "initiative_id"
+            "id",
+            "agency_id",
+            "title",
+            "description",
+            "start_date",
+            "end_date",
+            "initiative_id",
+            "language",
         )
     )
     if not rows:
@@ -90,9 +105,10 @@ def load_profiles(ids=None) -> dict[int, Profile]:
     groups = pairs(Activity.target_groups.through, "targetgroup__slug")
     partners = pairs(Activity.partners.through, "agency_id")
     members = _region_members()
+    stored = _stored_embeddings(ids)
 
     out = {}
-    for aid, agency_id, title, description, start, end, initiative_id in rows:
+    for aid, agency_id, title, description, start, end, initiative_id, language in rows:
         act_regions = regions.get(aid, ())
         out[aid] = Profile(
             id=aid,
@@ -107,8 +123,30 @@ def load_profiles(ids=None) -> dict[int, Profile]:
             partner_ids=frozenset(partners.get(aid, ())),
             initiative_id=initiative_id,
             is_global=WORLD in act_regions,
+            language=language or "",
+            embedding=_current(stored.get(aid), title, description),
         )
     return out
+
+
+def _stored_embeddings(ids) -> dict:
+    """{activity id: (text hash, vector bytes)} of the stored vectors of this model."""
+    from overlaps.models import ActivityEmbedding
+
+    rows = ActivityEmbedding.objects.filter(version=semantic.VERSION)
+    if ids is not None:
+        rows = rows.filter(activity_id__in=ids)
+    return {
+        aid: (text_hash, bytes(vector))
+        for aid, text_hash, vector in rows.values_list("activity_id", "text_hash", "vector")
+    }
+
+
+def _current(stored, title, description):
+    # A vector of an older text (an edit not yet re-embedded) is not used.
+    if stored is None or stored[0] != semantic.text_hash(title or "", description or ""):
+        return None
+    return stored[1]
 
 
 def draft_profile(
@@ -124,6 +162,7 @@ def draft_profile(
     target_groups=(),
     partner_ids=(),
     initiative_id=None,
+    language="",
 ) -> Profile:
     """The profile an activity would have once saved with these values (codes, not objects)."""
     regions = list(regions)
@@ -140,6 +179,7 @@ def draft_profile(
         partner_ids=frozenset(partner_ids),
         initiative_id=initiative_id,
         is_global=WORLD in regions,
+        language=language or "",
     )
 
 

@@ -2,16 +2,13 @@
 
 A pair is first a *candidate*: different agencies, at least one common covered
 country, overlapping periods. Only candidates are scored. Each candidate gets
-seven features, all in [0, 1]:
+eleven features, all in [0, 1]:
 
 ``text_char``
     cosine of character n-gram (char_wb, 3-5) TF-IDF vectors of title +
-    description. Survives rewording and inflection ("remittance"/"remittances",
-    "reintegration"/"reintegrating").
+    description. Survives rewording and inflection ("remittance"/"remittances").
 ``text_word``
-    cosine of word-stem TF-IDF vectors. Separates sibling subjects that share
-    many characters but not their distinctive words (victim *assistance* versus
-    *prosecution* of trafficking).
+    cosine of word-stem TF-IDF vectors.
 ``text_lsa``
     cosine in a 64-dimension latent semantic space (TruncatedSVD of the word-stem
     TF-IDF, fitted on the corpus): words of one subject co-occur, so paraphrases
@@ -19,37 +16,53 @@ seven features, all in [0, 1]:
 ``text_distinct``
     cosine of the word-stem vectors restricted to the distinctive words (those in
     at most 15 % of activities): what tells sibling subjects apart once the common
-    vocabulary of migration work is set aside. It carries the largest weight.
+    vocabulary of migration work is set aside.
 
 On a corpus under LSA_MIN_DOCS activities neither topics nor distinctive words can
 be learnt; ``text_char`` then stands in for ``text_lsa`` and ``text_distinct``.
+``semantic``
+    cosine of the two sentence embeddings (``semantic``: multilingual-e5-small),
+    stretched from this model's band [0.80, 0.95] to [0, 1].
+``semantic_across``
+    the same value when the two are written in different languages, else 0: there
+    the word and character features see nothing in common and only the embedding
+    can tell, so it earns its own weight.
+``title``
+    cosine of the titles' character trigrams (place names and stopwords left out):
+    near-identical titles in a common country and period are almost always one work.
+``places``
+    Jaccard index of the covered countries.
 ``priorities``
     Jaccard index of the GMG priority codes.
 ``target_groups``
     Jaccard index of the target groups (0 when either side names none).
 ``period``
-    overlap in days / 180, capped at 1 (1 when both are open-ended). Its fitted
-    weight is 0 (every candidate already overlaps in time); it is kept so that
-    decisions can give it weight through ``overlaps.learning``.
+    overlap in days / 180, capped at 1 (1 when both are open-ended).
 
 The text is what ``text.document`` makes of title + description: place names,
-stopwords and accents removed (see ``overlaps.engine.text``).
+stopwords and accents removed (see ``overlaps.engine.text``); the embedding reads the
+title and description as written.
 
-``score = sum(weights[f] * feature[f])``, rounded to 4 places. The weights sum to 1
-so the score is in [0, 1]. A pair is reported when ``score >= threshold`` or when it
-is joint work. ``WEIGHTS`` and ``DEFAULT_THRESHOLD`` (0.32) were fitted by logistic
-regression on the tuning split of ``benchmarks.corpus`` (see BENCHMARKS.md); a refit on
-people's decisions (``overlaps.calibration``) replaces them. Every entry point takes
-the weights and threshold as required arguments: the service layer resolves them once.
+**What the score means.** ``score = 1 / (1 + exp(-(bias + sum(weights[f] *
+feature[f]))))``, rounded to 4 places: the probability, by a logistic model, that the
+two activities are the same work. A pair at 0.5 is a coin toss in a portal of 300
+activities or of 100,000. ``WEIGHTS`` were fitted by ``benchmarks/fit_score.py`` on
+labelled sets that no figure in BENCHMARKS.md is measured on; a refit on the
+secretariat's decisions (``overlaps.learning``, ``overlaps.calibration``) moves them and
+keeps that meaning. A pair is reported when ``score >= threshold`` (``DEFAULT_THRESHOLD``
+0.3: a 30 % chance is worth a person's look) or when it is joint work. Every entry
+point takes the weights and threshold as required arguments: the service layer
+resolves them once.
 
 Joint work: both activities belong to the same joint initiative (always
 reported), or one lists the other's agency as partner (reported as joint only
 when the score reaches the threshold: partners doing unrelated things in the
 same country are not joint work on a subject).
 
-A pair with no distinctive term in common (``text_distinct`` cosine under
-``PREFILTER_FLOOR`` before any stand-in) is never reported unless it is one
-initiative's work: the scan's prefilter drops it, and the checks apply the same gate.
+The gate: a pair reaches scoring when its distinctive words meet
+(``text_distinct`` cosine >= ``PREFILTER_FLOOR`` before any stand-in) or its
+embeddings do (cosine >= ``SEMANTIC_FLOOR``), or when it is one initiative's work.
+The scan's prefilter drops the others, and the checks apply the same gate.
 
 The scan, the check on save and the draft check compute features with the functions
 below (``text_cosines`` then ``assemble``) from rows encoded by one encoder, so a pair
@@ -63,28 +76,48 @@ from datetime import date
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
+from scipy import sparse
 
 from .loading import Profile
 from .textmodel import TextModel, Vectors, rowdot, shared_terms_of
 
-# Fitted with overlaps.learning.fit_weights on the "tune" split of benchmarks.corpus
-# (never on the "report" split the figures in BENCHMARKS.md come from).
-DEFAULT_THRESHOLD: float = 0.32
+# A logistic model: score = 1 / (1 + exp(-(bias + sum(weights[f] * feature[f])))), the
+# probability that the pair is the same work. Fitted by ``benchmarks/fit_score.py`` on the
+# generator's "tune" split and on the "tutor" set (written by hand by someone who never
+# saw the engine), each set weighing the same; never on the held-out sets the figures in
+# BENCHMARKS.md come from. A refit on people's decisions (``overlaps.learning``) moves
+# these numbers and keeps the meaning of the score.
+BIAS = "bias"
 WEIGHTS: dict = {
-    "text_char": 0.03,
+    "bias": -12.86,
+    "text_char": 0.36,
     "text_word": 0.0,
-    "text_lsa": 0.3519,
-    "priorities": 0.0706,
-    "target_groups": 0.0521,
-    "period": 0.0003,
-    # Cosine over the distinctive words only (those in at most 15 % of activities): what
-    # separates sibling subjects that share the common vocabulary of migration work.
-    "text_distinct": 0.4951,
+    "text_lsa": 10.85,
+    "text_distinct": 4.68,
+    "priorities": 3.13,
+    "target_groups": 2.93,
+    "period": 2.3,
+    "semantic": 0.0,
+    # The embedding's similarity counted again when the two are written in different
+    # languages: there the word and character features are blind, and only it can speak.
+    "semantic_across": 14.12,
+    "title": 4.89,
+    # Jaccard index of the covered countries: work on the same places, not a region-wide
+    # programme against one country in it.
+    "places": 0.65,
 }
-FEATURES = tuple(WEIGHTS)
-# Pairs whose distinctive-word cosine is below this never reach the threshold in
-# practice (see the benchmark corpus); the gate is what keeps the scan sparse.
+FEATURES = tuple(f for f in WEIGHTS if f != BIAS)
+# Reported when the model gives at least this chance that the two are the same work. Low
+# on purpose: for the secretariat a missed duplicate costs far more than a pair dismissed.
+DEFAULT_THRESHOLD: float = 0.3
+# The band of embedding cosines the model uses (see semantic_scale).
+SEMANTIC_LOW, SEMANTIC_HIGH = 0.80, 0.95
+# The gate before scoring. A pair reaches scoring when its distinctive words meet
+# (cosine >= PREFILTER_FLOOR) or, whatever its words, its embeddings do (cosine >=
+# SEMANTIC_FLOOR): the second source is what finds the same work described in another
+# language or another vocabulary.
 PREFILTER_FLOOR = 0.08
+SEMANTIC_FLOOR = 0.84
 PERIOD_FULL_DAYS = 180
 OPEN_END = date.max.toordinal()
 MAX_REASON_COUNTRIES = 20
@@ -119,7 +152,9 @@ class Columns:
         self.end = np.full(n, OPEN_END, dtype=np.int64)
         self.prio = np.zeros(n, dtype=np.int64)
         self.tg = np.zeros(n, dtype=np.int64)
+        self.lang = np.zeros(n, dtype=np.int64)
         self.present = np.zeros(n, dtype=bool)
+        self.places = sparse.csr_matrix((n, PLACE_COLUMNS), dtype=np.float64)
         slugs = sorted({s for p in profiles.values() for s in p.target_groups})
         self.tg_bit = {s: i % 62 for i, s in enumerate(slugs)}
         for pid, p in profiles.items():
@@ -128,24 +163,66 @@ class Columns:
                 continue
             self.present[i] = True
             self.agency[i] = p.agency_id
-            self.start[i], self.end[i], self.prio[i], self.tg[i] = self.scalars(p)
+            self.start[i], self.end[i], self.prio[i], self.tg[i], self.lang[i] = self.scalars(p)
+        rows = [(model.index[pid], p) for pid, p in profiles.items() if pid in model.index]
+        self.places = place_rows([p for _i, p in rows], [i for i, _p in rows], n)
 
-    def scalars(self, p: Profile) -> tuple[int, int, int, int]:
-        """(start, end, priorities mask, target groups mask) of any profile."""
+    def scalars(self, p: Profile) -> tuple[int, int, int, int, int]:
+        """(start, end, priorities mask, target groups mask, language) of any profile."""
         return (
             p.start.toordinal(),
             p.end.toordinal() if p.end is not None else OPEN_END,
             _mask(p.priorities, lambda c: ord(c) - ord("a")),
             _mask(p.target_groups, self.tg_bit.get),
+            language_code(p.language),
         )
 
     def side(self, rows) -> tuple:
-        return self.start[rows], self.end[rows], self.prio[rows], self.tg[rows]
+        return (
+            self.start[rows],
+            self.end[rows],
+            self.prio[rows],
+            self.tg[rows],
+            self.lang[rows],
+            self.places[rows],
+        )
 
     def sides_of(self, profiles: list[Profile]) -> tuple:
         """``side`` for profiles outside the columns (a checked activity, a draft)."""
-        values = np.array([self.scalars(p) for p in profiles], dtype=np.int64).reshape(-1, 4)
-        return tuple(values[:, i] for i in range(4))
+        values = np.array([self.scalars(p) for p in profiles], dtype=np.int64).reshape(-1, 5)
+        places = place_rows(profiles, range(len(profiles)), len(profiles))
+        return (*(values[:, i] for i in range(5)), places)
+
+
+# Covered countries as a binary row, one column per possible ISO 3166 alpha-3 code: the
+# same column for a code in any corpus, so a row needs nothing learnt.
+PLACE_COLUMNS = 26**3
+
+
+def _place_column(iso3: str) -> int:
+    code = (iso3.upper() + "AAA")[:3]
+    return sum((ord(c) - 65) % 26 * 26**k for k, c in enumerate(reversed(code)))
+
+
+def place_rows(profiles, rows, n) -> sparse.csr_matrix:
+    """The covered countries of ``profiles`` at ``rows`` of an n-row binary matrix."""
+    r, c = [], []
+    for row, p in zip(rows, profiles, strict=True):
+        for iso3 in sorted(p.countries):
+            r.append(row)
+            c.append(_place_column(iso3))
+    M = sparse.csr_matrix(
+        (np.ones(len(r)), (np.array(r, dtype=np.int64), np.array(c, dtype=np.int64))),
+        shape=(n, PLACE_COLUMNS),
+    )
+    M.sort_indices()
+    return M
+
+
+def language_code(language: str) -> int:
+    """0 for an unknown language (never "across"), else a number per language."""
+    language = (language or "").strip().lower()
+    return int.from_bytes(language.encode()[:4].ljust(4, b"\0"), "big") if language else 0
 
 
 def _mask(values, bit) -> int:
@@ -175,8 +252,14 @@ def _jaccard(ma, mb) -> np.ndarray:
 # --------------------------------------------------------------------------- features
 
 
+def semantic_cosine(Ea: np.ndarray, Eb: np.ndarray) -> np.ndarray:
+    """Cosine of aligned embedding rows, summed in one order on every path."""
+    return np.einsum("ij,ij->i", Ea, Eb).astype(np.float64)
+
+
 def text_cosines(a: Vectors, b: Vectors) -> tuple[np.ndarray, ...]:
-    """(char, word, lsa, distinct) cosines of aligned rows; lsa is word's without LSA."""
+    """(char, word, lsa, distinct, title, embedding) cosines of aligned rows; lsa is
+    word's without LSA."""
     text_char = rowdot(a.Xc, b.Xc)
     text_word = rowdot(a.Xw, b.Xw)
     text_distinct = rowdot(a.Xp, b.Xp)
@@ -184,20 +267,37 @@ def text_cosines(a: Vectors, b: Vectors) -> tuple[np.ndarray, ...]:
         text_lsa = np.einsum("ij,ij->i", a.Z, b.Z).astype(np.float64)
     else:
         text_lsa = text_word
-    return text_char, text_word, text_lsa, text_distinct
+    return (
+        text_char,
+        text_word,
+        text_lsa,
+        text_distinct,
+        rowdot(a.Xt, b.Xt),
+        semantic_cosine(a.E, b.E),
+    )
+
+
+def semantic_scale(cosine: np.ndarray) -> np.ndarray:
+    """The embedding cosine on [0, 1]: this model puts any two texts about migration
+    between 0.80 and 0.95, so that band is what is stretched (a property of the model,
+    not of the corpus)."""
+    return np.clip((cosine - SEMANTIC_LOW) / (SEMANTIC_HIGH - SEMANTIC_LOW), 0.0, 1.0)
 
 
 def assemble(cosines, small: bool, side_a, side_b) -> dict[str, np.ndarray]:
-    """The feature columns from the text cosines and both sides' (start, end, prio, tg)."""
-    text_char, text_word, text_lsa, text_distinct = cosines
+    """The feature columns from the text cosines and both sides' (start, end, prio, tg,
+    language)."""
+    text_char, text_word, text_lsa, text_distinct, title, embedding = cosines
     if small:
         # Too few activities to learn topics or distinctive words (see LSA_MIN_DOCS).
         text_lsa = text_distinct = text_char
-    start_a, end_a, prio_a, tg_a = side_a
-    start_b, end_b, prio_b, tg_b = side_b
+    start_a, end_a, prio_a, tg_a, lang_a, places_a = side_a
+    start_b, end_b, prio_b, tg_b, lang_b, places_b = side_b
     overlap = np.minimum(end_a, end_b) - np.maximum(start_a, start_b) + 1
     both_open = (end_a == OPEN_END) & (end_b == OPEN_END)
     period = np.where(both_open, 1.0, np.clip(overlap / PERIOD_FULL_DAYS, 0.0, 1.0))
+    semantic = semantic_scale(embedding)
+    across = (lang_a != lang_b) & (lang_a != 0) & (lang_b != 0)
     return {
         "text_char": np.clip(text_char, 0.0, 1.0),
         "text_word": np.clip(text_word, 0.0, 1.0),
@@ -206,7 +306,19 @@ def assemble(cosines, small: bool, side_a, side_b) -> dict[str, np.ndarray]:
         "priorities": _jaccard(prio_a, prio_b),
         "target_groups": _jaccard(tg_a, tg_b),
         "period": period,
+        "semantic": semantic,
+        "semantic_across": np.where(across, semantic, 0.0),
+        "title": np.clip(title, 0.0, 1.0),
+        "places": _place_jaccard(places_a, places_b),
     }
+
+
+def _place_jaccard(A, B) -> np.ndarray:
+    """Jaccard index of the covered countries: 1 for the same places, small for a region
+    (or the world) against one of its countries."""
+    inter = rowdot(A, B)
+    union = np.asarray(A.sum(axis=1)).ravel() + np.asarray(B.sum(axis=1)).ravel() - inter
+    return np.where(union > 0, inter / np.maximum(union, 1), 0.0)
 
 
 def row_features(model: TextModel, cols: Columns, a, b) -> dict[str, np.ndarray]:
@@ -219,8 +331,9 @@ def row_features(model: TextModel, cols: Columns, a, b) -> dict[str, np.ndarray]
 
 
 def combine(feats: dict[str, np.ndarray], weights: dict) -> np.ndarray:
-    total = sum(weights[f] * feats[f] for f in FEATURES)
-    return np.round(np.clip(total, 0.0, 1.0), 4)
+    """The probability that each pair is the same work: a logistic model of the features."""
+    z = weights[BIAS] + sum(weights[f] * feats[f] for f in FEATURES)
+    return np.round(1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64))), 4)
 
 
 # --------------------------------------------------------------------------- pairs

@@ -96,3 +96,8 @@ def document(profile) -> list[str]:
     encodes every profile (scanned, checked on save, or a draft) through this.
     """
     return tokens(f"{profile.title} {profile.description}")
+
+
+def title_words(title: str) -> str:
+    """A title as compared with another title: its words without places and stopwords."""
+    return " ".join(tokens(title or ""))

@@ -19,11 +19,11 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
-from . import text
-from .loading import Profile
+from . import semantic, text
+from .loading import DRAFT_ID, Profile
 
 # Stems in at most this share of activities are distinctive (see scoring and fullscan).
 PREFILTER_MAX_DF = 0.15
@@ -39,17 +39,23 @@ LSA_MIN_DOCS = 300
 
 
 class Vectors(NamedTuple):
-    """Aligned rows of the four encodings (``Z`` is None without LSA)."""
+    """Aligned rows of the encodings (``Z`` is None without LSA).
+
+    ``Xt`` (title character trigrams) and ``E`` (sentence embeddings) do not depend on the
+    corpus: a title or a text gets the same row in a portal of 300 activities or 100,000.
+    """
 
     Xc: sparse.csr_matrix
     Xw: sparse.csr_matrix
     Xp: sparse.csr_matrix
     Z: np.ndarray | None
+    Xt: sparse.csr_matrix
+    E: np.ndarray
 
     def take(self, rows) -> Vectors:
         rows = np.asarray(rows, dtype=np.int64)
         Z = None if self.Z is None else self.Z[rows]
-        return Vectors(self.Xc[rows], self.Xw[rows], self.Xp[rows], Z)
+        return Vectors(self.Xc[rows], self.Xw[rows], self.Xp[rows], Z, self.Xt[rows], self.E[rows])
 
     @classmethod
     def stack(cls, parts: list[Vectors]) -> Vectors:
@@ -59,7 +65,28 @@ class Vectors(NamedTuple):
             sparse.vstack([p.Xw for p in parts]).tocsr(),
             sparse.vstack([p.Xp for p in parts]).tocsr(),
             np.vstack(Zs) if all(z is not None for z in Zs) else None,
+            sparse.vstack([p.Xt for p in parts]).tocsr(),
+            np.vstack([p.E for p in parts]),
         )
+
+
+# Titles are compared as sets of character trigrams of their words (place names left
+# out: "Migration profile for Ecuador" and "Ecuador: migration profile" are one title).
+# Hashed, so a title's row needs no vocabulary learnt from the corpus.
+TITLE_FEATURES = 2**18
+_titles = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(3, 3),
+    n_features=TITLE_FEATURES,
+    binary=True,
+    norm="l2",
+    alternate_sign=False,
+    dtype=np.float32,
+)
+
+
+def title_rows(profiles) -> sparse.csr_matrix:
+    return _canonical(_titles.transform([text.title_words(p.title) for p in profiles]))
 
 
 def _canonical(M) -> sparse.csr_matrix:
@@ -93,6 +120,9 @@ class TextModel:
         self.small = False
         self.svd = None
         self.Z = None
+        # Embeddings computed here because none was stored: {activity id: (text hash,
+        # float16 bytes)}, for the service layer to store (``take_fresh_embeddings``).
+        self.fresh_embeddings: dict[int, tuple[str, bytes]] = {}
 
     @classmethod
     def fit(cls, profiles) -> TextModel:
@@ -135,8 +165,8 @@ class TextModel:
             model.svd = TruncatedSVD(k, algorithm="randomized", n_iter=4, random_state=0)
             model.svd.fit(sample)
 
-        vectors = model._encode(char_counts, stem_counts)
-        model.Xc, model.Xw, model.Xp, model.Z = vectors
+        vectors = model._encode(char_counts, stem_counts, profiles)
+        model.Xc, model.Xw, model.Xp, model.Z, model.Xt, model.E = vectors
         return model
 
     # -- the one encoder: fit and transform both end here ------------------------------------
@@ -163,25 +193,34 @@ class TextModel:
     def _word_vectors(self, stem_counts):
         return _canonical(self.word_tfidf.transform(stem_counts))
 
-    def _encode(self, char_counts, stem_counts) -> Vectors:
+    def _encode(self, char_counts, stem_counts, profiles) -> Vectors:
         Xc = _canonical(self.char_tfidf.transform(char_counts))
         Xw = self._word_vectors(stem_counts)
         Xp = _canonical(normalize(Xw @ sparse.diags(self.distinctive), copy=False))
         Z = None
         if self.svd is not None:
             Z = normalize(self.svd.transform(Xw)).astype(np.float32)
-        return Vectors(Xc, Xw, Xp, Z)
+        E, fresh = semantic.vectors_for(profiles)
+        self.fresh_embeddings.update(fresh)
+        return Vectors(Xc, Xw, Xp, Z, title_rows(profiles), E)
 
     def transform(self, profiles: Iterable[Profile]) -> Vectors:
         """Rows for profiles outside the corpus (or with changed text), as ``fit`` encodes."""
+        profiles = list(profiles)
         raw, vocab = _count_words([text.document(p) for p in profiles])
-        return self._encode(self._char_counts(raw, vocab), self._stem_counts(raw, vocab))
+        return self._encode(self._char_counts(raw, vocab), self._stem_counts(raw, vocab), profiles)
+
+    def take_fresh_embeddings(self) -> dict[int, tuple[str, bytes]]:
+        """The embeddings computed since the last call (draft rows, id 0, left out)."""
+        fresh, self.fresh_embeddings = self.fresh_embeddings, {}
+        fresh.pop(DRAFT_ID, None)
+        return fresh
 
     # -- rows ---------------------------------------------------------------------------------
 
     @property
     def vectors(self) -> Vectors:
-        return Vectors(self.Xc, self.Xw, self.Xp, self.Z)
+        return Vectors(self.Xc, self.Xw, self.Xp, self.Z, self.Xt, self.E)
 
     def add(self, profiles: Iterable[Profile]) -> None:
         """Append or replace rows (keeps the fitted vocabulary and IDF)."""
@@ -196,11 +235,14 @@ class TextModel:
             self.Xc = _replace_rows(self.Xc, rows, new.Xc[replace])
             self.Xw = _replace_rows(self.Xw, rows, new.Xw[replace])
             self.Xp = _replace_rows(self.Xp, rows, new.Xp[replace])
+            self.Xt = _replace_rows(self.Xt, rows, new.Xt[replace])
+            self.E[rows] = new.E[replace]
             if new.Z is not None:
                 self.Z[rows] = new.Z[replace]
         if append:
             start = len(self.ids)
-            self.Xc, self.Xw, self.Xp, self.Z = Vectors.stack([self.vectors, new.take(append)])
+            stacked = Vectors.stack([self.vectors, new.take(append)])
+            self.Xc, self.Xw, self.Xp, self.Z, self.Xt, self.E = stacked
             self.ids = np.concatenate([self.ids, [profiles[i].id for i in append]])
             for k, i in enumerate(append):
                 self.index[profiles[i].id] = start + k
