@@ -229,6 +229,22 @@ def evaluate(name):
         t: prf({k for k, v in scored.items() if v >= t}, gold) for t in (0.2, 0.3, 0.4, 0.5, 0.7)
     }
     out["after_decisions"] = simulate_decisions(features, gold, weights, threshold)
+    # Does a score mean what it says? The share of gold pairs among the pairs in each band.
+    bands = [(0.0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01)]
+    out["reliability"] = []
+    for lo, hi in bands:
+        inside = [k for k, v in scored.items() if lo <= v < hi]
+        if inside:
+            mean = sum(scored[k] for k in inside) / len(inside)
+            share = sum(1 for k in inside if k in gold) / len(inside)
+            out["reliability"].append(
+                {
+                    "band": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                    "pairs": len(inside),
+                    "mean_score": mean,
+                    "gold_share": share,
+                }
+            )
 
     def describe(pair, value, where):
         a, b = (activities[set_id[x]] for x in pair)
@@ -350,6 +366,13 @@ def show(r):
         "threshold sweep (shipped weights): "
         + " | ".join(
             f"{t}: P {e['precision']:.3f} R {e['recall']:.3f}" for t, e in r["curve"].items()
+        )
+    )
+    print(
+        "reliability (mean score -> share that are gold): "
+        + " | ".join(
+            f"{b['band']}: {b['mean_score']:.2f} -> {b['gold_share']:.2f} ({b['pairs']})"
+            for b in r["reliability"]
         )
     )
     d = r["after_decisions"]
