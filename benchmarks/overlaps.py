@@ -41,7 +41,7 @@ def clear():
 
     from activities.models import Activity, ActivityPlace
     from initiatives.models import JointInitiative
-    from overlaps.models import OverlapFlag
+    from overlaps.models import ActivityEmbedding, OverlapFlag
 
     OverlapFlag.objects.all().delete()
     if connection.vendor == "sqlite":
@@ -51,6 +51,7 @@ def clear():
                 for f in model._meta.many_to_many:
                     cur.execute(f"DELETE FROM {f.remote_field.through._meta.db_table}")
             cur.execute(f"DELETE FROM {ActivityPlace._meta.db_table}")
+            cur.execute(f"DELETE FROM {ActivityEmbedding._meta.db_table}")
             cur.execute(f"DELETE FROM {Activity._meta.db_table}")
     else:
         Activity.objects.all().delete()
