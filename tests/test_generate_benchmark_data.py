@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from pghistory.models import Context
 
 from activities.models import Activity
 from agencies.models import Agency, Role, User
@@ -105,6 +106,8 @@ def test_fills_every_part_of_the_portal():
     assert Activity.objects.values("status").distinct().count() >= 3
     assert Activity.objects.values("language").distinct().count() >= 2
     assert Activity.partners.through.objects.exists()
+    # The history triggers recorded it all, as the command's doing.
+    assert Context.objects.filter(metadata__command="generate_benchmark_data").exists()
     # Progress and the time of each stage.
     assert "overlap flags:" in output and " s" in output
 
