@@ -155,6 +155,9 @@ INSTALLED_APPS = [
     "history",
     "digests",
     "demo",
+    # Tooling, not product: listed (never imported by the product) so that its commands,
+    # `generate_benchmark_data`, run through manage.py against the configured database.
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
