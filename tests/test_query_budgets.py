@@ -151,8 +151,6 @@ OVER = {
     "lists with their priorities and places",
     "dashboard[secretariat]": "19 queries: the attention sections, the week's digest tally "
     "and an activity list with its priorities and places",
-    "search[staff]": "11 queries: activities (count, page, priorities, countries, regions), "
-    "initiatives and agencies (count and page each)",
     "agency-detail[staff]": "18 queries: the profile's sections (people, priorities, "
     "countries, partners, initiatives, invitations, activities and their places)",
     "priority-detail[staff]": "32 queries: each Terms of Reference app's records under the "
