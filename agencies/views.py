@@ -111,7 +111,7 @@ def invitation_accept(request, token):
             # E.g. someone created this person's account while the invitation was pending.
             form.add_error(None, exc.messages)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="agencies.backends.ModelBackend")
             messages.success(request, _("Welcome to the GMG Portal."))
             return redirect("dashboard")
     return render(

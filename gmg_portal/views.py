@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q, Window
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -251,6 +251,13 @@ def _agency_word(word):
     return Q(acronym__icontains=word) | Q(name__icontains=word)
 
 
+def _preview(found):
+    """The first few of `found` and how many there are, in one query: the count is a window
+    over every matching row, which the database takes before the LIMIT."""
+    first = list(found.annotate(found_total=Window(Count("pk")))[:SEARCH_PREVIEW])
+    return {"count": first[0].found_total if first else 0, "first": first}
+
+
 @login_required
 def search(request):
     """The header's search: activities, joint initiatives and agencies matching the words.
@@ -275,7 +282,7 @@ def search(request):
             context["page"] = paginate(request, found)
         else:
             context["results"] = {
-                name: {"count": found.count(), "first": list(found[:SEARCH_PREVIEW])}
+                name: _preview(found)
                 for name, found in (
                     ("activities", activities),
                     ("initiatives", initiatives),

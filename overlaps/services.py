@@ -338,6 +338,8 @@ def similar_for_activity(activity, limit=5):
         OverlapFlag.objects.involving(activity)
         .filter(status__in=UNDECIDED)
         .with_pair()
+        # The panel's proposal links carry each activity's priorities.
+        .prefetch_related("activity_a__priorities", "activity_b__priorities")
         .order_by("-score", "pk")[:limit]
     )
     similar = [

@@ -84,7 +84,9 @@ def reasons_sentence(reasons):
 def reasons_in_words(context, reasons, score=None):
     """A reasons dict in words, with names read once per kind for the whole page (the
     filter above reads them for each call): for lists of reasons that are not flags."""
-    names = context.render_context.setdefault("overlap_reason_names", Names())
+    names = context.get("reason_names") or context.render_context.setdefault(
+        "overlap_reason_names", Names()
+    )
     return describe(reasons or {}, score=score, names=names).sentence()
 
 
@@ -106,6 +108,9 @@ def activity_overlaps(context, activity, show_similar=False):
         # Right after saving, and whenever they come back, the people who own the
         # activity see similar work by other agencies.
         panel["similar"], panel["focal_points"] = services.similar_for_activity(activity)
+        # The names in all their reasons, read once for the panel rather than per activity.
+        panel["reason_names"] = Names()
+        panel["reason_names"].prefetch([score.reasons or {} for _, score in panel["similar"]])
     return panel
 
 
