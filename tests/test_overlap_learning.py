@@ -60,10 +60,21 @@ def save_pair(iom, ilo, alice, bob, capture):
 def test_saving_honours_a_stored_threshold(
     iom, ilo, alice, bob, django_capture_on_commit_callbacks
 ):
-    # The pair scores below certainty with the shipped weights: a stored threshold of 1 must
-    # keep saving from flagging it, as the next full scan would not.
-    ScoreCalibration.objects.create(weights=dict(engine.WEIGHTS), threshold=1.0, decisions=30)
+    from overlaps import services
+
+    # Weights under which this pair is far from certain, with no threshold: saving flags it.
+    weights = dict(engine.WEIGHTS) | {engine.BIAS: engine.WEIGHTS[engine.BIAS] - 8}
+    ScoreCalibration.objects.create(weights=weights, threshold=0.0, decisions=30)
     save_pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks)
+    flag = OverlapFlag.objects.get()
+    assert 0 < flag.score < 0.999
+    # A later calibration puts the line just above that score: neither a check on save nor
+    # the next full scan may flag the pair.
+    flag.delete()
+    ScoreCalibration.objects.create(
+        weights=weights, threshold=round(flag.score + 0.0005, 4), decisions=30
+    )
+    services.rescore_activity(flag.activity_b_id)
     assert not OverlapFlag.objects.exists()
     call_command("detect_overlaps", stdout=io.StringIO(), stderr=io.StringIO())
     assert not OverlapFlag.objects.exists()

@@ -12,7 +12,8 @@ activities work in one country. The scan therefore:
    *distinctive* words (stems present in at most ``PREFILTER_MAX_DF`` of all
    activities) between the activities of that country, and as one dense product
    the cosine of their stored sentence embeddings; pairs with ``prefilter >=
-   PREFILTER_FLOOR`` or ``embedding cosine >= SEMANTIC_FLOOR`` go on. Common words
+   PREFILTER_FLOOR`` or ``embedding cosine >= SEMANTIC_FLOOR`` (``_ACROSS``
+   languages) go on. Common words
    ("migration", "migrants") are left out of the first product, which keeps it
    sparse; the second finds the same work told in other words or another language;
 3. checks agencies and periods on those survivors with numpy, deduplicates
@@ -47,6 +48,7 @@ from .scoring import (
     FEATURES,
     PREFILTER_FLOOR,
     SEMANTIC_FLOOR,
+    SEMANTIC_FLOOR_ACROSS,
     Columns,
     Score,
     combine,
@@ -56,8 +58,11 @@ from .scoring import (
     row_features,
     same_initiative,
     semantic_cosine,
+    semantic_gate,
 )
 from .textmodel import TextModel, shared_terms_of
+
+LOWEST_FLOOR = min(SEMANTIC_FLOOR, SEMANTIC_FLOOR_ACROSS)
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +136,15 @@ def _survivors(model, cols, rows_by_country, global_rows, owner_mask) -> np.ndar
         # The second source: pairs whose embeddings are close, whatever their words. The
         # matrix product finds them with a margin; the gate itself is the cosine computed
         # as every path computes it (semantic_cosine), so a check on save agrees exactly.
-        near_a, near_b = np.nonzero(E[rows_a] @ E[rows_b].T >= SEMANTIC_FLOOR - 1e-3)
-        exact = semantic_cosine(E[rows_a[near_a]], E[rows_b[near_b]]) >= SEMANTIC_FLOOR
-        near_a, near_b = near_a[exact], near_b[exact]
+        # In slices, so that a block's near pairs never sit in memory as 384-wide rows.
+        near_a, near_b = np.nonzero(E[rows_a] @ E[rows_b].T >= LOWEST_FLOOR - 1e-3)
+        keep = np.zeros(len(near_a), dtype=bool)
+        for start in range(0, len(near_a), 100_000):
+            ia = rows_a[near_a[start : start + 100_000]]
+            ib = rows_b[near_b[start : start + 100_000]]
+            cosine = semantic_cosine(E[ia], E[ib])
+            keep[start : start + 100_000] = semantic_gate(cosine, cols.lang[ia], cols.lang[ib])
+        near_a, near_b = near_a[keep], near_b[keep]
         ra = np.concatenate([rows_a[S.row[sel]], rows_a[near_a]])
         rb = np.concatenate([rows_b[S.col[sel]], rows_b[near_b]])
         if not len(ra):

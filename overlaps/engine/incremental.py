@@ -22,17 +22,18 @@ from .loading import Profile, load_profiles
 from .scoring import (
     FEATURES,
     PREFILTER_FLOOR,
-    SEMANTIC_FLOOR,
     Columns,
     Score,
     assemble,
     combine,
     is_candidate,
     is_joint,
+    language_code,
     place_rows,
     reasons,
     same_initiative,
     semantic_cosine,
+    semantic_gate,
     text_cosines,
 )
 from .textmodel import TextModel, Vectors, shared_terms_of
@@ -146,11 +147,12 @@ def _score(cache, target, target_vecs, others, other_vecs, sides, same_init, *, 
     return out
 
 
-def _gate(target_vecs: Vectors, others: Vectors) -> np.ndarray:
+def _gate(target_vecs: Vectors, others: Vectors, target_lang: int, other_langs) -> np.ndarray:
     """The scan's prefilter: distinctive words, or else embeddings, close enough."""
     words = np.asarray((others.Xp @ target_vecs.Xp.T).todense()).ravel() >= PREFILTER_FLOOR
     target = np.repeat(target_vecs.E[:1], others.E.shape[0], axis=0)
-    meaning = semantic_cosine(target, others.E) >= SEMANTIC_FLOOR
+    cosine = semantic_cosine(target, others.E)
+    meaning = semantic_gate(cosine, np.full(len(cosine), target_lang), np.asarray(other_langs))
     return words | meaning
 
 
@@ -174,7 +176,10 @@ def _against_cache(cache, target, target_vecs, *, weights, threshold):
     same_init = (initiative >= 0) & (initiative == (target.initiative_id or -2))
     keep = same_init
     if len(rows):
-        keep = _gate(target_vecs, model.vectors.take(rows)) | same_init
+        keep = _gate(
+            target_vecs, model.vectors.take(rows), language_code(target.language), cols.lang[rows]
+        )
+        keep |= same_init
     rows, same_init = rows[keep], same_init[keep]
     return _score(
         cache,
@@ -201,7 +206,9 @@ def _against_profiles(cache, target, target_vecs, others, vectors_of, *, weights
     other_vecs = vectors_of(keep)
     others = [others[i] for i in keep]
     same_init = np.array([same_initiative(target, p) for p in others], dtype=bool)
-    passed = np.flatnonzero(_gate(target_vecs, other_vecs) | same_init)
+    langs = [language_code(p.language) for p in others]
+    gate = _gate(target_vecs, other_vecs, language_code(target.language), langs)
+    passed = np.flatnonzero(gate | same_init)
     others = [others[i] for i in passed]
     return _score(
         cache,
