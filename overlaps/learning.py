@@ -108,6 +108,7 @@ def fit_logistic(X, y, prior: dict, sample_weight=None, prior_sd=PRIOR_SD) -> di
     shipped model on labelled sets); feature weights bounded at zero. L-BFGS-B from scipy.
     """
     from scipy.optimize import minimize
+    from scipy.special import expit
 
     names = engine.FEATURES
     theta0 = np.array([prior.get(name, 0.0) for name in names] + [prior.get(engine.BIAS, 0.0)])
@@ -120,7 +121,7 @@ def fit_logistic(X, y, prior: dict, sample_weight=None, prior_sd=PRIOR_SD) -> di
 
     def objective(theta):
         z = X @ theta[:k] + theta[k]
-        p = 1.0 / (1.0 + np.exp(-z))
+        p = expit(z)
         delta = theta - theta0
         loss = np.sum(w_s * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(precision * delta**2)
         g = w_s * (p - y)
@@ -130,6 +131,10 @@ def fit_logistic(X, y, prior: dict, sample_weight=None, prior_sd=PRIOR_SD) -> di
     bounds = [(0.0, None)] * k + [(None, None)]
     start = np.clip(theta0, [b[0] if b[0] is not None else -np.inf for b in bounds], None)
     result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    if not result.success:
+        raise ValueError(
+            f"The refit did not converge ({result.message}); keep the current weights."
+        )
     theta = result.x
     weights = {name: round(float(theta[i]), 4) for i, name in enumerate(names)}
     weights[engine.BIAS] = round(float(theta[k]), 4)

@@ -19,7 +19,7 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -168,13 +168,20 @@ def store_embeddings(fresh):
         for pk, (text_hash, raw) in sorted(fresh.items())
         if pk in alive
     ]
-    ActivityEmbedding.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["activity"],
-        update_fields=["version", "text_hash", "vector", "updated_at"],
-    )
+    try:
+        # In its own savepoint: an activity deleted between the check above and the insert
+        # must not abort the check on save that called this (the vector is only a cache).
+        with transaction.atomic():
+            ActivityEmbedding.objects.bulk_create(
+                rows,
+                batch_size=2000,
+                update_conflicts=True,
+                unique_fields=["activity"],
+                update_fields=["version", "text_hash", "vector", "updated_at"],
+            )
+    except IntegrityError:
+        log.warning("Embeddings not stored: an activity was deleted meanwhile", exc_info=True)
+        return 0
     return len(rows)
 
 
@@ -289,6 +296,9 @@ def similar_for_draft(
     profiles = engine.load_profiles(ids=ids)
     weights, threshold = calibration.current()
     scored = engine.check_draft(draft, profiles.values(), weights=weights, threshold=threshold)
+    # Candidates the draft check had to embed (an activity saved in another process since
+    # this one's cache was built) are kept, so that the next keystroke does not embed again.
+    store_embeddings(engine.take_fresh_embeddings())
     top = scored[:limit]
     activities = Activity.objects.select_related("agency").in_bulk([pk for pk, _s in top])
     return [(activities[pk], score) for pk, score in top if pk in activities]

@@ -51,6 +51,7 @@ from .scoring import (
     SEMANTIC_FLOOR_ACROSS,
     Columns,
     Score,
+    across_languages,
     combine,
     is_candidate,
     is_joint,
@@ -61,8 +62,6 @@ from .scoring import (
     semantic_gate,
 )
 from .textmodel import TextModel, shared_terms_of
-
-LOWEST_FLOOR = min(SEMANTIC_FLOOR, SEMANTIC_FLOOR_ACROSS)
 
 logger = logging.getLogger(__name__)
 
@@ -134,16 +133,26 @@ def _survivors(model, cols, rows_by_country, global_rows, owner_mask) -> np.ndar
         S = S.tocoo()
         sel = S.data >= PREFILTER_FLOOR
         # The second source: pairs whose embeddings are close, whatever their words. The
-        # matrix product finds them with a margin; the gate itself is the cosine computed
-        # as every path computes it (semantic_cosine), so a check on save agrees exactly.
-        # In slices, so that a block's near pairs never sit in memory as 384-wide rows.
-        near_a, near_b = np.nonzero(E[rows_a] @ E[rows_b].T >= LOWEST_FLOOR - 1e-3)
+        # matrix product finds them with a margin, each pair against its own languages'
+        # floor, and only among pairs the candidate rules allow; the gate itself is the
+        # cosine computed as every path computes it (semantic_cosine), so a check on save
+        # agrees exactly. Checked in slices: near pairs never sit in memory as 384-wide rows.
+        P = E[rows_a] @ E[rows_b].T
+        la, lb = cols.lang[rows_a][:, None], cols.lang[rows_b][None, :]
+        floor = np.where(across_languages(la, lb), SEMANTIC_FLOOR_ACROSS, SEMANTIC_FLOOR)
+        near = floor - 1e-3 <= P
+        near &= cols.agency[rows_a][:, None] != cols.agency[rows_b][None, :]
+        near &= cols.start[rows_a][:, None] <= cols.end[rows_b][None, :]
+        near &= cols.start[rows_b][None, :] <= cols.end[rows_a][:, None]
+        del P, floor
+        near_a, near_b = np.nonzero(near)
+        del near
         keep = np.zeros(len(near_a), dtype=bool)
-        for start in range(0, len(near_a), 100_000):
-            ia = rows_a[near_a[start : start + 100_000]]
-            ib = rows_b[near_b[start : start + 100_000]]
+        for start in range(0, len(near_a), 20_000):
+            ia = rows_a[near_a[start : start + 20_000]]
+            ib = rows_b[near_b[start : start + 20_000]]
             cosine = semantic_cosine(E[ia], E[ib])
-            keep[start : start + 100_000] = semantic_gate(cosine, cols.lang[ia], cols.lang[ib])
+            keep[start : start + 20_000] = semantic_gate(cosine, cols.lang[ia], cols.lang[ib])
         near_a, near_b = near_a[keep], near_b[keep]
         ra = np.concatenate([rows_a[S.row[sel]], rows_a[near_a]])
         rb = np.concatenate([rows_b[S.col[sel]], rows_b[near_b]])
@@ -162,9 +171,13 @@ def _survivors(model, cols, rows_by_country, global_rows, owner_mask) -> np.ndar
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) < 2:
             continue
-        # Slices of a country's rows keep the dense embedding product to ~2,000 x n_c.
-        for start in range(0, len(rows), 2000):
-            part = rows[start : start + 2000]
+        # A pair belongs to the block of its lower id, and both rows are in this country's
+        # list: the block's own rows against the country's are enough (a worker's block
+        # does its share of the products, not all of them). Slices of ~1,000 rows keep the
+        # dense embedding product to 1,000 x n_c.
+        owned = rows[owner_mask[rows]]
+        for start in range(0, len(owned), 1000):
+            part = owned[start : start + 1000]
             collect(part, rows, Xp[part] @ XpT[:, rows])
     if len(global_rows):
         global_rows = np.asarray(global_rows, dtype=np.int64)

@@ -129,7 +129,8 @@ def _score(cache, target, target_vecs, others, other_vecs, sides, same_init, *, 
     cosines = text_cosines(target_vecs.take(np.zeros(k, dtype=np.int64)), other_vecs)
     side = (
         *(np.full(k, v, dtype=np.int64) for v in cache.cols.scalars(target)),
-        place_rows([target] * k, range(k), k),
+        # One row of the target's places, repeated: not k rows built one by one.
+        place_rows([target], [0], 1)[np.zeros(k, dtype=np.int64)],
     )
     feats = assemble(cosines, model.small, side, sides)
     values = combine(feats, weights)
@@ -147,12 +148,19 @@ def _score(cache, target, target_vecs, others, other_vecs, sides, same_init, *, 
     return out
 
 
-def _gate(target_vecs: Vectors, others: Vectors, target_lang: int, other_langs) -> np.ndarray:
-    """The scan's prefilter: distinctive words, or else embeddings, close enough."""
-    words = np.asarray((others.Xp @ target_vecs.Xp.T).todense()).ravel() >= PREFILTER_FLOOR
-    target = np.repeat(target_vecs.E[:1], others.E.shape[0], axis=0)
-    cosine = semantic_cosine(target, others.E)
-    meaning = semantic_gate(cosine, np.full(len(cosine), target_lang), np.asarray(other_langs))
+def _gate(target_vecs: Vectors, Xp, E, target_lang: int, other_langs) -> np.ndarray:
+    """The scan's prefilter on the rows ``Xp``/``E``: distinctive words, or else
+    embeddings, close enough (the cosine as every path computes it)."""
+    words = np.asarray((Xp @ target_vecs.Xp.T).todense()).ravel() >= PREFILTER_FLOOR
+    other_langs = np.asarray(other_langs, dtype=np.int64)
+    meaning = np.zeros(E.shape[0], dtype=bool)
+    for start in range(0, E.shape[0], 20_000):
+        part = E[start : start + 20_000]
+        target = np.repeat(target_vecs.E[:1], part.shape[0], axis=0)
+        langs = other_langs[start : start + 20_000]
+        meaning[start : start + 20_000] = semantic_gate(
+            semantic_cosine(target, part), np.full(len(langs), target_lang), langs
+        )
     return words | meaning
 
 
@@ -176,9 +184,8 @@ def _against_cache(cache, target, target_vecs, *, weights, threshold):
     same_init = (initiative >= 0) & (initiative == (target.initiative_id or -2))
     keep = same_init
     if len(rows):
-        keep = _gate(
-            target_vecs, model.vectors.take(rows), language_code(target.language), cols.lang[rows]
-        )
+        lang = language_code(target.language)
+        keep = _gate(target_vecs, model.Xp[rows], model.E[rows], lang, cols.lang[rows])
         keep |= same_init
     rows, same_init = rows[keep], same_init[keep]
     return _score(
@@ -207,7 +214,7 @@ def _against_profiles(cache, target, target_vecs, others, vectors_of, *, weights
     others = [others[i] for i in keep]
     same_init = np.array([same_initiative(target, p) for p in others], dtype=bool)
     langs = [language_code(p.language) for p in others]
-    gate = _gate(target_vecs, other_vecs, language_code(target.language), langs)
+    gate = _gate(target_vecs, other_vecs.Xp, other_vecs.E, language_code(target.language), langs)
     passed = np.flatnonzero(gate | same_init)
     others = [others[i] for i in passed]
     return _score(

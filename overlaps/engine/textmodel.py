@@ -14,6 +14,7 @@ is what lets a check on save score a pair exactly as the scan did.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -24,6 +25,10 @@ from sklearn.preprocessing import normalize
 
 from . import semantic, text
 from .loading import DRAFT_ID, Profile
+
+logger = logging.getLogger(__name__)
+# More texts than this embedded in one go outside `embed_activities` is worth a warning.
+EMBED_WARNING = 500
 
 # Stems in at most this share of activities are distinctive (see scoring and fullscan).
 PREFILTER_MAX_DF = 0.15
@@ -201,6 +206,12 @@ class TextModel:
         if self.svd is not None:
             Z = normalize(self.svd.transform(Xw)).astype(np.float32)
         E, fresh = semantic.vectors_for(profiles)
+        if len(fresh) > EMBED_WARNING:
+            # About 40 texts a second: a register without stored vectors stalls whoever
+            # asked. `manage.py embed_activities` is the place for that work.
+            logger.warning(
+                "Embedded %s activities on the fly; run `manage.py embed_activities`", len(fresh)
+            )
         self.fresh_embeddings.update(fresh)
         return Vectors(Xc, Xw, Xp, Z, title_rows(profiles), E)
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from overlaps import calibration, learning
+from overlaps import calibration, engine, learning, services
 from overlaps.models import OverlapFlag, ScoreCalibration
 
 
@@ -26,11 +26,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, apply=False, complementary="negative", **options):
         decided = OverlapFlag.objects.decided().only("activity_a_id", "activity_b_id", "status")
+        old_weights, old_threshold = calibration.current()
+        # Features as the scan computes them (the text model of the whole register), starting
+        # from the calibration in force, as the automatic refit does.
+        profiles = engine.load_profiles() or None
+        text_model = None
+        if profiles:
+            text_model = engine.TextModel.fit(profiles)
+            services.store_embeddings(text_model.take_fresh_embeddings())
         try:
-            fitted = learning.fit_weights(list(decided), complementary=complementary)
+            fitted = learning.fit_weights(
+                list(decided),
+                profiles,
+                text_model,
+                complementary=complementary,
+                prior=old_weights,
+                threshold=old_threshold,
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        old_weights, old_threshold = calibration.current()
         self.stdout.write(f"Fitted on {fitted['n']} decisions.")
         for name, value in fitted["weights"].items():
             self.stdout.write(f"  {name:<16} {old_weights.get(name, 0):.3f} -> {value:.3f}")
