@@ -58,10 +58,6 @@ def to_bytes(vector: np.ndarray) -> bytes:
     return np.asarray(vector, dtype=np.float16).tobytes()
 
 
-def from_bytes(raw: bytes) -> np.ndarray:
-    return np.frombuffer(raw, dtype=np.float16)
-
-
 @lru_cache(maxsize=4096)
 def _embed_one(text: str) -> bytes:
     return to_bytes(_encode([text])[0])
