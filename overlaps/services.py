@@ -296,9 +296,9 @@ def similar_for_draft(
     profiles = engine.load_profiles(ids=ids)
     weights, threshold = calibration.current()
     scored = engine.check_draft(draft, profiles.values(), weights=weights, threshold=threshold)
-    # Candidates the draft check had to embed (an activity saved in another process since
-    # this one's cache was built) are kept, so that the next keystroke does not embed again.
-    store_embeddings(engine.take_fresh_embeddings())
+    # Candidates the draft check had to embed (saved in another process, their check on
+    # save still queued) are not stored here: a draft check is a read and writes nothing.
+    # The per-process cache (semantic._embed_one) spares the next keystroke the work.
     top = scored[:limit]
     activities = Activity.objects.select_related("agency").in_bulk([pk for pk, _s in top])
     return [(activities[pk], score) for pk, score in top if pk in activities]
