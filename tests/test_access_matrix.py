@@ -47,7 +47,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -718,16 +718,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     from overlaps import engine
 
     files = tmp_path_factory.mktemp("library-files")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            LIBRARY_FILES_ROOT=files,
-        ),
-        transaction.atomic(),
-    ):
-        engine.invalidate_cache()
-        w = sweep.build_world()
+    with sweep.world_rolled_back(django_db_blocker, files) as w:
         elsewhere = w[sweep.OUTSIDER].agency
         people = {
             ("own", STAFF): w[sweep.STAFF],
@@ -776,8 +767,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             w["clients"][scope, role] = Client()
             w["clients"][scope, role].force_login(person)
         yield w
-        transaction.set_rollback(True)
-        engine.invalidate_cache()
+    engine.invalidate_cache()
 
 
 # -- the requests -------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.test import Client, override_settings
+from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -405,16 +405,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     from overlaps import engine
 
     files = tmp_path_factory.mktemp("library-files")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(
-            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-            LIBRARY_FILES_ROOT=files,
-        ),
-        transaction.atomic(),
-    ):
-        engine.invalidate_cache()
-        w = sweep.build_world()
+    with sweep.world_rolled_back(django_db_blocker, files) as w:
         # A few of everything first, so that "few" has a row in every list and section.
         grow(w, 0, FEW)
         few = {page.id: measure(w, page) for page in PAGES}
@@ -422,7 +413,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         engine.invalidate_cache()
         many = {page.id: measure(w, page) for page in PAGES}
         yield {"few": few, "many": many}
-        transaction.set_rollback(True)
 
 
 def measure(w, page):

@@ -13,6 +13,7 @@ back; the tests below each ask one question of it:
 A new URL fails the first test until it is added to the sweep (or to EXCLUDED, with why).
 """
 
+import contextlib
 import datetime
 import io
 import re
@@ -835,6 +836,25 @@ def django_admin(w):
 
 
 # -- the world ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def world_rolled_back(django_db_blocker, files):
+    """``build_world()`` for a module-scoped fixture: fast password hashing, the library's
+    files under ``files``, and everything rolled back when the block ends."""
+    from overlaps import engine
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            LIBRARY_FILES_ROOT=files,
+        ),
+        transaction.atomic(),
+    ):
+        engine.invalidate_cache()
+        yield build_world()
+        transaction.set_rollback(True)
 
 
 def build_world():
