@@ -115,6 +115,24 @@ def test_a_vector_is_the_same_whether_embedded_alone_or_in_a_batch():
     assert semantic.embed(texts) == [semantic._embed_one(t) for t in texts]
 
 
+def test_one_text_is_embedded_on_one_thread(monkeypatch):
+    # A save's check embeds one text beside other processes: the model's OpenMP threads
+    # must not spin for a core someone else holds (the reason is in semantic._embed_one).
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    encode = semantic._encode
+
+    def spying(texts):
+        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp")
+        return encode(texts)
+
+    monkeypatch.setattr(semantic, "_encode", spying)
+    semantic._embed_one.cache_clear()
+    semantic._embed_one("Counting returnees in the Sahel, one text alone")
+    assert seen and set(seen) == {1}
+
+
 def test_store_embeddings_skips_an_activity_deleted_meanwhile(iom):
     from .factories import ActivityFactory
 

@@ -59,7 +59,19 @@ def to_bytes(vector: np.ndarray) -> bytes:
 
 @lru_cache(maxsize=4096)
 def _embed_one(text: str) -> bytes:
-    return to_bytes(_encode([text])[0])
+    # One text is what a save or a draft check embeds, in a web or worker process beside
+    # others: there the model's OpenMP threads spin waiting for a core another process holds.
+    # Measured on these 2 cores with other work running, one thread gave p50 45-65 ms and
+    # two gave 230-340 ms (p95 2.6 s). Batches (embed_activities) keep the default.
+    _encoder()  # loaded first: the limit applies to the OpenMP runtime it brings
+    with _one_thread():
+        return to_bytes(_encode([text])[0])
+
+
+def _one_thread():
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _encode(texts: list[str]) -> np.ndarray:
