@@ -75,6 +75,29 @@ def test_the_same_work_in_french_and_english_is_flagged_and_other_french_work_is
     assert other.pk not in {rescanned.activity_a_id, rescanned.activity_b_id}
 
 
+def test_french_left_labelled_english_is_still_compared_across_languages(
+    iom, ilo, alice, bob, django_capture_on_commit_callbacks
+):
+    # The form's language defaults to English and people leave it there: the engine reads
+    # the language from the text's function words when they are clear.
+    saved(django_capture_on_commit_callbacks, iom, alice, "IOM-1", RETURN_EN, "en")
+    saved(django_capture_on_commit_callbacks, ilo, bob, "ILO-1", RETURN_FR, "en")
+
+    features = OverlapFlag.objects.get().reasons["features"]
+    assert features["semantic_across"] == features["semantic"] > 0.5
+
+
+def test_the_language_label_stands_when_the_text_does_not_say():
+    from overlaps.engine.text import written_language
+
+    assert written_language(*RETURN_FR, "en") == "fr"
+    assert written_language(*RETURN_EN, "fr") == "en"
+    # A title alone has too few function words to overrule its label.
+    assert written_language(RETURN_FR[0], "", "fr") == "fr"
+    assert written_language(RETURN_FR[0], "", "en") == "en"
+    assert written_language("Apoyo", "", "") == ""
+
+
 def test_the_embedding_is_stored_once_and_recomputed_when_the_text_changes(
     iom, alice, django_capture_on_commit_callbacks
 ):

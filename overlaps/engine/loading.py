@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from . import semantic
+from .text import written_language
 
 WORLD = "001"
 # A draft has no id yet; no saved activity has this one.
@@ -37,6 +38,8 @@ class Profile:
     is_global: bool = False
     # The language the texts are written in ("en", "fr", "es"; "" when unknown): across
     # languages the word and character features see nothing in common, the embedding does.
+    # Read from the text's function words when they are clear (``text.written_language``),
+    # else the activity's label.
     language: str = ""
     # The stored sentence embedding (float16 bytes, see ``semantic``) when it is of the
     # current text and model; None: the text model embeds it.
@@ -123,7 +126,7 @@ def load_profiles(ids=None) -> dict[int, Profile]:
             partner_ids=frozenset(partners.get(aid, ())),
             initiative_id=initiative_id,
             is_global=WORLD in act_regions,
-            language=language or "",
+            language=written_language(title or "", description or "", language),
             embedding=_current(stored.get(aid), title, description),
         )
     return out
@@ -179,7 +182,7 @@ def draft_profile(
         partner_ids=frozenset(partner_ids),
         initiative_id=initiative_id,
         is_global=WORLD in regions,
-        language=language or "",
+        language=written_language(title or "", description or "", language),
     )
 
 

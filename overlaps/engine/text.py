@@ -101,3 +101,35 @@ def document(profile) -> list[str]:
 def title_words(title: str) -> str:
     """A title as compared with another title: its words without places and stopwords."""
     return " ".join(tokens(title or ""))
+
+
+# Function words that belong to one of the portal's languages only ("de", "la", "en", "que"
+# are shared and left out). People leave the activity form's language at its default
+# (English) when they write in French or Spanish, and an import may carry no language at
+# all; a wrong label hides a cross-language pair from the one feature that can see it.
+# fmt: off
+FUNCTION_WORDS = {
+    "en": frozenset({"the", "and", "of", "to", "for", "with", "on", "by", "from", "their", "is",
+                     "are", "this", "that", "which", "will", "its"}),
+    "fr": frozenset({"le", "les", "des", "du", "et", "pour", "dans", "avec", "sur", "aux", "au",
+                     "une", "est", "leur", "leurs", "qui", "ces"}),
+    "es": frozenset({"el", "los", "las", "del", "y", "para", "con", "por", "una", "es", "su",
+                     "sus", "al", "como", "entre"}),
+}
+# fmt: on
+# Evidence needed to overrule the label: this many function words of one language, and at
+# least twice as many as of any other. A title alone rarely has that: its label stands.
+LANGUAGE_MIN_WORDS = 3
+
+
+def written_language(title: str, description: str, label: str = "") -> str:
+    """The language the text is written in, by its function words, else ``label``."""
+    words = _WORD.findall(fold(f"{title} {description}"))
+    counts = sorted(
+        ((sum(w in vocab for w in words), code) for code, vocab in FUNCTION_WORDS.items()),
+        reverse=True,
+    )
+    (best, code), (second, _other) = counts[0], counts[1]
+    if best >= LANGUAGE_MIN_WORDS and best >= 2 * second:
+        return code
+    return label or ""
