@@ -1,0 +1,27 @@
+"""gunicorn's settings for the portal's web process (read from the working directory).
+
+Sized for the project's machines, 2 cores that also run PostgreSQL, Redis and Celery:
+- `gthread` workers: a page spends part of its time waiting on PostgreSQL; a thread lets
+  the worker serve another request meanwhile instead of idling, which sync workers cannot.
+- 2 worker processes by default, one per core: Python renders pages under one lock per
+  process, so a third process on 2 cores mostly adds memory and context switches while
+  PostgreSQL competes for the same cores.
+- 4 threads each: enough requests in flight to keep both cores busy while some wait on the
+  database (8 at once), few enough that a slow page does not queue 20 others behind the
+  lock. Each thread keeps one database connection open (DATABASE_CONN_MAX_AGE): 8 for
+  the web, far below PostgreSQL's 100.
+benchmarks/load.py measures these settings (and others, with --workers/--threads); see
+BENCHMARKS.md. WEB_CONCURRENCY and GUNICORN_THREADS override them per deployment.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request still running after this is a stuck worker: killed and replaced.
+timeout = 60
+# Slow clients hold a thread, not a process; idle keep-alive connections are let go soon.
+keepalive = 5
+accesslog = "-"
