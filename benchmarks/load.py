@@ -101,6 +101,22 @@ def pages(sample):
     ]
 
 
+# What each page's URLs look like, for the report.
+URLS = {
+    BASELINE: "/bench/baseline/activities/",
+    "activity list": "/activities/",
+    "activity list, filtered": "/activities/?region=011&status=ongoing",
+    "activity list, search": "/activities/?q=health",
+    "dashboard": "/",
+    "activity detail": "/activities/<id>/",
+    "agency detail": "/agencies/<slug>/",
+    "priority detail": "/priorities/<code>/",
+    "duplication queue": "/overlaps/",
+    "coverage matrix": "/coverage/",
+    "digest archive": "/digests/",
+}
+
+
 # Set-up ------------------------------------------------------------------------------------
 
 
@@ -236,18 +252,21 @@ def start_gunicorn(env, port, log_path):
     proc.log = log
     import requests
 
-    deadline = time.monotonic() + 60
+    # On a loaded machine the workers take a while to import Django and the apps: wait for
+    # the first answer, and never leave the server running if it does not come.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            stop_gunicorn(proc)
             raise SystemExit(f"gunicorn stopped at start-up; see {log_path}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=5).ok:
+            if requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=10).ok:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.3)
     stop_gunicorn(proc)
-    raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
+    raise SystemExit(f"gunicorn did not answer within 120 s; see {log_path}")
 
 
 def stop_gunicorn(proc):
@@ -416,7 +435,7 @@ def main(argv=None):
         "--time-limit", type=float, default=1800, help="skip the phases left after this (s)"
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
     parser.add_argument("--conn-max-age", type=int, default=60, help="DATABASE_CONN_MAX_AGE")
     parser.add_argument("--skip-migrate", action="store_true", help="the database is migrated")
     parser.add_argument("--json", help="write the figures to this file")
@@ -425,6 +444,9 @@ def main(argv=None):
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url (or DATABASE_URL) must be a PostgreSQL database")
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
+    # Stopped from outside (make interrupted, a CI timeout): unwind, so that the finally
+    # below stops the gunicorn this script started.
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     t_start = time.monotonic()
 
     port = free_port()
@@ -495,6 +517,7 @@ def main(argv=None):
                     args.max_requests,
                     seed=clients,
                 )[name]
+                level["pages"][name]["url"] = URLS[name]
             baseline = level["pages"].get(BASELINE, {}).get("rps")
             for r in level["pages"].values():
                 r["ratio_to_baseline"] = round(r["rps"] / baseline, 3) if baseline else None
