@@ -6,14 +6,19 @@ Behaviour, not timing: the figures of a run this small say nothing about speed.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 
 from activities.models import Activity
+
+from .factories import ActivityFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
@@ -30,9 +35,7 @@ PAGES = {
     "digest archive",
 }
 
-# The server is another process: it must see committed rows, and the reference data the
-# migrations load comes back after the test (as in the browser tests).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+BASELINE = "/bench/baseline/activities/"
 
 
 def database_url():
@@ -41,6 +44,37 @@ def database_url():
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def rows(response):
+    """The ids of the activities a page links to, in order."""
+    assert response.status_code == 200
+    ids = re.findall(r'href="/activities/(\d+)/"', response.content.decode())
+    return list(dict.fromkeys(int(pk) for pk in ids))
+
+
+@pytest.mark.django_db
+def test_the_baseline_lists_the_same_rows_as_the_activity_lists_first_page(
+    client, alice, iom, settings
+):
+    activities = ActivityFactory.create_batch(30, agency=iom)
+    Activity.all_objects.filter(pk=activities[-1].pk).update(deleted_at=timezone.now())
+    client.force_login(alice)
+    listed = rows(client.get("/activities/"))
+    settings.ROOT_URLCONF = "benchmarks.urls"
+    response = client.get(BASELINE)
+    assert rows(response) == listed
+    assert len(listed) == settings.PAGE_SIZE
+    assert activities[-1].pk not in listed
+    assert "Kenya" in response.content.decode()
+
+
+def test_the_baseline_is_not_a_page_of_the_portal():
+    with pytest.raises(Resolver404):
+        resolve(BASELINE)
+
+
+# The server is another process: it must see committed rows, and the reference data the
+# migrations load comes back after the test (as in the browser tests).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_load_script_generates_data_signs_in_every_role_and_serves_every_page(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("the load test runs on PostgreSQL")
