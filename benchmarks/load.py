@@ -15,7 +15,9 @@ What it does, bounded in time and in requests, and stopping by itself:
    off, persistent database connections with health checks, and Redis as cache; the only
    difference is benchmarks/settings.py's URLconf, which adds the raw-SQL baseline page.
 3. Signs in one client per person through the real sign-in form (allauth), people of every
-   role from the generated data: staff, focal points, heads and the secretariat.
+   role from the generated data: staff, focal points, heads and the secretariat, who must
+   use two-step sign-in: each of its people gets an authenticator app (a TOTP secret) and
+   its client types the app's code, as the portal requires in production.
 4. For each number of clients (closed loop: each client sends its next request when the last
    one answered, no think time), requests each page alone for --duration seconds (or
    --max-requests requests): p50/p95/p99, throughput and errors per page, and the list
@@ -28,6 +30,8 @@ request rates they take some of the CPU the server would have (see BENCHMARKS.md
 """
 
 import argparse
+import base64
+import hmac
 import json
 import math
 import os
@@ -35,6 +39,7 @@ import random
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -143,10 +148,6 @@ def server_environment(args, port):
         "REDIS_URL": args.redis_url,
         "EMAIL_URL": "memory://",
         "DJANGO_LOG_LEVEL": "WARNING",
-        # The secretariat's clients sign in with their password alone: the two-step rule
-        # redirects them to set up an authenticator app otherwise. This is the one
-        # difference from production: a setting read per request, not a page's cost.
-        "DJANGO_TWO_STEP_REQUIRED_FOR_SECRETARIAT": "0",
         # The clients all come from 127.0.0.1: one office behind one address.
         "DJANGO_TRUSTED_PROXY_COUNT": "0",
         "WEB_CONCURRENCY": str(args.workers),
@@ -174,11 +175,14 @@ def prepare_data(args, env, n_clients):
 
     django.setup()
     from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.db import connections
 
     from activities.models import Activity
+    from agencies.middleware import two_step_required
     from agencies.models import Agency, User
     from priorities.models import Priority
 
@@ -209,6 +213,14 @@ def prepare_data(args, env, n_clients):
     pks = [p.pk for p in people]
     User.objects.filter(pk__in=pks).update(password=hashed)
     EmailAddress.objects.filter(user_id__in=pks).update(verified=True)
+    # The secretariat must use two-step sign-in: each of its clients gets an authenticator app
+    # of its own (a fresh TOTP secret, replacing any earlier run's) and types its code.
+    secrets_by_pk = {}
+    for person in people:
+        if two_step_required(person):
+            Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).delete()
+            secrets_by_pk[person.pk] = generate_totp_secret()
+            TOTP.activate(person, secrets_by_pk[person.pk])
 
     rng = random.Random(args.seed)
     ids = list(Activity.objects.values_list("pk", flat=True).order_by("pk"))
@@ -217,7 +229,7 @@ def prepare_data(args, env, n_clients):
         "activity_ids": rng.sample(ids, min(500, len(ids))),
         "agency_slugs": list(Agency.objects.order_by("slug").values_list("slug", flat=True)),
         "priority_codes": list(Priority.objects.order_by("code").values_list("code", flat=True)),
-        "people": [(p.email, p.role) for p in people],
+        "people": [(p.email, p.role, secrets_by_pk.get(p.pk)) for p in people],
     }
     connections.close_all()
     return sample
@@ -283,8 +295,19 @@ def stop_gunicorn(proc):
 # Clients -----------------------------------------------------------------------------------
 
 
-def sign_in(base, email):
-    """A requests session signed in through allauth's form, as a browser would."""
+def totp_code(secret, at=None):
+    """The authenticator app's current code (RFC 6238: HMAC-SHA1, 30 s, 6 digits)."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), "sha1")
+    raw = digest.digest()
+    offset = raw[-1] & 0x0F
+    value = struct.unpack(">I", raw[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 10**6:06d}"
+
+
+def sign_in(base, email, secret=None):
+    """A requests session signed in through allauth's forms, as a browser would: the
+    password, then for the secretariat the code of its authenticator app."""
     import requests
 
     session = requests.Session()
@@ -300,6 +323,23 @@ def sign_in(base, email):
         allow_redirects=False,
         timeout=60,
     )
+    two_step = f"{base}/accounts/2fa/authenticate/"
+    if secret and response.headers.get("Location") in (two_step, "/accounts/2fa/authenticate/"):
+        for _attempt in range(2):  # a code typed as its 30 s ran out gets one more try
+            session.get(two_step, timeout=60).raise_for_status()
+            response = session.post(
+                two_step,
+                data={
+                    "code": totp_code(secret),
+                    "csrfmiddlewaretoken": session.cookies["csrftoken"],
+                },
+                headers={"Referer": two_step},
+                allow_redirects=False,
+                timeout=60,
+            )
+            if response.status_code == 302:
+                break
+            time.sleep(30 - time.time() % 30 + 0.5)
     if response.status_code != 302 or response.headers.get("Location") != "/":
         raise SystemExit(
             f"sign-in of {email} failed: {response.status_code} "
@@ -460,7 +500,7 @@ def main(argv=None):
     sample = prepare_data(args, env, max(levels))
     print(
         f"{sample['activities']} activities; clients: "
-        + ", ".join(f"{role}" for _email, role in sample["people"][: len(ROLE_CYCLE)])
+        + ", ".join(role for _email, role, _secret in sample["people"][: len(ROLE_CYCLE)])
         + " …",
         flush=True,
     )
@@ -475,7 +515,8 @@ def main(argv=None):
             "duration": args.duration,
             "mixed_duration": args.mixed_duration,
             "max_requests": args.max_requests,
-            "people": dict(Counter(role for _email, role in sample["people"])),
+            "people": dict(Counter(role for _email, role, _secret in sample["people"])),
+            "two_step": sum(1 for _email, _role, secret in sample["people"] if secret),
             "command": " ".join(["benchmarks/load.py", *(argv or sys.argv[1:])]),
         },
         "levels": [],
@@ -485,7 +526,7 @@ def main(argv=None):
     base = f"http://127.0.0.1:{port}"
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
-            sessions = list(pool.map(lambda p: sign_in(base, p[0]), sample["people"]))
+            sessions = list(pool.map(lambda p: sign_in(base, p[0], p[2]), sample["people"]))
         page_list = pages(sample)
         if args.pages:
             wanted = set(args.pages)

@@ -144,6 +144,8 @@ def setup(args):
             "REDIS_URL": args.redis_url,
             "EMAIL_URL": "memory://",
             "DJANGO_LOG_LEVEL": "WARNING",
+            # force_login skips the sign-in, so a secretariat session (--role secretariat)
+            # would have no second step and be sent to set one up: not what is profiled.
             "DJANGO_TWO_STEP_REQUIRED_FOR_SECRETARIAT": "0",
         }
     )
