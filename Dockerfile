@@ -39,4 +39,6 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "gmg_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn reads /app/gunicorn.conf.py: port 8000, gthread workers × threads sized for 2 cores
+# (WEB_CONCURRENCY and GUNICORN_THREADS override them), access log on stdout.
+CMD ["gunicorn", "gmg_portal.wsgi:application"]
