@@ -124,6 +124,21 @@ def test_every_role_is_present_for_every_agency():
     assert not any(u.has_usable_password() for u in people[:5])
 
 
+def test_heads_and_focal_points_have_a_digest_archive_to_page_through():
+    from digests.models import DigestDelivery
+
+    generate()
+
+    head = User.objects.filter(role=Role.HEAD, email__endswith="@bench.example").first()
+    mine = DigestDelivery.objects.filter(recipient=head)
+    assert mine.count() == 104
+    # One a week, each with a body, the latest last week.
+    assert mine.values("iso_year", "iso_week").distinct().count() == 104
+    assert not mine.filter(text_body="").exists()
+    assert DigestDelivery.objects.filter(recipient__role=Role.FOCAL_POINT).exists()
+    assert not DigestDelivery.objects.filter(recipient__role=Role.STAFF).exists()
+
+
 def test_flags_pair_other_agencies_in_a_common_country_at_the_same_time():
     generate()
 

@@ -29,6 +29,7 @@ from agencies.models import Agency, Role, User
 from benchmarks import corpus
 from capacity.models import Training, TrainingParticipants, Transfer
 from common.history import changes_by
+from digests.models import DigestDelivery
 from geo.models import Country
 from governance.models import ActionPoint, AgendaItem, Meeting, WorkingGroup
 from initiatives.models import JointInitiative, Participation
@@ -137,6 +138,8 @@ class Command(BaseCommand):
             self.comments()
         with self.stage("library, processes, positions, States, capacity, governance"):
             self.other_apps()
+        with self.stage("digest archive"):
+            self.digests()
         if connection.vendor == "postgresql":
             with self.stage("ANALYZE"), connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -207,6 +210,7 @@ class Command(BaseCommand):
             batch_size=BATCH,
         )
         self.secretariat = [u for u in users if u.role == Role.SECRETARIAT]
+        self.heads = [u for u in users if u.role == Role.HEAD]
         self.staff, self.focal = {}, {}
         for u in users:
             if u.role == Role.STAFF:
@@ -214,6 +218,46 @@ class Command(BaseCommand):
             elif u.role == Role.FOCAL_POINT:
                 self.focal.setdefault(u.agency_id, []).append(u)
         self.stdout.write(f"  {len(users)} people")
+
+    # Digest archive -------------------------------------------------------------------
+
+    def digests(self, weeks=104):
+        """Two years of weekly digests for every head of agency and focal point: the archive
+        a reader pages through (bodies of a realistic length; a few failed sends)."""
+        readers = self.heads + [u for people in self.focal.values() for u in people]
+        monday = datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())
+        paragraph = (
+            "New activities of your agency and of others in the countries you work in, pairs "
+            "the secretariat confirmed as overlapping, and joint initiatives that changed. "
+        )
+        rows = []
+        for reader in readers:
+            for k in range(1, weeks + 1):
+                week = monday - datetime.timedelta(weeks=k)
+                year, number, _day = week.isocalendar()
+                failed = self.rng.random() < 0.01
+                items = self.rng.randint(3, 40)
+                text = "\n\n".join(f"{i + 1}. {paragraph}" for i in range(items))
+                rows.append(
+                    DigestDelivery(
+                        recipient=reader,
+                        iso_year=year,
+                        iso_week=number,
+                        status=DigestDelivery.Status.FAILED
+                        if failed
+                        else DigestDelivery.Status.SENT,
+                        subject=f"GMG Portal: week {number} of {year}, {items} items",
+                        text_body=text,
+                        html_body="".join(f"<p>{line}</p>" for line in text.split("\n\n")),
+                        attempts=5 if failed else 1,
+                        error="SMTP 451: try again later" if failed else "",
+                        sent_at=None
+                        if failed
+                        else datetime.datetime.combine(week, datetime.time(6), tzinfo=datetime.UTC),
+                    )
+                )
+        DigestDelivery.objects.bulk_create(rows, batch_size=BATCH)
+        self.stdout.write(f"  {len(rows)} digests")
 
     # Joint initiatives ----------------------------------------------------------------
 
