@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import tallies
 from common.search import filter_words
 from common.softdelete import AliveManager, SoftDeleteQuerySet
 from geo.models import Region
@@ -32,6 +33,9 @@ from geo.models import Region
 # The PostgreSQL text-search configuration for each language a record can be written in:
 # its stemmer and stop words. A record's words and a query are stemmed with the same one.
 SEARCH_CONFIGS = {"en": "english", "fr": "french", "es": "spanish"}
+
+# The name under which counts of the register are kept in the cache (common.tallies).
+REGISTER = "activities"
 
 
 class ActivityQuerySet(SoftDeleteQuerySet):
@@ -50,11 +54,25 @@ class ActivityQuerySet(SoftDeleteQuerySet):
 
     def in_country(self, country):
         """Activities that work in a country: named directly or through a region covering it."""
-        return self.filter(Q(countries=country) | Q(regions__countries=country)).distinct()
+        # EXISTS rather than joins: joins repeat an activity once per path to the country,
+        # and the DISTINCT that undoes it sorts every wide row matched (a page of the
+        # list, and its count, at 100,000 activities: docs/performance.md).
+        named = Activity.countries.through.objects.filter(activity=OuterRef("pk"), country=country)
+        covering = Activity.regions.through.objects.filter(
+            activity=OuterRef("pk"), region__countries=country
+        )
+        return self.filter(Exists(named) | Exists(covering))
 
     def in_region(self, region):
-        """Activities in a region: the region itself, one of its countries, or a wider region."""
-        return self.filter(region.place_condition()).distinct()
+        """Activities in a region: the region itself, one of its countries, or a wider region.
+
+        That is what the activity's places (ActivityPlace, kept by the services) record, so
+        the list reads them, as the coverage matrices do: a cell's number and the list
+        behind it are then the same by construction, and one index answers the filter.
+        """
+        return self.filter(
+            Exists(ActivityPlace.objects.filter(activity=OuterRef("pk"), region=region))
+        )
 
     def running_between(self, start, end):
         """Overlapping the period [start, end]; either bound may be None (open)."""
@@ -123,6 +141,7 @@ class ActivityQuerySet(SoftDeleteQuerySet):
         """
         if connections[self.db].vendor != "postgresql":
             return 0
+        tallies.changed(REGISTER)
         return self.update(search_vector=_search_vector())
 
     def refresh_coverage(self):
@@ -140,6 +159,9 @@ class ActivityQuerySet(SoftDeleteQuerySet):
             .annotate(mask=Sum(priority_bit(F("priority_id"))))
             .values("mask")
         )
+        # Every write to the register passes here (the services after a save, a bulk load
+        # after loading): the counts kept for it (common.tallies) go stale at commit.
+        tallies.changed(REGISTER)
         self.update(priority_mask=Coalesce(Subquery(mask), Value(0)))
         ids, params = self.order_by().values("pk").query.sql_with_params()
         ActivityPlace.objects.filter(activity__in=self.order_by().values("pk")).delete()
@@ -495,7 +517,10 @@ class ActivityPlace(models.Model):
             models.UniqueConstraint(fields=["activity", "region"], name="activity_place_unique")
         ]
         indexes = [
-            models.Index(fields=["level", "activity", "region"], name="activity_place_level_idx")
+            models.Index(fields=["level", "activity", "region"], name="activity_place_level_idx"),
+            # The list's region filter (`in_region`) and its count: the activities of one
+            # region read from the index alone, not from the table's pages.
+            models.Index(fields=["region", "activity"], name="activity_place_region_idx"),
         ]
 
     def __str__(self):

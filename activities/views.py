@@ -21,7 +21,7 @@ from initiatives.access import linkable_initiatives
 from . import access, interchange, services
 from .filters import ActivityFilter, sort_headers
 from .forms import ActivityForm, ConfirmDeleteForm
-from .models import Activity
+from .models import REGISTER, Activity
 
 STALE_MESSAGE = _(
     "Someone else changed this activity since you opened it. "
@@ -38,7 +38,7 @@ def activity_list(request):
         "activities/activity_list.html",
         {
             "filter": activity_filter,
-            "page": paginate(request, activity_filter.qs),
+            "page": paginate(request, activity_filter.qs, kept_as=REGISTER),
             "sorting": sort_headers(activity_filter.chosen_sort),
             "export_formats": interchange.EXPORT_FORMATS.values(),
             "can_log": access.can_log_activities(request.user),

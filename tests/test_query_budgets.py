@@ -155,12 +155,6 @@ OVER = {
     "countries, partners, initiatives, invitations, activities and their places)",
     "priority-detail[staff]": "32 queries: each Terms of Reference app's records under the "
     "priority, each with its agencies and priorities, and the activities",
-    "activities:list[staff]": "13 queries: count, page, priorities, countries, regions, and "
-    "the filter form's option lists",
-    "activities:list[secretariat]": "14 queries: as for staff, and the two-step check",
-    "activities:list?filters[staff]": "15 queries: as unfiltered, and the chosen filter "
-    "values read back for the form",
-    "activities:list?q[staff]": "13 queries: as unfiltered",
     "activities:detail[staff]": "18 queries: the activity's six relations, its initiative, "
     "its pairs, and the similar-work panel (pairs, names, focal points)",
     "initiatives:detail[staff]": "12 queries: agencies, priorities, milestones, activities "
