@@ -20,6 +20,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from .widgets import KeptSelect
+
 # A day: a safety net for writes that bypass the signals, not the usual way a list renews.
 TIMEOUT = 24 * 60 * 60
 _PREFIX = "reference:"
@@ -61,7 +63,10 @@ def forget(name):
 
 class CachedModelChoiceField(forms.ChoiceField):
     """A ModelChoiceField over a cached list (`rows`, a callable): no query to list the
-    options nor to read the chosen one back. The cleaned value is the model instance."""
+    options nor to read the chosen one back. The cleaned value is the model instance.
+    Its <select> is kept rendered in the cache (KeptSelect)."""
+
+    widget = KeptSelect
 
     def __init__(
         self, *, rows, to_field_name="pk", label_from_instance=str, empty_label="---------", **kw
