@@ -17,3 +17,11 @@ regions = reference.register(
     lambda: Region.objects.select_related("parent__parent__parent").order_by("level", "name"),
     Region,
 )
+# Which countries each region covers, as (region code, country code) pairs.
+region_members = reference.register(
+    "region_members",
+    lambda: Region.countries.through.objects.values_list("region_id", "country_id"),
+    Region,
+    Country,
+    through=[Region.countries.through],
+)
