@@ -7,10 +7,11 @@ request. Each list is read once from the database, kept in the cache (shared by 
 process) and dropped when one of its tables changes.
 
 The drop is wired to the models' signals rather than to services because these tables are
-written by the admin and by data migrations as much as by code of the portal; a signal is
-the one place all of those pass through. Writes that bypass signals (`.update()`,
-`bulk_create`, raw SQL) must call `forget` themselves; none of the portal's does today, and
-the TIMEOUT bounds what a forgotten one could leave behind.
+written by the admin as much as by code of the portal; a signal is the one place both pass
+through. Data migrations write through historical models, which send no signals to these
+receivers: every list is dropped after `migrate` instead. Other writes that bypass signals
+(`.update()`, `bulk_create`, raw SQL) must call `forget` themselves; none of the portal's
+does today, and the TIMEOUT bounds what a forgotten one could leave behind.
 """
 
 import django_filters
@@ -18,7 +19,7 @@ from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from .widgets import KeptSelect
 
@@ -43,6 +44,14 @@ def register(name, load, *models, through=()):
     for table in through:
         m2m_changed.connect(drop, sender=table, weak=False, dispatch_uid=f"{uid}:m2m:{table}")
     return lambda: rows(name)
+
+
+def _forget_all(**kwargs):
+    for name in _LOADERS:
+        forget(name)
+
+
+post_migrate.connect(_forget_all, weak=False, dispatch_uid="common.reference:migrate")
 
 
 def rows(name):

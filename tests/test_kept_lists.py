@@ -141,3 +141,21 @@ def test_the_version_moves_on_again_when_the_change_commits(django_capture_on_co
         tallies.changed("activities")
         during = tallies.version("activities")
     assert before != during != tallies.version("activities")
+
+
+def test_a_kept_select_marks_the_option_chosen_on_this_request(client, alice):
+    client.force_login(alice)
+
+    def chosen(**params):
+        page = Page(client.get(LIST, params).content.decode())
+        select = next(s for s in page.all("select") if s.attrs.get("name") == "country")
+        return [
+            o.attrs.get("value")
+            for o in page.all("option")
+            if select in o.ancestors and "selected" in o.attrs
+        ]
+
+    assert chosen(country="KEN") == ["KEN"]
+    assert chosen(country="UGA") == ["UGA"]
+    assert chosen() == [""]
+    assert chosen(country="KEN") == ["KEN"]
