@@ -157,6 +157,8 @@ class Names:
         return self._load("members", load)
 
     def priorities(self, codes):
+        if not codes:
+            return []  # nothing to name: the list is not even read
         known = self._load(
             "priorities",
             lambda: {p.code: f"({p.code}) {p.short_title}" for p in priorities_cached.priorities()},
@@ -164,6 +166,9 @@ class Names:
         return [known.get(str(c), str(c)) for c in codes]
 
     def target_groups(self, keys):
+        if not keys:
+            return []
+
         def load():
             # Stored as slugs; older reasons may hold names.
             known = {}
