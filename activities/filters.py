@@ -4,10 +4,11 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency
+from agencies.cached import agencies
 from common import sorting
-from geo.models import Country, Region
-from priorities.models import Priority, TargetGroup
+from common.reference import CachedModelChoiceFilter
+from geo.cached import countries, regions
+from priorities.cached import priorities, target_groups
 
 from .models import Activity
 
@@ -60,31 +61,26 @@ class ActivityFilter(django_filters.FilterSet):
         method="filter_text",
         help_text=_("Words to find, in any order. “A phrase” in quotes; -word to leave out."),
     )
-    agency = django_filters.ModelChoiceFilter(
-        queryset=Agency.objects.all(), label=_("Agency"), to_field_name="slug"
-    )
-    priority = django_filters.ModelChoiceFilter(
-        queryset=Priority.objects.all(),
+    # The option lists come from the shared cache (common.reference): listing them, and
+    # reading a chosen one back, asks the database nothing.
+    agency = CachedModelChoiceFilter(rows=agencies, label=_("Agency"), to_field_name="slug")
+    priority = CachedModelChoiceFilter(
+        rows=priorities,
         label=_("Priority"),
         to_field_name="code",
         field_name="priorities",
+        label_from_instance=lambda p: f"({p.code}) {p.short_title}",
     )
-    country = django_filters.ModelChoiceFilter(
-        queryset=Country.objects.all(), label=_("Country"), method="filter_country"
-    )
-    region = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.order_by("level", "name"),
-        label=_("Region"),
-        method="filter_region",
-    )
+    country = CachedModelChoiceFilter(rows=countries, label=_("Country"), method="filter_country")
+    region = CachedModelChoiceFilter(rows=regions, label=_("Region"), method="filter_region")
     status = django_filters.ChoiceFilter(
         choices=[*Activity.Status.choices, (NOT_CANCELLED, _("Any but cancelled"))],
         label=_("Status"),
         method="filter_status",
     )
     kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, label=_("Kind"))
-    target_group = django_filters.ModelChoiceFilter(
-        queryset=TargetGroup.objects.all(),
+    target_group = CachedModelChoiceFilter(
+        rows=target_groups,
         label=_("Target group"),
         to_field_name="slug",
         field_name="target_groups",
@@ -105,10 +101,6 @@ class ActivityFilter(django_filters.FilterSet):
     class Meta:
         model = Activity
         fields = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["priority"].field.label_from_instance = lambda p: f"({p.code}) {p.short_title}"
 
     def filter_text(self, queryset, name, value):
         # Ranked best first on PostgreSQL; a chosen sort replaces that order in `qs`.

@@ -21,17 +21,28 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.cached import agencies as agencies_cached
+from common import tallies
 from common.search import filter_words
 from common.softdelete import AliveManager, SoftDeleteQuerySet
+from geo.cached import countries as countries_cached
+from geo.cached import regions as regions_cached
 from geo.models import Region
+from priorities.cached import priorities as priorities_cached
+from priorities.cached import target_groups as target_groups_cached
+from priorities.cached import themes as themes_cached
 
 # The PostgreSQL text-search configuration for each language a record can be written in:
 # its stemmer and stop words. A record's words and a query are stemmed with the same one.
 SEARCH_CONFIGS = {"en": "english", "fr": "french", "es": "spanish"}
+
+# The name under which counts of the register are kept in the cache (common.tallies).
+REGISTER = "activities"
 
 
 class ActivityQuerySet(SoftDeleteQuerySet):
@@ -50,11 +61,25 @@ class ActivityQuerySet(SoftDeleteQuerySet):
 
     def in_country(self, country):
         """Activities that work in a country: named directly or through a region covering it."""
-        return self.filter(Q(countries=country) | Q(regions__countries=country)).distinct()
+        # EXISTS rather than joins: joins repeat an activity once per path to the country,
+        # and the DISTINCT that undoes it sorts every wide row matched (a page of the
+        # list, and its count, at 100,000 activities: docs/performance.md).
+        named = Activity.countries.through.objects.filter(activity=OuterRef("pk"), country=country)
+        covering = Activity.regions.through.objects.filter(
+            activity=OuterRef("pk"), region__countries=country
+        )
+        return self.filter(Exists(named) | Exists(covering))
 
     def in_region(self, region):
-        """Activities in a region: the region itself, one of its countries, or a wider region."""
-        return self.filter(region.place_condition()).distinct()
+        """Activities in a region: the region itself, one of its countries, or a wider region.
+
+        That is what the activity's places (ActivityPlace, kept by the services) record, so
+        the list reads them, as the coverage matrices do: a cell's number and the list
+        behind it are then the same by construction, and one index answers the filter.
+        """
+        return self.filter(
+            Exists(ActivityPlace.objects.filter(activity=OuterRef("pk"), region=region))
+        )
 
     def running_between(self, start, end):
         """Overlapping the period [start, end]; either bound may be None (open)."""
@@ -72,12 +97,29 @@ class ActivityQuerySet(SoftDeleteQuerySet):
         )
 
     def with_list_relations(self):
+        """With what a list shows of each activity: its agency, priorities and places.
+
+        The priorities, countries and regions are read in one query for the whole list
+        (`attach_list_relations`), not one query each.
+        """
         # The search vector is only ever read by the database; a list need not carry it.
-        return (
-            self.defer("search_vector")
-            .select_related("agency")
-            .prefetch_related("priorities", "countries", "regions")
-        )
+        qs = self.defer("search_vector").select_related("agency")
+        qs._attaches_list_relations = True
+        return qs
+
+    _attaches_list_relations = False
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._attaches_list_relations = self._attaches_list_relations
+        return clone
+
+    def _fetch_all(self):
+        # Where Django runs prefetch_related: once per evaluation, for model instances only.
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._attaches_list_relations and self._iterable_class is ModelIterable:
+            attach_list_relations(self._result_cache)
 
     def search(self, text):
         """Activities matching the words of `text`, best first where the database can rank.
@@ -123,6 +165,7 @@ class ActivityQuerySet(SoftDeleteQuerySet):
         """
         if connections[self.db].vendor != "postgresql":
             return 0
+        tallies.changed(REGISTER)
         return self.update(search_vector=_search_vector())
 
     def refresh_coverage(self):
@@ -140,11 +183,64 @@ class ActivityQuerySet(SoftDeleteQuerySet):
             .annotate(mask=Sum(priority_bit(F("priority_id"))))
             .values("mask")
         )
+        # Every write to the register passes here (the services after a save, a bulk load
+        # after loading): the counts kept for it (common.tallies) go stale at commit.
+        tallies.changed(REGISTER)
         self.update(priority_mask=Coalesce(Subquery(mask), Value(0)))
         ids, params = self.order_by().values("pk").query.sql_with_params()
         ActivityPlace.objects.filter(activity__in=self.order_by().values("pk")).delete()
         with connections[self.db].cursor() as cursor:
             cursor.execute(_places_sql(ids), [*params, *params])
+
+
+# The relations a list shows, with the column of their link table and the cached list
+# (common.reference) their rows come from, in the order of the related model's Meta.
+LIST_RELATIONS = {
+    "priorities": ("priority_id", priorities_cached, lambda p: p.code),
+    "countries": ("country_id", countries_cached, lambda c: (c.name, c.pk)),
+    "regions": ("region_id", regions_cached, lambda r: (r.level, r.name)),
+}
+
+
+# And what an activity's own page shows besides.
+DETAIL_RELATIONS = {
+    **LIST_RELATIONS,
+    "target_groups": ("targetgroup_id", target_groups_cached, lambda g: g.name),
+    "themes": ("theme_id", themes_cached, lambda t: t.name),
+    "partners": ("agency_id", agencies_cached, lambda a: a.acronym),
+}
+
+
+def attach_list_relations(activities, relations=LIST_RELATIONS):
+    """Give each of `activities` its priorities, countries and regions (or the `relations`
+    given), as prefetch_related would, from one query of their link tables and the cached
+    reference lists (instead of a query per relation joining its table)."""
+    activities = [a for a in activities if a.pk is not None]
+    if not activities:
+        return
+    ids = [a.pk for a in activities]
+    links = [
+        getattr(Activity, name)
+        .through.objects.filter(activity_id__in=ids)
+        .annotate(relation=Value(name), ref=Cast(column, models.CharField()))
+        .values_list("activity_id", "relation", "ref")
+        .order_by()
+        for name, (column, _rows, _order) in relations.items()
+    ]
+    found = {(a.pk, name): [] for a in activities for name in relations}
+    for activity_id, relation, ref in links[0].union(*links[1:], all=True):
+        found[activity_id, relation].append(ref)
+    for activity in activities:
+        if not hasattr(activity, "_prefetched_objects_cache"):
+            activity._prefetched_objects_cache = {}
+    for name, (_column, rows, order) in relations.items():
+        by_key = {str(obj.pk): obj for obj in rows()}
+        for activity in activities:
+            related = sorted((by_key[ref] for ref in found[activity.pk, name]), key=order)
+            # What prefetch_related leaves behind: `activity.<name>.all()` reads this.
+            queryset = getattr(activity, name).get_queryset()
+            queryset._result_cache, queryset._prefetch_done = related, True
+            activity._prefetched_objects_cache[name] = queryset
 
 
 def priority_bit(priority_id):
@@ -495,7 +591,10 @@ class ActivityPlace(models.Model):
             models.UniqueConstraint(fields=["activity", "region"], name="activity_place_unique")
         ]
         indexes = [
-            models.Index(fields=["level", "activity", "region"], name="activity_place_level_idx")
+            models.Index(fields=["level", "activity", "region"], name="activity_place_level_idx"),
+            # The list's region filter (`in_region`) and its count: the activities of one
+            # region read from the index alone, not from the table's pages.
+            models.Index(fields=["region", "activity"], name="activity_place_region_idx"),
         ]
 
     def __str__(self):

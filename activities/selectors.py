@@ -3,15 +3,21 @@
 Each is one aggregate query (GROUP BY in the database), whatever the number of rows.
 """
 
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.db.models.lookups import GreaterThan
 
+from agencies.cached import agencies as agencies_cached
 from agencies.models import Agency
+from common import tallies
+from geo.cached import countries as countries_cached
+from geo.cached import regions as regions_cached
 from geo.models import Country, Region
 from initiatives.models import JointInitiative
+from priorities.cached import priorities as priorities_cached
 from priorities.models import Priority
 
-from .models import Activity, ActivityPlace
+from .models import REGISTER, Activity, ActivityPlace, priority_bit
 
 # A join from another table to its activities does not pass through `Activity.objects`,
 # which hides withdrawn ones: the counts say so themselves.
@@ -19,11 +25,29 @@ ALIVE = Q(activities__deleted_at__isnull=True)
 
 
 def priority_counts(agency_id=None):
-    """Every priority with `total` activities and, for an agency, `mine`."""
-    return Priority.objects.annotate(
-        total=Count("activities", filter=ALIVE, distinct=True),
-        mine=Count("activities", filter=ALIVE & Q(activities__agency=agency_id), distinct=True),
-    )
+    """Every priority with `total` activities and, for an agency, `mine`.
+
+    One pass over the activities' priority masks (`priority_bit`, kept by the services and
+    read from the coverage index alone, as the coverage matrices read them), kept until the
+    register changes (common.tallies).
+    """
+    priorities = priorities_cached()
+
+    def count():
+        def under(priority):
+            return GreaterThan(F("priority_mask").bitand(priority_bit(priority.pk)), 0)
+
+        mine = Q(agency=agency_id)
+        found = Activity.objects.aggregate(
+            **{f"total_{p.pk}": Count("pk", filter=under(p)) for p in priorities},
+            **{f"mine_{p.pk}": Count("pk", filter=under(p) & mine) for p in priorities},
+        )
+        return {p.pk: (found[f"total_{p.pk}"], found[f"mine_{p.pk}"]) for p in priorities}
+
+    counts = tallies.kept(REGISTER, f"priority-counts:{agency_id}", count)
+    for priority in priorities:
+        priority.total, priority.mine = counts.get(priority.pk, (0, 0))
+    return priorities
 
 
 def priorities_with_counts():
@@ -46,16 +70,22 @@ def agencies_with_counts():
 
 
 def agencies_working_on(priority):
-    """The agencies with activities under `priority`, busiest first, with `total`."""
-    return (
-        Agency.objects.annotate(
-            total=Count(
-                "activities", filter=ALIVE & Q(activities__priorities=priority), distinct=True
-            )
-        )
-        .filter(total__gt=0)
-        .order_by("-total", "acronym")
+    """The agencies with activities under `priority`, busiest first, with `total`.
+
+    One GROUP BY over the priority's links, kept until the register changes (common.tallies).
+    """
+    under = Activity.objects.under_priority(priority)
+    totals = tallies.kept(
+        REGISTER,
+        f"agencies-working-on:{tallies.query_key(under)}",
+        lambda: dict(under.values_list("agency").annotate(n=Count("pk")).order_by()),
     )
+    found = []
+    for agency in agencies_cached():
+        if totals.get(agency.pk):
+            agency.total = totals[agency.pk]
+            found.append(agency)
+    return sorted(found, key=lambda agency: (-agency.total, agency.acronym))
 
 
 # -- an agency's profile -------------------------------------------------------------------
@@ -73,13 +103,18 @@ def profile_activities(agency, activities):
 def agency_priorities(agency, activities):
     """Every priority a–l with `agency`'s activities under it (`activity_count`) and the joint
     initiatives it leads or took part in under it (`initiative_count`; closed without
-    completion left out). Each count is a GROUP BY over `agency`'s rows alone. 3 queries."""
+    completion left out). Each count is a GROUP BY over `agency`'s rows alone; the activities'
+    is kept until the register changes (common.tallies). 1 or 2 queries."""
     counted = profile_activities(agency, activities)
-    under = dict(
-        Activity.priorities.through.objects.filter(activity__in=counted.values("pk"))
-        .values_list("priority")
-        .annotate(n=Count("pk"))
-        .order_by()
+    under = _kept(
+        "agency-priorities",
+        counted,
+        lambda: dict(
+            Activity.priorities.through.objects.filter(activity__in=counted.values("pk"))
+            .values_list("priority")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
     )
     initiatives = dict(
         JointInitiative.priorities.through.objects.filter(
@@ -91,7 +126,7 @@ def agency_priorities(agency, activities):
         .annotate(n=Count("pk"))
         .order_by()
     )
-    priorities = list(Priority.objects.order_by("code"))
+    priorities = priorities_cached()
     for priority in priorities:
         priority.activity_count = under.get(priority.pk, 0)
         priority.initiative_count = initiatives.get(priority.pk, 0)
@@ -104,11 +139,23 @@ def agency_countries(agency, activities):
 
     A country only World-wide work reaches is left out (it would list every country); that
     work still counts in the others, as it does in the list behind each number. Bounded by
-    the number of countries, whatever the number of activities. 1 query.
+    the number of countries, whatever the number of activities. 1 query, kept until the
+    register changes (common.tallies).
     """
     counted = profile_activities(agency, activities)
     if counted.query.is_empty():
         return []
+    by_code = {country.pk: country for country in countries_cached()}
+    found = []
+    for code, total in _kept("agency-countries", counted, lambda: _country_totals(counted)):
+        country = by_code[code]
+        country.total = total
+        found.append(country)
+    return found
+
+
+def _country_totals(counted):
+    """[(country code, activities)] for `agency_countries`, busiest first."""
     ids, params = counted.order_by().values("id").query.sql_with_params()
     t = {
         "country": Country._meta.db_table,
@@ -134,7 +181,7 @@ def agency_countries(agency, activities):
             SELECT activity_id, country_id, MAX(named) AS named
             FROM paths GROUP BY activity_id, country_id
         )
-        SELECT c.*, p.total FROM {t["country"]} c
+        SELECT c.iso3, p.total FROM {t["country"]} c
         JOIN (
             SELECT country_id, COUNT(*) AS total, SUM(named) AS named
             FROM place GROUP BY country_id
@@ -142,37 +189,53 @@ def agency_countries(agency, activities):
         WHERE p.named > 0
         ORDER BY p.total DESC, c.name, c.iso3
     """  # nosec B608
-    return list(Country.objects.raw(sql, [*params, Region.WORLD_CODE]))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, Region.WORLD_CODE])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def agency_regions(agency, activities):
     """The M49 regions (continents) with `agency`'s activities in each as `total`, as
     `ActivityQuerySet.in_region` counts them (their places, kept by the services); regions
-    without any are left out. 1 query."""
+    without any are left out. 1 GROUP BY over the agency's places, kept until the register
+    changes (common.tallies)."""
     counted = profile_activities(agency, activities)
     if counted.query.is_empty():
         return []
     # A place is unique per activity and region: counting places counts activities.
-    in_region = (
-        ActivityPlace.objects.filter(region=OuterRef("pk"), activity__in=counted.values("pk"))
-        .order_by()
-        .values("region")
-        .annotate(n=Count("pk"))
-        .values("n")
+    totals = _kept(
+        "agency-regions",
+        counted,
+        lambda: dict(
+            ActivityPlace.objects.filter(
+                level=Region.Level.REGION, activity__in=counted.values("pk")
+            )
+            .values_list("region")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
     )
-    return list(
-        Region.objects.filter(level=Region.Level.REGION)
-        .annotate(total=Coalesce(Subquery(in_region), 0))
-        .filter(total__gt=0)
-        .order_by("-total", "name")
-    )
+    found = []
+    for region in regions_cached():
+        if totals.get(region.pk):
+            region.total = totals[region.pk]
+            found.append(region)
+    return sorted(found, key=lambda region: (-region.total, region.name))
 
 
 def world_wide_count(agency, activities):
-    """How many of `agency`'s activities name World (they count in every country). 1 query."""
-    return (
-        profile_activities(agency, activities)
-        .filter(regions__code=Region.WORLD_CODE)
-        .distinct()
-        .count()
+    """How many of `agency`'s activities name World (they count in every country). 1 query,
+    kept until the register changes (common.tallies)."""
+    counted = profile_activities(agency, activities)
+    return _kept(
+        "agency-world-wide",
+        counted,
+        lambda: counted.filter(regions__code=Region.WORLD_CODE).distinct().count(),
     )
+
+
+def _kept(name, counted, compute):
+    """`compute()` about the activities `counted`, kept until the register changes."""
+    if counted.query.is_empty():
+        return compute()
+    return tallies.kept(REGISTER, f"{name}:{tallies.query_key(counted)}", compute)

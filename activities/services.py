@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common import outbox, softdelete
+from common import outbox, softdelete, tallies
 
-from .models import Activity, ActivityPlace
+from .models import REGISTER, Activity, ActivityPlace
 from .rules import validate_activity
 
 SCALAR_FIELDS = (
@@ -127,6 +127,7 @@ def activity_withdraw(activity, *, by):
     now = timezone.now()
     Activity.all_objects.filter(pk=locked.pk).update(deleted_at=now, deleted_by=by)
     ActivityPlace.objects.filter(activity_id=locked.pk).delete()
+    tallies.changed(REGISTER)
     _announce_withdrawal(locked.pk, "withdrawn")
     activity.deleted_at, activity.deleted_by = now, by
     return activity

@@ -7,7 +7,6 @@ activity register sits below overlap detection and does not import it.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import prefetch_related_objects
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from initiatives.access import linkable_initiatives
 from . import access, interchange, services
 from .filters import ActivityFilter, sort_headers
 from .forms import ActivityForm, ConfirmDeleteForm
-from .models import Activity
+from .models import DETAIL_RELATIONS, REGISTER, Activity, attach_list_relations
 
 STALE_MESSAGE = _(
     "Someone else changed this activity since you opened it. "
@@ -38,7 +37,7 @@ def activity_list(request):
         "activities/activity_list.html",
         {
             "filter": activity_filter,
-            "page": paginate(request, activity_filter.qs),
+            "page": paginate(request, activity_filter.qs, kept_as=REGISTER),
             "sorting": sort_headers(activity_filter.chosen_sort),
             "export_formats": interchange.EXPORT_FORMATS.values(),
             "can_log": access.can_log_activities(request.user),
@@ -72,11 +71,9 @@ def activity_export(request, format):
 @login_required
 def activity_detail(request, pk):
     activity = access.get_activity_for_user(request.user, pk)
-    # Read once each: the page names regions and countries twice, and every proposal link
-    # in the similar-work panel carries this activity's priorities.
-    prefetch_related_objects(
-        [activity], "regions", "countries", "priorities", "target_groups", "themes", "partners"
-    )
+    # Read once, in one query: the page names regions and countries twice, and every
+    # proposal link in the similar-work panel carries this activity's priorities.
+    attach_list_relations([activity], DETAIL_RELATIONS)
     return render(
         request,
         "activities/activity_detail.html",

@@ -3,10 +3,20 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 
+from . import tallies
 
-def paginate(request, queryset):
-    """The page of `queryset` the request asks for (?page=), at the portal's page size."""
-    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+def paginate(request, queryset, *, kept_as=None):
+    """The page of `queryset` the request asks for (?page=), at the portal's page size.
+
+    With `kept_as` (a kind of data common.tallies versions, e.g. "activities"), the count
+    of the rows is kept in the cache until that data changes, instead of counted per page.
+    """
+    if kept_as:
+        paginator = tallies.KeptCountPaginator(queryset, settings.PAGE_SIZE, kind=kept_as)
+    else:
+        paginator = Paginator(queryset, settings.PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def add_service_errors(form, exc):

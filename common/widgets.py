@@ -1,7 +1,14 @@
 """Form widgets shared by the apps."""
 
+import hashlib
+
 from django import forms
+from django.core.cache import cache
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+# A select's HTML is kept a day at most; most are asked for again within minutes.
+KEPT_SELECT_TIMEOUT = 24 * 60 * 60
 
 
 class SearchableSelectMultiple(forms.SelectMultiple):
@@ -47,3 +54,30 @@ class SearchableSelectMultiple(forms.SelectMultiple):
             "data-picker-removed": _("%(item)s removed."),
             **self.attrs,
         }
+
+
+class KeptSelect(forms.Select):
+    """A <select> whose HTML is kept in the shared cache, under a key made of everything it
+    is rendered from: its name, the chosen value, its attributes, every option and the
+    language. A list of 250 countries costs milliseconds of template rendering per request
+    and is the same for nearly everyone; whatever changes (an option renamed, another value
+    chosen, an error's aria-invalid) makes another key, so the kept HTML is never stale."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        made_of = repr(
+            (
+                self.template_name,
+                self.option_template_name,
+                name,
+                self.format_value(value),
+                sorted({**self.attrs, **(attrs or {})}.items()),
+                [(str(v), str(label)) for v, label in self.choices],
+                translation.get_language(),
+            )
+        )
+        key = "kept-select:" + hashlib.sha256(made_of.encode()).hexdigest()
+        html = cache.get(key)
+        if html is None:
+            html = super().render(name, value, attrs, renderer)
+            cache.set(key, html, KEPT_SELECT_TIMEOUT)
+        return html

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from activities import access as activity_access
 from activities import coverage, selectors
 from activities.filters import NOT_CANCELLED
-from activities.models import Activity
+from activities.models import REGISTER, Activity
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
@@ -153,7 +153,9 @@ def agency_detail(request, slug):
     people = User.objects.filter(agency=agency, is_active=True).order_by("role", "full_name")
     by_role = [(label, [p for p in people if p.role == value]) for value, label in Role.choices]
     visible = Activity.objects.visible_to(user)
-    activities = paginate(request, visible.of_agency(agency).with_list_relations())
+    activities = paginate(
+        request, visible.of_agency(agency).with_list_relations(), kept_as=REGISTER
+    )
 
     priorities = list(selectors.agency_priorities(agency, visible))
     most = max((p.activity_count for p in priorities), default=0)
@@ -220,6 +222,7 @@ def priority_detail(request, code):
     activities = paginate(
         request,
         Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),
+        kept_as=REGISTER,
     )
     agencies = selectors.agencies_working_on(priority)
     initiatives = JointInitiative.objects.under_priority(priority).select_related("lead_agency")

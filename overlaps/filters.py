@@ -4,9 +4,10 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity
-from agencies.models import Agency
-from geo.models import Country
-from priorities.models import Priority
+from agencies.cached import agencies
+from common.reference import CachedModelChoiceFilter
+from geo.cached import countries
+from priorities.cached import priorities
 
 from .models import BOTH_ALIVE, OverlapFlag
 
@@ -44,21 +45,18 @@ STATUS_CHOICES = [
 
 
 class FlagFilter(django_filters.FilterSet):
-    agency = django_filters.ModelChoiceFilter(
-        queryset=Agency.objects.all(),
-        label=_("Agency"),
-        to_field_name="slug",
-        method="filter_agency",
+    # The option lists come from the shared cache (common.reference), as the activity list's.
+    agency = CachedModelChoiceFilter(
+        rows=agencies, label=_("Agency"), to_field_name="slug", method="filter_agency"
     )
-    priority = django_filters.ModelChoiceFilter(
-        queryset=Priority.objects.all(),
+    priority = CachedModelChoiceFilter(
+        rows=priorities,
         label=_("Priority"),
         to_field_name="code",
         method="filter_priority",
+        label_from_instance=lambda p: f"({p.code}) {p.short_title}",
     )
-    country = django_filters.ModelChoiceFilter(
-        queryset=Country.objects.all(), label=_("Country"), method="filter_country"
-    )
+    country = CachedModelChoiceFilter(rows=countries, label=_("Country"), method="filter_country")
     min_similarity = django_filters.NumberFilter(
         label=_("Minimum similarity (%)"), method="filter_min_similarity"
     )
@@ -85,7 +83,6 @@ class FlagFilter(django_filters.FilterSet):
         if "status" not in data:
             data["status"] = DEFAULT_TAB
         super().__init__(data, *args, **kwargs)
-        self.filters["priority"].field.label_from_instance = lambda p: f"({p.code}) {p.short_title}"
         self.filters["min_similarity"].field.widget.attrs.update(step="1", min="0", max="100")
 
     @property

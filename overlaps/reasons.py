@@ -14,13 +14,12 @@ target groups) whatever the number of rows, and only for the kinds the rows need
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from activities.models import Activity
-from geo.models import Country, Region
-from priorities.models import Priority, TargetGroup
+from geo import cached as geo_cached
+from priorities import cached as priorities_cached
 
 from .engine import WORLD
 from .engine.text import fold, stem, tokens
@@ -124,7 +123,9 @@ def shared_words(terms, texts_words):
 
 
 class Names:
-    """Names of countries, regions, priorities and groups, each kind read once (lazily)."""
+    """Names of countries, regions, priorities and groups, each kind read once (lazily), from
+    the reference lists kept in the shared cache (common.reference): no query on a page
+    whose lists are cached."""
 
     def __init__(self):
         self._cache = {}
@@ -136,11 +137,11 @@ class Names:
 
     @property
     def countries(self):
-        return self._load("countries", lambda: dict(Country.objects.values_list("pk", "name")))
+        return self._load("countries", lambda: {c.pk: c.name for c in geo_cached.countries()})
 
     @property
     def regions(self):
-        return self._load("regions", lambda: dict(Region.objects.values_list("pk", "name")))
+        return self._load("regions", lambda: {r.pk: r.name for r in geo_cached.regions()})
 
     @property
     def members(self):
@@ -148,9 +149,7 @@ class Names:
 
         def load():
             members = {}
-            for code, iso3 in Region.countries.through.objects.values_list(
-                "region_id", "country_id"
-            ):
+            for code, iso3 in geo_cached.region_members():
                 members.setdefault(code, set()).add(iso3)
             members[WORLD] = set(self.countries)
             return members
@@ -158,27 +157,27 @@ class Names:
         return self._load("members", load)
 
     def priorities(self, codes):
-        known = self._load("priorities", dict)
-        missing = {str(c) for c in codes} - set(known)
-        if missing:
-            for code, title in Priority.objects.filter(code__in=missing).values_list(
-                "code", "short_title"
-            ):
-                known[code] = f"({code}) {title}"
-            known.update({code: code for code in missing if code not in known})
-        return [known[str(c)] for c in codes]
+        if not codes:
+            return []  # nothing to name: the list is not even read
+        known = self._load(
+            "priorities",
+            lambda: {p.code: f"({p.code}) {p.short_title}" for p in priorities_cached.priorities()},
+        )
+        return [known.get(str(c), str(c)) for c in codes]
 
     def target_groups(self, keys):
-        known = self._load("groups", dict)
-        missing = {str(k) for k in keys} - set(known)
-        if missing:
+        if not keys:
+            return []
+
+        def load():
             # Stored as slugs; older reasons may hold names.
-            for slug, name in TargetGroup.objects.filter(
-                Q(slug__in=missing) | Q(name__in=missing)
-            ).values_list("slug", "name"):
-                known[slug] = known[name] = name
-            known.update({key: key for key in missing if key not in known})
-        return [known[str(k)] for k in keys]
+            known = {}
+            for group in priorities_cached.target_groups():
+                known[group.slug] = known[group.name] = group.name
+            return known
+
+        known = self._load("groups", load)
+        return [known.get(str(k), str(k)) for k in keys]
 
     def prefetch(self, reasons_list):
         """Read the priorities and groups of many rows at once, before describing them."""

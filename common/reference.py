@@ -1,0 +1,117 @@
+"""Reference data kept in the shared cache: the agencies, countries, regions, priorities and
+vocabularies that every filter form lists and every page names.
+
+They change a few times a year (through the admin, a data migration or a service) and are
+read on nearly every page: listed whole, they cost a query each and hundreds of rows per
+request. Each list is read once from the database, kept in the cache (shared by every
+process) and dropped when one of its tables changes.
+
+The drop is wired to the models' signals rather than to services because these tables are
+written by the admin as much as by code of the portal; a signal is the one place both pass
+through. Data migrations write through historical models, which send no signals to these
+receivers: every list is dropped after `migrate` instead. Other writes that bypass signals
+(`.update()`, `bulk_create`, raw SQL) must call `forget` themselves; none of the portal's
+does today, and the TIMEOUT bounds what a forgotten one could leave behind.
+"""
+
+import django_filters
+from django import forms
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+
+from .widgets import KeptSelect
+
+# A day: a safety net for writes that bypass the signals, not the usual way a list renews.
+TIMEOUT = 24 * 60 * 60
+_PREFIX = "reference:"
+_LOADERS = {}
+
+
+def register(name, load, *models, through=()):
+    """Keep the list `load()` returns under `name`, dropped when any of `models` (or the
+    many-to-many `through` tables) is saved or deleted. Returns the reader."""
+    _LOADERS[name] = load
+
+    def drop(**kwargs):
+        forget(name)
+
+    uid = f"common.reference:{name}"
+    for model in models:
+        post_save.connect(drop, sender=model, weak=False, dispatch_uid=f"{uid}:save:{model}")
+        post_delete.connect(drop, sender=model, weak=False, dispatch_uid=f"{uid}:del:{model}")
+    for table in through:
+        m2m_changed.connect(drop, sender=table, weak=False, dispatch_uid=f"{uid}:m2m:{table}")
+    return lambda: rows(name)
+
+
+def _forget_all(**kwargs):
+    for name in _LOADERS:
+        forget(name)
+
+
+post_migrate.connect(_forget_all, weak=False, dispatch_uid="common.reference:migrate")
+
+
+def rows(name):
+    """The cached list `name` (loaded now if it is not in the cache)."""
+    found = cache.get(_PREFIX + name)
+    if found is None:
+        found = list(_LOADERS[name]())
+        cache.set(_PREFIX + name, found, TIMEOUT)
+    return found
+
+
+def forget(name):
+    """Drop the list `name` now and again when the transaction commits: a request that read
+    the table between the two would otherwise cache the rows as they were before."""
+    cache.delete(_PREFIX + name)
+    transaction.on_commit(lambda: cache.delete(_PREFIX + name))
+
+
+class CachedModelChoiceField(forms.ChoiceField):
+    """A ModelChoiceField over a cached list (`rows`, a callable): no query to list the
+    options nor to read the chosen one back. The cleaned value is the model instance.
+    Its <select> is kept rendered in the cache (KeptSelect)."""
+
+    widget = KeptSelect
+
+    def __init__(
+        self, *, rows, to_field_name="pk", label_from_instance=str, empty_label="---------", **kw
+    ):
+        self.rows = rows
+        self.to_field_name = to_field_name
+        self.label_from_instance = label_from_instance
+        self.empty_label = empty_label
+        super().__init__(choices=self._choices, **kw)
+
+    def _key(self, obj):
+        return str(getattr(obj, self.to_field_name))
+
+    def _choices(self):
+        options = [(self._key(obj), self.label_from_instance(obj)) for obj in self.rows()]
+        return [("", self.empty_label), *options] if self.empty_label is not None else options
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        for obj in self.rows():
+            if self._key(obj) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # to_python already checked it is one of the rows
+
+    def prepare_value(self, value):
+        return self._key(value) if hasattr(value, "_meta") else value
+
+
+class CachedModelChoiceFilter(django_filters.Filter):
+    """django-filter's ModelChoiceFilter over a cached list: `rows=` and `to_field_name=` as
+    for CachedModelChoiceField."""
+
+    field_class = CachedModelChoiceField

@@ -1,0 +1,161 @@
+"""What the pages keep in the shared cache, and that it never shows anything out of date.
+
+The activity list's filter options (agencies, priorities, countries, regions, target
+groups) come from common.reference, and its count from common.tallies: neither asks the
+database on a page seen before, and each changes on the page as soon as its data does.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from activities import services
+from activities.models import Activity
+from common import tallies
+from geo.models import Country, Region
+from priorities.models import Priority, TargetGroup
+
+from .factories import ActivityFactory, AgencyFactory
+from .markup import Page
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("activities:list")
+
+
+def options(client, name, **params):
+    """The (value, label) of each option of the list's filter `name`."""
+    page = Page(client.get(LIST, params).content.decode())
+    select = next(s for s in page.all("select") if s.attrs.get("name") == name)
+    return [(o.attrs.get("value"), o.text) for o in page.all("option") if select in o.ancestors]
+
+
+def count_text(client, **params):
+    page = Page(client.get(LIST, params).content.decode())
+    return next(p.text for p in page.all("p") if "result-count" in p.attrs.get("class", ""))
+
+
+def queries_on(client, **params):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST, params).status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+# -- the filter options -----------------------------------------------------------------------
+
+
+def test_a_list_seen_before_reads_no_option_list_from_the_database(client, alice):
+    client.force_login(alice)
+    client.get(LIST)
+    tables = ("agencies_agency", "priorities_priority", "geo_country", "geo_region")
+    for sql in queries_on(client, country="KEN", region="011", priority="b", agency="iom"):
+        if sql.startswith('SELECT 1 AS "a"'):
+            continue  # whether this person may log activities: not an option list
+        assert not any(f'FROM "{table}"' in sql for table in tables), sql
+
+
+def test_a_new_agency_is_an_option_at_once(client, alice):
+    client.force_login(alice)
+    assert ("newag", "NEWAG") not in options(client, "agency")
+    AgencyFactory(acronym="NEWAG")
+    assert ("newag", "NEWAG") in options(client, "agency")
+
+
+def test_a_renamed_country_and_region_show_their_new_names(client, alice):
+    client.force_login(alice)
+    assert ("KEN", "Kenya") in options(client, "country")
+    kenya = Country.objects.get(pk="KEN")
+    kenya.name = "Republic of Kenya"
+    kenya.save()
+    assert ("KEN", "Republic of Kenya") in options(client, "country")
+
+    africa = Region.objects.get(pk="002")
+    africa.name = "The African continent"
+    africa.save()
+    assert ("002", "The African continent") in options(client, "region")
+
+
+def test_a_changed_priority_and_a_deleted_target_group_show_at_once(client, alice):
+    client.force_login(alice)
+    priority = Priority.objects.get(code="b")
+    priority.short_title = "Shared knowledge"
+    priority.save()
+    assert ("b", "(b) Shared knowledge") in options(client, "priority")
+
+    group = TargetGroup.objects.create(slug="seafarers", name="Seafarers")
+    assert ("seafarers", "Seafarers") in options(client, "target_group")
+    group.delete()
+    assert ("seafarers", "Seafarers") not in options(client, "target_group")
+
+
+def test_a_chosen_option_filters_and_an_unknown_one_is_refused(client, alice, iom, ilo):
+    ActivityFactory(agency=iom, title="Ours")
+    ActivityFactory(agency=ilo, title="Theirs")
+    client.force_login(alice)
+    assert count_text(client, agency="iom") == "1 activity"
+    page = Page(client.get(LIST, {"agency": "no-such-agency"}).content.decode())
+    assert any("field--error" in d.attrs.get("class", "") for d in page.all("div"))
+
+
+# -- the count --------------------------------------------------------------------------------
+
+
+def test_a_count_seen_before_is_not_counted_again(client, alice, iom):
+    ActivityFactory(agency=iom)
+    client.force_login(alice)
+    client.get(LIST, {"status": "planned"})
+    assert not any("COUNT(" in sql for sql in queries_on(client, status="planned"))
+
+
+def test_the_count_follows_every_change_of_the_register(client, alice, iom):
+    client.force_login(alice)
+    first = ActivityFactory(agency=iom, status=Activity.Status.ONGOING)
+    assert count_text(client, status="ongoing") == "1 activity"
+
+    services.activity_create(
+        agency=iom,
+        by=alice,
+        reference="NEW-1",
+        title="Logged through the form",
+        status=Activity.Status.ONGOING,
+        start_date=datetime.date(2025, 1, 1),
+        priorities=list(Priority.objects.filter(code="a")),
+        countries=list(Country.objects.filter(pk="KEN")),
+    )
+    assert count_text(client, status="ongoing") == "2 activities"
+
+    services.activity_update(first, by=alice, status=Activity.Status.COMPLETED)
+    assert count_text(client, status="ongoing") == "1 activity"
+
+    services.activity_withdraw(Activity.objects.get(reference="NEW-1"), by=alice)
+    assert count_text(client, status="ongoing") == "0 activities"
+    assert count_text(client) == "1 activity"
+
+
+def test_the_version_moves_on_again_when_the_change_commits(django_capture_on_commit_callbacks):
+    before = tallies.version("activities")
+    with django_capture_on_commit_callbacks(execute=True):
+        tallies.changed("activities")
+        during = tallies.version("activities")
+    assert before != during != tallies.version("activities")
+
+
+def test_a_kept_select_marks_the_option_chosen_on_this_request(client, alice):
+    client.force_login(alice)
+
+    def chosen(**params):
+        page = Page(client.get(LIST, params).content.decode())
+        select = next(s for s in page.all("select") if s.attrs.get("name") == "country")
+        return [
+            o.attrs.get("value")
+            for o in page.all("option")
+            if select in o.ancestors and "selected" in o.attrs
+        ]
+
+    assert chosen(country="KEN") == ["KEN"]
+    assert chosen(country="UGA") == ["UGA"]
+    assert chosen() == [""]
+    assert chosen(country="KEN") == ["KEN"]
