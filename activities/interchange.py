@@ -55,7 +55,7 @@ from .csv_format import (
 )
 from .csv_rows import RowParser, RowRejected, Vocabularies
 from .models import Activity
-from .services import activity_create, activity_update
+from .services import activity_batch, activity_create, activity_update
 
 __all__ = [
     "COLUMNS",
@@ -309,7 +309,7 @@ def _message_text(exc):
     return "; ".join(parts)
 
 
-def _import_row(parser, record, by, result):
+def _import_row(parser, record, by, result, batch):
     try:
         agency, reference, fields = parser.parse(record.cells)
     except RowRejected as exc:
@@ -321,10 +321,10 @@ def _import_row(parser, record, by, result):
         with transaction.atomic():
             existing = Activity.objects.with_reference(agency, reference).first()
             if existing is None:
-                activity_create(agency=agency, by=by, reference=reference, **fields)
+                activity_create(agency=agency, by=by, reference=reference, batch=batch, **fields)
                 result.created += 1
             else:
-                activity_update(existing, by=by, **fields)
+                activity_update(existing, by=by, batch=batch, **fields)
                 result.updated += 1
     except ValidationError as exc:
         result.errors.append(RowError(record.line, _message_text(exc)))
@@ -341,6 +341,11 @@ def import_csv(fileobj, *, by=None, atomic=False):
     Returns an ImportResult. The file is read and checked whole first; then rows
     are saved one by one, each in its own savepoint; with `atomic`, nothing is
     kept unless every row is accepted.
+
+    The rows are saved in one transaction as one batch (activities.services.activity_batch):
+    their search vectors and coverage tallies are refreshed once for the set, and one
+    message asks the apps above for one overlap check of all of them, after the commit.
+    A row's history, validation and savepoint are its own, as for a single save.
     """
     result = ImportResult()
     try:
@@ -350,18 +355,11 @@ def import_csv(fileobj, *, by=None, atomic=False):
         result.file_error = True
         return result
     parser = RowParser(columns, Vocabularies())
-
-    def run():
-        for record in records:
-            _import_row(parser, record, by, result)
-
-    if not atomic:
-        run()
-        return result
     try:
-        with transaction.atomic():
-            run()
-            if result.errors:
+        with activity_batch() as batch:
+            for record in records:
+                _import_row(parser, record, by, result, batch)
+            if atomic and result.errors:
                 raise _RolledBack
     except _RolledBack:
         result.created = result.updated = 0

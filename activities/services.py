@@ -4,6 +4,8 @@ Every change goes through these functions, inside one transaction, so that the
 audit history and locking planned for later issues are added in one place.
 """
 
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -51,7 +53,52 @@ def _announce_change(activity_id):
         outbox.enqueue(task_name, activity_id)
 
 
-def _save(activity, fields, by):
+def _announce_bulk_change(activity_ids):
+    # One message for the whole set: the apps above check them together, in one pass, where
+    # a message per activity would each reload the register's candidates.
+    for task_name in settings.ACTIVITIES_CHANGED_IN_BULK_TASKS:
+        outbox.enqueue(task_name, activity_ids)
+
+
+class ActivityBatch:
+    """Activities saved together (an import): their upkeep is done once for the set.
+
+    Each save still validates, writes its row and relations in its own savepoint and
+    leaves its history; what is derived from the saved rows (search vector, coverage
+    tallies) and the announcement to the apps above are deferred to `finish`, which runs
+    in the same transaction, so the rows and their upkeep commit together or not at all.
+    """
+
+    def __init__(self):
+        self.ids = set()
+
+    def finish(self):
+        """Refresh the derived columns of every activity saved in the batch, and announce
+        them in one message. An id whose savepoint was rolled back is harmless: a created
+        row is gone (the queries skip it), an updated one is refreshed as it stands."""
+        if not self.ids:
+            return
+        ids = sorted(self.ids)
+        saved = Activity.objects.filter(pk__in=ids)
+        saved.refresh_search_vector()
+        saved.refresh_coverage()
+        _announce_bulk_change(ids)
+
+
+@contextmanager
+def activity_batch():
+    """A transaction in which saves passed `batch=` share their upkeep (ActivityBatch).
+
+    Everything inside commits together: a batch's rows are never visible without their
+    search vector, tallies and overlap check queued.
+    """
+    batch = ActivityBatch()
+    with transaction.atomic():
+        yield batch
+        batch.finish()
+
+
+def _save(activity, fields, by, batch=None):
     relations = {name: list(fields.pop(name)) for name in RELATION_FIELDS if name in fields}
     unknown = set(fields) - set(SCALAR_FIELDS)
     if unknown:
@@ -81,6 +128,9 @@ def _save(activity, fields, by):
         raise Activity.constraint_error(name) from exc
     for name, values in relations.items():
         getattr(activity, name).set(values)
+    if batch is not None:
+        batch.ids.add(activity.pk)
+        return activity
     # After the relations: the vector holds the names of the countries and regions, and
     # the coverage tallies (priority mask, places) are made from them.
     saved = Activity.objects.filter(pk=activity.pk)
@@ -91,20 +141,26 @@ def _save(activity, fields, by):
 
 
 @transaction.atomic
-def activity_create(*, agency, by, **fields):
-    """Create an activity for `agency`; raises ValidationError with field-level messages."""
+def activity_create(*, agency, by, batch=None, **fields):
+    """Create an activity for `agency`; raises ValidationError with field-level messages.
+
+    With `batch` (an ActivityBatch, see `activity_batch`), its upkeep waits for the batch.
+    """
     activity = Activity(agency=agency, created_by=by, created_at=timezone.now())
-    return _save(activity, fields, by)
+    return _save(activity, fields, by, batch)
 
 
 @transaction.atomic
-def activity_update(activity, *, by, expected_version=None, **fields):
-    """Change an activity. With `expected_version`, refuse if someone saved in between."""
+def activity_update(activity, *, by, expected_version=None, batch=None, **fields):
+    """Change an activity. With `expected_version`, refuse if someone saved in between.
+
+    With `batch` (an ActivityBatch, see `activity_batch`), its upkeep waits for the batch.
+    """
     locked = Activity.objects.select_for_update().get(pk=activity.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleActivityError
     locked.version += 1
-    _save(locked, fields, by)
+    _save(locked, fields, by, batch)
     return locked
 
 
