@@ -36,6 +36,7 @@ from itertools import islice
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -309,19 +310,60 @@ def _message_text(exc):
     return "; ".join(parts)
 
 
-def _import_row(parser, record, by, result, batch):
-    try:
-        agency, reference, fields = parser.parse(record.cells)
-    except RowRejected as exc:
-        result.errors.append(RowError(record.line, "; ".join(exc.problems)))
+class _Existing:
+    """The activities a file's rows update, read in one query for the whole file.
+
+    Keyed as the register compares references: by agency and lower-cased reference. A row
+    that creates an activity adds it, so that the same reference later in the file updates
+    it. A twin saved by someone else during the import is refused by the table's unique
+    index, as the row's "reference taken" error.
+    """
+
+    CHUNK = 5000
+
+    def __init__(self, keys):
+        self.found = {}
+        lowered = sorted({reference.lower() for _agency, reference in keys})
+        agencies = {agency.pk for agency, _reference in keys}
+        for start in range(0, len(lowered), self.CHUNK):
+            matches = (
+                Activity.objects.defer("search_vector")
+                .annotate(reference_lower=Lower("reference"))
+                .filter(
+                    agency_id__in=agencies,
+                    reference_lower__in=lowered[start : start + self.CHUNK],
+                )
+            )
+            for activity in matches:
+                self.found[(activity.agency_id, activity.reference_lower)] = activity
+
+    def get(self, agency, reference):
+        return self.found.get((agency.pk, reference.lower()))
+
+    def add(self, agency, reference, activity):
+        self.found[(agency.pk, reference.lower())] = activity
+
+
+def _import_row(record, parsed, existing_by_reference, by, result, batch):
+    if isinstance(parsed, RowRejected):
+        result.errors.append(RowError(record.line, "; ".join(parsed.problems)))
         return
+    agency, reference, fields = parsed
     try:
         # Its own savepoint: a row that fails leaves nothing behind, and the
         # rows before it stay saved.
         with transaction.atomic():
-            existing = Activity.objects.with_reference(agency, reference).first()
+            existing = existing_by_reference.get(agency, reference)
             if existing is None:
-                activity_create(agency=agency, by=by, reference=reference, batch=batch, **fields)
+                created = activity_create(
+                    agency=agency,
+                    by=by,
+                    reference=reference,
+                    batch=batch,
+                    reference_is_new=True,
+                    **fields,
+                )
+                existing_by_reference.add(agency, reference, created)
                 result.created += 1
             else:
                 activity_update(existing, by=by, batch=batch, **fields)
@@ -333,6 +375,13 @@ def _import_row(parser, record, by, result, batch):
         result.errors.append(
             RowError(record.line, _("the database refused the row: %(problem)s") % {"problem": exc})
         )
+
+
+def _parse(parser, record):
+    try:
+        return parser.parse(record.cells)
+    except RowRejected as exc:
+        return exc
 
 
 def import_csv(fileobj, *, by=None, atomic=False):
@@ -355,10 +404,12 @@ def import_csv(fileobj, *, by=None, atomic=False):
         result.file_error = True
         return result
     parser = RowParser(columns, Vocabularies())
+    parsed = [_parse(parser, record) for record in records]
+    existing = _Existing([p[:2] for p in parsed if not isinstance(p, RowRejected)])
     try:
         with activity_batch() as batch:
-            for record in records:
-                _import_row(parser, record, by, result, batch)
+            for record, outcome in zip(records, parsed, strict=True):
+                _import_row(record, outcome, existing, by, result, batch)
             if atomic and result.errors:
                 raise _RolledBack
     except _RolledBack:

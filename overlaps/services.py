@@ -17,7 +17,6 @@ every OVERLAP_REFIT_EVERY of them the score is refitted on them (`refit_from_dec
 import datetime
 import hashlib
 import logging
-import time
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -222,21 +221,18 @@ def embed_missing(batch=256, progress=None, ids=None):
     return done
 
 
-def rescore_activities(activity_ids, *, timings=None):
+def rescore_activities(activity_ids):
     """Re-check many activities (an import) and update their flags, in one pass.
 
     The same flags as `rescore_activity` called on each of them in turn: the pairs come
     from engine.check_activities (the union of the single checks), and each activity's
     flags that no longer score are removed. Their new texts are embedded first, in batches,
-    and stored, so that the check reads them like any stored vector. `timings`, a dict if
-    given, receives the seconds spent embedding and checking (for the benchmark).
+    and stored, so that the check reads them like any stored vector.
     """
     ids = sorted({int(i) for i in activity_ids})
     if not ids:
         return {"created": 0, "updated": 0, "removed": 0, "reopened": 0}
-    started = time.perf_counter()
-    embedded = embed_missing(ids=ids)
-    embedding_done = time.perf_counter()
+    embed_missing(ids=ids)
     weights, threshold = calibration.current()
     found = engine.check_activities(ids, weights=weights, threshold=threshold)
     # Candidates that had to be embedded on the fly (saved elsewhere, their check queued).
@@ -249,14 +245,7 @@ def rescore_activities(activity_ids, *, timings=None):
     )
     scores = {(a, b): score for a, b, score in found if a in live and b in live}
     profiles = engine.load_profiles(ids=sorted({i for pair in scores for i in pair}))
-    counts = sync_flags(scores, profiles, scope_ids=set(ids))
-    if timings is not None:
-        timings.update(
-            embedded=embedded,
-            embedding_seconds=embedding_done - started,
-            check_seconds=time.perf_counter() - embedding_done,
-        )
-    return counts
+    return sync_flags(scores, profiles, scope_ids=set(ids))
 
 
 # The entry form asks for similar work while the person types; a handful of the
