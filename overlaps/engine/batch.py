@@ -4,10 +4,11 @@
 the activities were checked on its own, one after the other, in the same process: the
 same candidates (another agency, a common covered country, overlapping periods), the same
 gate and the same scores, from the same per-process cache (``incremental``). What changes
-is how the work is shaped: the checked activities are encoded together, grouped by the
-countries they cover (activities of one group share their candidates), and each group
-meets its candidates in matrix products, a few hundred targets at a time, instead of one
-product per activity.
+is how the work is shaped: the checked activities are encoded together and meet their
+candidates country by country, as the nightly scan does: every checked activity working in
+a country against the rows covering it, in matrix products of a few hundred targets at a
+time, instead of one product per activity; a pair met through several countries is kept
+once.
 
 Three kinds of candidates, as for one check:
 - the cached rows (the register as the cache last saw it), but for the activities being
@@ -74,20 +75,17 @@ class _Side:
     usable: np.ndarray  # may be paired at all (present, not stale)
     side: Callable[[np.ndarray], tuple]  # (start, end, prio, tg, lang, places) of rows
     profile: Callable[[int], Profile]
-    candidates: Callable[[frozenset, bool], np.ndarray]  # rows sharing a country, or global
+    in_country: Callable[[str], np.ndarray]  # rows covering a country, and the global ones
 
 
 def _cache_side(cache, stale: set) -> _Side:
     model, cols = cache.model, cache.cols
     usable = cols.present & ~np.isin(model.ids, np.fromiter(stale, dtype=np.int64))
-    everyone = np.arange(len(model.ids), dtype=np.int64)
 
-    def candidates(countries, is_global):
-        if is_global:
-            return everyone
-        # As ``_against_cache``: the lists of the countries covered, and the global rows.
-        parts = [cache.by_country.get(c) for c in countries]
-        parts = [part for part in parts if part is not None] + [cache.globals]
+    def in_country(country):
+        # As ``_against_cache``: the country's list, and the global rows.
+        part = cache.by_country.get(country)
+        parts = [cache.globals] if part is None else [part, cache.globals]
         return cache.row_of(np.unique(np.concatenate(parts)))
 
     return _Side(
@@ -101,7 +99,7 @@ def _cache_side(cache, stale: set) -> _Side:
         usable=usable,
         side=cols.side,
         profile=lambda row: cache.profiles[int(model.ids[row])],
-        candidates=candidates,
+        in_country=in_country,
     )
 
 
@@ -115,14 +113,11 @@ def _profile_side(cache, profiles: list[Profile], vecs: Vectors) -> _Side:
             globals_.append(i)
         for c in p.countries:
             by_country[c].append(i)
-    everyone = np.arange(n, dtype=np.int64)
     global_rows = np.array(globals_, dtype=np.int64)
 
-    def candidates(countries, is_global):
-        if is_global:
-            return everyone
-        parts = [np.array(by_country[c], dtype=np.int64) for c in countries if c in by_country]
-        return np.unique(np.concatenate([*parts, global_rows]))
+    def in_country(country):
+        part = np.array(by_country.get(country, ()), dtype=np.int64)
+        return np.unique(np.concatenate([part, global_rows]))
 
     def side(rows):
         return (start[rows], end[rows], prio[rows], tg[rows], lang[rows], places[rows])
@@ -140,7 +135,7 @@ def _profile_side(cache, profiles: list[Profile], vecs: Vectors) -> _Side:
         usable=np.ones(n, dtype=bool),
         side=side,
         profile=lambda row: profiles[row],
-        candidates=candidates,
+        in_country=in_country,
     )
 
 
@@ -188,18 +183,38 @@ def _gated_pairs(tgt: _Side, t_rows, cand: _Side, o_rows, lower_only: bool):
     return np.concatenate(found_t), np.concatenate(found_o)
 
 
-def _pairs(tgt: _Side, groups, cand: _Side, lower_only=False):
-    """Gated (t, o) row pairs of every target against its candidates among ``O``."""
+def _pairs(tgt: _Side, targets: list[Profile], cand: _Side, lower_only=False):
+    """Gated (t, o) row pairs of every target against its candidates among ``cand``.
+
+    A target's candidates are the rows covering one of its countries (the global rows
+    among them), as for one check; they are met country by country, every target of a
+    country at once, and a pair met through several countries is kept once. A global
+    target meets every row.
+    """
+    by_country = defaultdict(list)
+    global_targets = []
+    for i, p in enumerate(targets):
+        if p.is_global:
+            global_targets.append(i)
+        else:
+            for c in p.countries:
+                by_country[c].append(i)
     found_t, found_o = [], []
-    for (countries, is_global), t_rows in groups.items():
-        pt, po = _gated_pairs(
-            tgt, t_rows, cand, cand.candidates(countries, is_global), lower_only=lower_only
-        )
+    blocks = [
+        (np.array(rows, dtype=np.int64), cand.in_country(c))
+        for c, rows in sorted(by_country.items())
+    ]
+    if global_targets:
+        everyone = np.arange(len(cand.ids), dtype=np.int64)
+        blocks.append((np.array(global_targets, dtype=np.int64), everyone))
+    for t_rows, o_rows in blocks:
+        pt, po = _gated_pairs(tgt, t_rows, cand, o_rows, lower_only=lower_only)
         found_t.append(pt)
         found_o.append(po)
     if not found_t:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(found_t), np.concatenate(found_o)
+    keys = np.unique(np.concatenate(found_t) * len(cand.ids) + np.concatenate(found_o))
+    return keys // len(cand.ids), keys % len(cand.ids)
 
 
 def _scored(model, tgt: _Side, cand: _Side, pt, po, *, weights, threshold):
@@ -264,23 +279,19 @@ def check_activities(activity_ids: Iterable[int], *, weights: dict, threshold: f
     model = cache.model
     target_vecs = model.transform(targets)
     tgt = _profile_side(cache, targets, target_vecs)
-    groups = defaultdict(list)
-    for i, p in enumerate(targets):
-        groups[(p.countries, p.is_global)].append(i)
-    groups = {key: np.array(rows, dtype=np.int64) for key, rows in groups.items()}
     calibration = {"weights": weights, "threshold": threshold}
 
     # Cached rows of the checked and the overlay's activities are stale: scored from fresh.
     stale = set(ids) | set(cache.overlay)
     cached = _cache_side(cache, stale)
-    found = _scored(model, tgt, cached, *_pairs(tgt, groups, cached), **calibration)
+    found = _scored(model, tgt, cached, *_pairs(tgt, targets, cached), **calibration)
     overlay = [(p, v) for pid, (p, v) in sorted(cache.overlay.items()) if pid not in set(ids)]
     if overlay:
         cand = _profile_side(
             cache, [p for p, _v in overlay], Vectors.stack([v for _p, v in overlay])
         )
-        found += _scored(model, tgt, cand, *_pairs(tgt, groups, cand), **calibration)
-    found += _scored(model, tgt, tgt, *_pairs(tgt, groups, tgt, lower_only=True), **calibration)
+        found += _scored(model, tgt, cand, *_pairs(tgt, targets, cand), **calibration)
+    found += _scored(model, tgt, tgt, *_pairs(tgt, targets, tgt, lower_only=True), **calibration)
 
     for p, vecs in zip(targets, _rows_of(target_vecs, len(targets)), strict=True):
         cache.overlay[p.id] = (p, vecs)
