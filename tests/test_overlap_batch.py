@@ -188,3 +188,25 @@ def test_an_atomic_import_with_a_rejected_row_queues_nothing(db, iom):
     assert result.rolled_back
     assert not Activity.objects.exists()
     assert not OutboxMessage.objects.exists()
+
+
+def test_every_task_named_for_activities_changed_in_bulk_exists(settings):
+    from common import outbox
+
+    assert settings.ACTIVITIES_CHANGED_IN_BULK_TASKS
+    for name in settings.ACTIVITIES_CHANGED_IN_BULK_TASKS:
+        assert outbox.resolve(name).name == name
+
+
+def test_the_bulk_check_runs_twice_without_changing_anything(db, iom, ilo):
+    """A broker may deliver the message twice."""
+    from overlaps import tasks
+
+    rows = [_simple("IOM-1", "IOM"), _simple("ILO-1", "ILO")]
+    import_csv(io.BytesIO(_csv(rows).encode()))
+    (message,) = OutboxMessage.objects.all()
+    tasks.rescore_activities(*message.args)
+    first = _flags()
+    assert len(first) == 1
+    tasks.rescore_activities(*message.args)
+    assert _flags() == first
