@@ -36,6 +36,7 @@ from itertools import islice
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -55,7 +56,7 @@ from .csv_format import (
 )
 from .csv_rows import RowParser, RowRejected, Vocabularies
 from .models import Activity
-from .services import activity_create, activity_update
+from .services import activity_batch, activity_create, activity_update
 
 __all__ = [
     "COLUMNS",
@@ -309,22 +310,63 @@ def _message_text(exc):
     return "; ".join(parts)
 
 
-def _import_row(parser, record, by, result):
-    try:
-        agency, reference, fields = parser.parse(record.cells)
-    except RowRejected as exc:
-        result.errors.append(RowError(record.line, "; ".join(exc.problems)))
+class _Existing:
+    """The activities a file's rows update, read in one query for the whole file.
+
+    Keyed as the register compares references: by agency and lower-cased reference. A row
+    that creates an activity adds it, so that the same reference later in the file updates
+    it. A twin saved by someone else during the import is refused by the table's unique
+    index, as the row's "reference taken" error.
+    """
+
+    CHUNK = 5000
+
+    def __init__(self, keys):
+        self.found = {}
+        lowered = sorted({reference.lower() for _agency, reference in keys})
+        agencies = {agency.pk for agency, _reference in keys}
+        for start in range(0, len(lowered), self.CHUNK):
+            matches = (
+                Activity.objects.defer("search_vector")
+                .annotate(reference_lower=Lower("reference"))
+                .filter(
+                    agency_id__in=agencies,
+                    reference_lower__in=lowered[start : start + self.CHUNK],
+                )
+            )
+            for activity in matches:
+                self.found[(activity.agency_id, activity.reference_lower)] = activity
+
+    def get(self, agency, reference):
+        return self.found.get((agency.pk, reference.lower()))
+
+    def add(self, agency, reference, activity):
+        self.found[(agency.pk, reference.lower())] = activity
+
+
+def _import_row(record, parsed, existing_by_reference, by, result, batch):
+    if isinstance(parsed, RowRejected):
+        result.errors.append(RowError(record.line, "; ".join(parsed.problems)))
         return
+    agency, reference, fields = parsed
     try:
         # Its own savepoint: a row that fails leaves nothing behind, and the
         # rows before it stay saved.
         with transaction.atomic():
-            existing = Activity.objects.with_reference(agency, reference).first()
+            existing = existing_by_reference.get(agency, reference)
             if existing is None:
-                activity_create(agency=agency, by=by, reference=reference, **fields)
+                created = activity_create(
+                    agency=agency,
+                    by=by,
+                    reference=reference,
+                    batch=batch,
+                    reference_is_new=True,
+                    **fields,
+                )
+                existing_by_reference.add(agency, reference, created)
                 result.created += 1
             else:
-                activity_update(existing, by=by, **fields)
+                activity_update(existing, by=by, batch=batch, **fields)
                 result.updated += 1
     except ValidationError as exc:
         result.errors.append(RowError(record.line, _message_text(exc)))
@@ -335,12 +377,24 @@ def _import_row(parser, record, by, result):
         )
 
 
+def _parse(parser, record):
+    try:
+        return parser.parse(record.cells)
+    except RowRejected as exc:
+        return exc
+
+
 def import_csv(fileobj, *, by=None, atomic=False):
     """Create or update activities from a CSV file object (binary or text).
 
     Returns an ImportResult. The file is read and checked whole first; then rows
     are saved one by one, each in its own savepoint; with `atomic`, nothing is
     kept unless every row is accepted.
+
+    The rows are saved in one transaction as one batch (activities.services.activity_batch):
+    their search vectors and coverage tallies are refreshed once for the set, and one
+    message asks the apps above for one overlap check of all of them, after the commit.
+    A row's history, validation and savepoint are its own, as for a single save.
     """
     result = ImportResult()
     try:
@@ -350,18 +404,13 @@ def import_csv(fileobj, *, by=None, atomic=False):
         result.file_error = True
         return result
     parser = RowParser(columns, Vocabularies())
-
-    def run():
-        for record in records:
-            _import_row(parser, record, by, result)
-
-    if not atomic:
-        run()
-        return result
+    parsed = [_parse(parser, record) for record in records]
+    existing = _Existing([p[:2] for p in parsed if not isinstance(p, RowRejected)])
     try:
-        with transaction.atomic():
-            run()
-            if result.errors:
+        with activity_batch() as batch:
+            for record, outcome in zip(records, parsed, strict=True):
+                _import_row(record, outcome, existing, by, result, batch)
+            if atomic and result.errors:
                 raise _RolledBack
     except _RolledBack:
         result.created = result.updated = 0

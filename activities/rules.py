@@ -9,7 +9,7 @@ The services run it before every save and are the authority (the CSV import goes
 through them); the form runs it too, only to show mistakes before the save.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 PRIORITY_REQUIRED = _("Choose at least one priority of the Terms of Reference.")
@@ -19,19 +19,32 @@ PLACE_REQUIRED = _(
 OWN_PARTNER = _("An agency cannot be its own partner.")
 
 
-def validate_activity(activity, *, priorities, countries, regions, partners, exclude=()):
+def validate_activity(
+    activity, *, priorities, countries, regions, partners, exclude=(), unique_checked=False
+):
     """Raise a ValidationError keyed by field for every rule `activity` breaks.
 
     The many-to-many values are passed in because an unsaved activity has none
     yet. Fields in `exclude` already failed elsewhere (a form's own cleaning):
-    the rules that read them are skipped rather than reported twice.
+    the rules that read them are skipped rather than reported twice. With
+    `unique_checked`, the caller has just looked the reference up: the query of the
+    unique-reference constraint is not run again (the table's index still refuses a twin).
     """
     exclude = set(exclude)
     errors = {}
     try:
         # Nothing on the model is unique but its key: the per-agency reference is a
-        # constraint, checked here with the others.
-        activity.full_clean(exclude=exclude, validate_unique=False)
+        # constraint, checked here with the others (as full_clean does: only on the
+        # fields that passed their own cleaning).
+        activity.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    skip = {name for name in errors if name != NON_FIELD_ERRORS}
+    try:
+        activity.validate_constraints(
+            exclude=exclude | skip,
+            skip=("activity_reference_unique_per_agency_ci",) if unique_checked else (),
+        )
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
 

@@ -4,8 +4,10 @@ Every change goes through these functions, inside one transaction, so that the
 audit history and locking planned for later issues are added in one place.
 """
 
+from contextlib import contextmanager
+
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,7 +53,83 @@ def _announce_change(activity_id):
         outbox.enqueue(task_name, activity_id)
 
 
-def _save(activity, fields, by):
+def _announce_bulk_change(activity_ids):
+    # One message for the whole set: the apps above check them together, in one pass, where
+    # a message per activity would each reload the register's candidates.
+    for task_name in settings.ACTIVITIES_CHANGED_IN_BULK_TASKS:
+        outbox.enqueue(task_name, activity_ids)
+
+
+class ActivityBatch:
+    """Activities saved together (an import): their upkeep is done once for the set.
+
+    Each save still validates, writes its row and relations in its own savepoint and
+    leaves its history; what is derived from the saved rows (search vector, coverage
+    tallies) and the announcement to the apps above are deferred to `finish`, which runs
+    in the same transaction, so the rows and their upkeep commit together or not at all.
+    """
+
+    def __init__(self):
+        self.ids = set()
+
+    def finish(self):
+        """Refresh the derived columns of every activity saved in the batch, and announce
+        them in one message. An id whose savepoint was rolled back is harmless: a created
+        row is gone (the queries skip it), an updated one is refreshed as it stands."""
+        if not self.ids:
+            return
+        ids = sorted(self.ids)
+        saved = Activity.objects.filter(pk__in=ids)
+        saved.refresh_search_vector()
+        saved.refresh_coverage()
+        _announce_bulk_change(ids)
+
+
+@contextmanager
+def activity_batch():
+    """A transaction in which saves passed `batch=` share their upkeep (ActivityBatch).
+
+    Everything inside commits together: a batch's rows are never visible without their
+    search vector, tallies and overlap check queued.
+    """
+    batch = ActivityBatch()
+    with transaction.atomic():
+        immediate = connection.vendor == "postgresql"
+        if immediate:
+            # Django's foreign keys are checked at commit (DEFERRABLE INITIALLY DEFERRED):
+            # every row and history event written queues a check that PostgreSQL walks
+            # again at the end of each later statement, so a long batch slows row after row
+            # (as generate_benchmark_data found). Checked at each statement instead, and a
+            # row that breaks one is refused in its own savepoint, with its line.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield batch
+        batch.finish()
+        if immediate:
+            # Back to their own timing for the rest of an enclosing transaction (every
+            # deferrable constraint of the project is initially deferred).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _link_new(activity, relations):
+    """The relations of an activity just inserted: one INSERT per relation that has values.
+
+    What `set()` does for an activity with no links yet, without its reads of the current
+    and existing links (two queries per relation, most of the cost of an imported row).
+    The link tables' history triggers see these inserts as they see set()'s.
+    """
+    for name, values in relations.items():
+        field = Activity._meta.get_field(name)
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        keys = dict.fromkeys(value.pk for value in values)
+        through.objects.bulk_create(
+            [through(**{f"{source}_id": activity.pk, f"{target}_id": key}) for key in keys]
+        )
+
+
+def _save(activity, fields, by, batch=None, unique_checked=False):
     relations = {name: list(fields.pop(name)) for name in RELATION_FIELDS if name in fields}
     unknown = set(fields) - set(SCALAR_FIELDS)
     if unknown:
@@ -61,16 +139,20 @@ def _save(activity, fields, by):
     activity.updated_by = by
     activity.updated_at = timezone.now()
 
+    # The stored links are read only for the relations the caller leaves as they are.
     current = {
-        name: relations.get(name, list(getattr(activity, name).all()) if activity.pk else [])
+        name: relations[name]
+        if name in relations
+        else (list(getattr(activity, name).all()) if activity.pk else [])
         for name in ("priorities", "countries", "regions", "partners")
     }
-    validate_activity(activity, **current)
+    created = activity.pk is None
+    validate_activity(activity, unique_checked=unique_checked, **current)
 
     try:
         # Its own savepoint, so that a refused insert leaves the caller's transaction
-        # usable (an import carries on with the next row).
-        with transaction.atomic():
+        # usable; in a batch the caller's savepoint per save does that (_savepoints).
+        with transaction.atomic(savepoint=batch is None):
             activity.save()
     except IntegrityError as exc:
         # The checks above cannot see a colleague's save that has not committed yet;
@@ -79,8 +161,14 @@ def _save(activity, fields, by):
         if name not in Activity.CONSTRAINT_FIELDS:
             raise
         raise Activity.constraint_error(name) from exc
-    for name, values in relations.items():
-        getattr(activity, name).set(values)
+    if created:
+        _link_new(activity, relations)
+    else:
+        for name, values in relations.items():
+            getattr(activity, name).set(values)
+    if batch is not None:
+        batch.ids.add(activity.pk)
+        return activity
     # After the relations: the vector holds the names of the countries and regions, and
     # the coverage tallies (priority mask, places) are made from them.
     saved = Activity.objects.filter(pk=activity.pk)
@@ -90,22 +178,41 @@ def _save(activity, fields, by):
     return activity
 
 
-@transaction.atomic
-def activity_create(*, agency, by, **fields):
-    """Create an activity for `agency`; raises ValidationError with field-level messages."""
-    activity = Activity(agency=agency, created_by=by, created_at=timezone.now())
-    return _save(activity, fields, by)
+def _savepoints(batch):
+    # A batch's caller gives each save a savepoint of its own (the import: one per row), and
+    # the services add none: a transaction of thousands of rows slows down with every
+    # subtransaction it holds (PostgreSQL keeps each one's locks until the end, and walks
+    # them at each release), three a row made a 10,000-row import several times slower.
+    return transaction.atomic(savepoint=batch is None)
 
 
-@transaction.atomic
-def activity_update(activity, *, by, expected_version=None, **fields):
-    """Change an activity. With `expected_version`, refuse if someone saved in between."""
-    locked = Activity.objects.select_for_update().get(pk=activity.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleActivityError
-    locked.version += 1
-    _save(locked, fields, by)
-    return locked
+def activity_create(*, agency, by, batch=None, reference_is_new=False, **fields):
+    """Create an activity for `agency`; raises ValidationError with field-level messages.
+
+    With `batch` (an ActivityBatch, see `activity_batch`), its upkeep waits for the batch,
+    and the caller wraps each save in a savepoint of its own.
+    `reference_is_new`: the caller has just looked the reference up (an import reads them
+    all at once), so the unique-reference rule is left to the table's index, whose refusal
+    of a twin saved meanwhile is the same field error.
+    """
+    with _savepoints(batch):
+        activity = Activity(agency=agency, created_by=by, created_at=timezone.now())
+        return _save(activity, fields, by, batch, unique_checked=reference_is_new)
+
+
+def activity_update(activity, *, by, expected_version=None, batch=None, **fields):
+    """Change an activity. With `expected_version`, refuse if someone saved in between.
+
+    With `batch` (an ActivityBatch, see `activity_batch`), its upkeep waits for the batch,
+    and the caller wraps each save in a savepoint of its own.
+    """
+    with _savepoints(batch):
+        locked = Activity.objects.select_for_update().get(pk=activity.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleActivityError
+        locked.version += 1
+        _save(locked, fields, by, batch)
+        return locked
 
 
 class RestoreRefused(Exception):

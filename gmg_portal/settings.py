@@ -472,6 +472,9 @@ CELERY_BEAT_SCHEDULE["positions-daily-endorsement-reminders"] = {
 # What a saved activity needs from the apps above the register, published through the
 # outbox (common/outbox.py) so that the register does not import them.
 ACTIVITY_CHANGED_TASKS = ["overlaps.tasks.rescore_activity"]
+# The same for activities saved together (an import): each task is called once with the
+# list of their ids, so that the set is checked in one pass.
+ACTIVITIES_CHANGED_IN_BULK_TASKS = ["overlaps.tasks.rescore_activities"]
 # What a withdrawn (deleted) or restored activity needs from them: a note on its pairs.
 # Each is called with the activity's id and "withdrawn" or "restored".
 ACTIVITY_WITHDRAWAL_TASKS = ["overlaps.tasks.note_withdrawal"]

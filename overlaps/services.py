@@ -185,18 +185,21 @@ def store_embeddings(fresh):
     return len(rows)
 
 
-def embed_missing(batch=256, progress=None):
-    """Embed every activity whose stored vector is missing or stale, in batches, and store
-    them: the first-time embedding of a register, or after a model change. Resumable (what
-    is stored is not redone). Returns how many were embedded."""
-    current = ActivityEmbedding.objects.filter(version=engine.semantic.VERSION).values_list(
-        "activity_id", "text_hash"
-    )
-    stored = dict(current.iterator(chunk_size=10_000))
+def embed_missing(batch=256, progress=None, ids=None):
+    """Embed every activity whose stored vector is missing or stale (of the activities
+    `ids` only, if given), in batches, and store them: the first-time embedding of a
+    register, after a model change, or the new texts of an import. Resumable (what is
+    stored is not redone). Returns how many were embedded."""
+    current = ActivityEmbedding.objects.filter(version=engine.semantic.VERSION)
+    activities = Activity.objects.exclude(status=Activity.Status.CANCELLED)
+    if ids is not None:
+        ids = sorted({int(i) for i in ids})
+        current = current.filter(activity_id__in=ids)
+        activities = activities.filter(pk__in=ids)
+    stored = dict(current.values_list("activity_id", "text_hash").iterator(chunk_size=10_000))
     todo = [
         (pk, title, description)
-        for pk, title, description in Activity.objects.exclude(status=Activity.Status.CANCELLED)
-        .order_by("pk")
+        for pk, title, description in activities.order_by("pk")
         .values_list("pk", "title", "description")
         .iterator(chunk_size=10_000)
         if stored.get(pk) != engine.semantic.text_hash(title, description)
@@ -216,6 +219,33 @@ def embed_missing(batch=256, progress=None):
         if progress:
             progress(done, len(todo))
     return done
+
+
+def rescore_activities(activity_ids):
+    """Re-check many activities (an import) and update their flags, in one pass.
+
+    The same flags as `rescore_activity` called on each of them in turn: the pairs come
+    from engine.check_activities (the union of the single checks), and each activity's
+    flags that no longer score are removed. Their new texts are embedded first, in batches,
+    and stored, so that the check reads them like any stored vector.
+    """
+    ids = sorted({int(i) for i in activity_ids})
+    if not ids:
+        return {"created": 0, "updated": 0, "removed": 0, "reopened": 0}
+    embed_missing(ids=ids)
+    weights, threshold = calibration.current()
+    found = engine.check_activities(ids, weights=weights, threshold=threshold)
+    # Candidates that had to be embedded on the fly (saved elsewhere, their check queued).
+    store_embeddings(engine.take_fresh_embeddings())
+    involved = sorted({i for a, b, _score in found for i in (a, b)})
+    live = set(
+        Activity.objects.exclude(status=Activity.Status.CANCELLED)
+        .filter(pk__in=involved)
+        .values_list("pk", flat=True)
+    )
+    scores = {(a, b): score for a, b, score in found if a in live and b in live}
+    profiles = engine.load_profiles(ids=sorted({i for pair in scores for i in pair}))
+    return sync_flags(scores, profiles, scope_ids=set(ids))
 
 
 # The entry form asks for similar work while the person types; a handful of the

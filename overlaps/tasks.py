@@ -15,6 +15,14 @@ def rescore_activity(activity_id):
         services.rescore_activity(activity_id)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def rescore_activities(activity_ids):
+    """One overlap check of activities saved together (an import), queued through the
+    outbox when they commit. Safe to run twice: a second run finds the same pairs."""
+    with changes_by(task="overlaps.rescore_activities"):
+        services.rescore_activities(activity_ids)
+
+
 # A transient SMTP failure (4xx, the server unreachable) leaves the address pending and
 # the task tries again after NOTIFY_RETRY_DELAY * 2**retries seconds.
 NOTIFY_RETRIES = 5

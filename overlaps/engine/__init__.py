@@ -17,15 +17,18 @@ The engine in six modules, read in this order:
                  explained there.
 ``fullscan``     every candidate pair at once, tractably, optionally in blocks for workers.
 ``incremental``  one activity on save, or a draft, against a per-process cache.
+``batch``        many activities at once (an import), against the same cache, in one pass.
 
 Weights and threshold are required keyword arguments of every entry point (``scan``,
-``scan_block``, ``check_activity``, ``check_draft``, ``score_pair``): the service layer
+``scan_block``, ``check_activity``, ``check_activities``, ``check_draft``, ``score_pair``):
+the service layer
 resolves them once (``overlaps.calibration.current()``: the latest refit, else
 ``WEIGHTS`` and ``DEFAULT_THRESHOLD``), so the nightly scan, the check on save and the
 draft check all score with one calibration, and a pair gets the same score on each path.
 """
 
 from . import semantic
+from .batch import check_activities
 from .fullscan import blocks, candidate_pairs, scan, scan_block
 from .incremental import (
     check_activity,
@@ -65,6 +68,7 @@ __all__ = [
     "TextModel",
     "blocks",
     "candidate_pairs",
+    "check_activities",
     "check_activity",
     "check_draft",
     "draft_profile",

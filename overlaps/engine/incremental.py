@@ -73,13 +73,15 @@ class _Cache:
         at = np.clip(np.searchsorted(self.ids, wanted), 0, len(self.ids) - 1)
         return self.rows[at][np.isin(wanted, self.ids)]
 
-    def catch_up(self, exclude: int) -> None:
-        """Put activities created since the last look (in any process) in the overlay."""
+    def catch_up(self, exclude: int | Iterable[int]) -> None:
+        """Put activities created since the last look (in any process) in the overlay,
+        but for ``exclude`` (the ones being checked, loaded by the caller)."""
         from activities.models import Activity
 
+        exclude = [exclude] if isinstance(exclude, int) else list(exclude)
         new_ids = list(
             Activity.objects.filter(pk__gt=self.max_seen)
-            .exclude(pk=exclude)
+            .exclude(pk__in=exclude)
             .values_list("pk", flat=True)
             .order_by("pk")
         )
