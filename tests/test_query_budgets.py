@@ -153,8 +153,6 @@ OVER = {
     "week's digest tally and an activity list with its priorities and places",
     "priority-detail[staff]": "28 queries: each Terms of Reference app's records under the "
     "priority, each with its count, agencies and priorities, and the activities",
-    "overlaps:flag-list[secretariat]": "11 queries: as for staff (7), the two-step check, "
-    "the score's calibration in force and its history, and the pairs nearest the threshold",
 }
 
 
