@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET
 from activities import access as activity_access
 from activities import coverage, selectors
 from activities.filters import NOT_CANCELLED
-from activities.models import REGISTER, Activity
+from activities.models import REGISTER, Activity, attach_list_relations
 from agencies import access as agency_access
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
@@ -99,11 +99,13 @@ def dashboard(request):
     now = timezone.now()
     agency = None if user.is_secretariat or not user.agency_id else user.agency
     attention = needs_attention(agency, since=now - datetime.timedelta(days=7), until=now, now=now)
-    activities = Activity.objects.visible_to(user).with_list_relations()
+    # Both lists' priorities and places are read together, below.
+    activities = Activity.objects.visible_to(user).with_list_relations(attach=False)
+    latest = list(activities[:10])
     context = {
         "attention": attention,
         "attention_groups": digest_content.attention_groups(attention, digest_week=False),
-        "latest": activities[:10],
+        "latest": latest,
         "can_log": activity_access.can_log_activities(user),
         "process_deadlines": process_selectors.upcoming_deadlines(user, timezone.localdate()),
     }
@@ -117,10 +119,11 @@ def dashboard(request):
         )
     elif agency is not None and user.role == Role.HEAD:
         context["footprint"] = digest_selectors.agency_footprint(agency)
-        context["my_activities"] = activities.of_agency(agency)[:5]
+        context["my_activities"] = list(activities.of_agency(agency)[:5])
     else:
-        context["my_activities"] = activities.of_agency(agency)[:8] if agency else []
+        context["my_activities"] = list(activities.of_agency(agency)[:8]) if agency else []
         context["priority_counts"] = selectors.priority_counts(agency_id=user.agency_id)
+    attach_list_relations([*latest, *context.get("my_activities", [])])
     return render(request, "dashboard.html", context)
 
 
