@@ -13,8 +13,8 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Window
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -44,6 +44,7 @@ from initiatives.models import JointInitiative, Participation
 from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
 from positions import selectors as position_selectors
+from priorities.cached import priorities as cached_priorities
 from priorities.models import Priority
 from processes import selectors as process_selectors
 from states import selectors as states_selectors
@@ -221,7 +222,10 @@ def priority_list(request):
 
 @login_required
 def priority_detail(request, code):
-    priority = get_object_or_404(Priority, code=code)
+    # The twelve priorities are kept in the cache, dropped when one changes.
+    priority = next((p for p in cached_priorities() if p.code == code), None)
+    if priority is None:
+        raise Http404
     activities = paginate(
         request,
         Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),

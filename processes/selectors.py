@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from agencies.models import Agency
+from common.previews import first_rows
 
 from .models import Contribution, Event
 
@@ -31,8 +32,9 @@ def for_priority(priority, user):
     them all.
     """
     serving = Contribution.objects.visible_to(user).under_priority(priority)
-    latest = list(serving.with_list_relations().order_by("-date", "-pk")[:PRIORITY_PREVIEW])
-    total = serving.count()
+    latest, total = first_rows(
+        serving.with_list_relations().order_by("-date", "-pk"), PRIORITY_PREVIEW
+    )
     url = f"{reverse('processes:contribution-list')}?priority={priority.code}"
     return PrioritySection(latest, total, url)
 

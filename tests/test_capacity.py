@@ -432,3 +432,30 @@ def test_list_queries_do_not_grow_with_rows(client, alice, iom, ilo, unfpa):
     few = [count(url) for url in urls]
     add(8)
     assert [count(url) for url in urls] == few
+
+
+def test_the_priority_page_counts_every_transfer_beyond_its_preview(client, alice, iom, ilo):
+    from capacity.selectors import PRIORITY_PREVIEW
+
+    for i in range(PRIORITY_PREVIEW + 2):
+        services.transfer_create(
+            by=alice,
+            kind="loan",
+            person_name=f"Person {i}",
+            from_agency=iom,
+            to_agency=ilo,
+            start_date=datetime.date(2030, 1, 1),
+            purpose="p",
+        )
+    client.force_login(alice)
+    response = client.get(reverse("priority-detail", args=["l"]))
+    section = response.context["capacity"]
+    assert len(section.transfers) == PRIORITY_PREVIEW
+    assert section.transfer_total == PRIORITY_PREVIEW + 2
+    assert section.training_total == 0 and section.trainings == []
+    assert f"See all {PRIORITY_PREVIEW + 2} transfers" in response.content.decode()
+
+
+def test_a_priority_that_does_not_exist_is_not_found(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("priority-detail", args=["zz"])).status_code == 404

@@ -151,8 +151,9 @@ OVER = {
     "two activity lists with their priorities and places (one query for both)",
     "dashboard[secretariat]": "16 queries: the attention sections (pairs four times), the "
     "week's digest tally and an activity list with its priorities and places",
-    "priority-detail[staff]": "28 queries: each Terms of Reference app's records under the "
-    "priority, each with its count, agencies and priorities, and the activities",
+    "priority-detail[staff]": "21 queries: each Terms of Reference app's records under the "
+    "priority (each with its count beside it), their agencies and priorities, and the "
+    "activities",
 }
 
 
