@@ -25,13 +25,21 @@ class PrioritySection:
 
 def for_priority(priority, user):
     """The latest joint trainings and transfers serving `priority`, how many of each there
-    are, and the lists of all. Every one serves (l) (the services see to it)."""
+    are, and the lists of all. Every one serves (l) (the services see to it).
+    Their agencies and priorities are left to the page, which
+    reads every section's in one query (common.links.attach_many)."""
     trainings, training_total = first_rows(
-        Training.objects.visible_to(user).under_priority(priority).with_list_relations(),
+        Training.objects.visible_to(user)
+        .under_priority(priority)
+        .with_list_relations()
+        .prefetch_related(None),
         PRIORITY_PREVIEW,
     )
     transfers, transfer_total = first_rows(
-        Transfer.objects.visible_to(user).under_priority(priority).with_list_relations(),
+        Transfer.objects.visible_to(user)
+        .under_priority(priority)
+        .with_list_relations()
+        .prefetch_related(None),
         PRIORITY_PREVIEW,
     )
     query = f"?priority={priority.code}"

@@ -27,9 +27,11 @@ from activities import coverage, selectors
 from activities.filters import NOT_CANCELLED
 from activities.models import REGISTER, Activity, attach_list_relations
 from agencies import access as agency_access
+from agencies.cached import agencies as cached_agencies
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
 from common import health, softdelete
+from common.links import attach_many
 from common.search import filter_words
 from common.spreadsheets import protect
 from common.views import paginate
@@ -233,6 +235,25 @@ def priority_detail(request, code):
     )
     agencies = selectors.agencies_working_on(priority)
     initiatives = JointInitiative.objects.under_priority(priority).select_related("lead_agency")
+    contributions = process_selectors.for_priority(priority, request.user)
+    states_records = states_selectors.for_priority(priority, request.user)
+    library = library_selectors.for_priority(priority, request.user)
+    capacity = capacity_selectors.for_priority(priority, request.user)
+    # The previews' agencies and priorities, every section's in one query.
+    agency_rows, priority_rows = cached_agencies(), cached_priorities()
+    attach_many(
+        [
+            (contributions.contributions, "agencies", agency_rows),
+            (contributions.contributions, "priorities", priority_rows),
+            (states_records.engagements, "agencies", agency_rows),
+            (states_records.engagements, "priorities", priority_rows),
+            (states_records.requests, "priorities", priority_rows),
+            (library.items if library else [], "agencies", agency_rows),
+            (capacity.trainings, "organisers", agency_rows),
+            (capacity.trainings, "priorities", priority_rows),
+            (capacity.transfers, "priorities", priority_rows),
+        ]
+    )
     return render(
         request,
         "priorities/priority_detail.html",
@@ -241,11 +262,11 @@ def priority_detail(request, code):
             "page": activities,
             "agencies": agencies,
             "initiatives": initiatives,
-            "process_contributions": process_selectors.for_priority(priority, request.user),
-            "states_records": states_selectors.for_priority(priority, request.user),
-            "library": library_selectors.for_priority(priority, request.user),
+            "process_contributions": contributions,
+            "states_records": states_records,
+            "library": library,
             "positions": position_selectors.for_priority(priority, request.user),
-            "capacity": capacity_selectors.for_priority(priority, request.user),
+            "capacity": capacity,
             "governance": governance_selectors.for_priority(priority, request.user),
         },
     )

@@ -26,11 +26,11 @@ class PrioritySection:
 def for_priority(priority, user):
     """The library items under `priority` this person may read, latest first, for the
     priority's page; None where the section has nothing to show (a priority the library
-    does not serve, with no item). Two queries at most (the count beside the rows)."""
+    does not serve, with no item). One query (the count beside the rows); the items'
+    agencies are left to the page, which reads every section's in one query
+    (common.links.attach_many)."""
     under = LibraryItem.objects.visible_to(user).under_priority(priority)
-    items, count = first_rows(
-        under.defer("search_vector").prefetch_related("agencies"), PRIORITY_PREVIEW
-    )
+    items, count = first_rows(under.defer("search_vector"), PRIORITY_PREVIEW)
     if not count and priority.code not in SERVED_PRIORITIES:
         return None
     return PrioritySection(

@@ -30,11 +30,14 @@ class PrioritySection:
 
 def for_priority(priority, user):
     """The latest engagements and requests for support serving `priority`, how many there
-    are of each, and the lists of all. Four queries (each count beside its rows)."""
+    are of each, and the lists of all. Two queries (each count beside its rows).
+    Their agencies and priorities are left to the page, which
+    reads every section's in one query (common.links.attach_many)."""
     engagements, engagement_total = first_rows(
         Engagement.objects.visible_to(user)
         .under_priority(priority)
         .with_list_relations()
+        .prefetch_related(None)
         .order_by("-date", "-pk"),
         PRIORITY_PREVIEW,
     )
@@ -42,6 +45,7 @@ def for_priority(priority, user):
         SupportRequest.objects.visible_to(user)
         .under_priority(priority)
         .with_list_relations()
+        .prefetch_related(None)
         .order_by("-received_date", "-pk"),
         PRIORITY_PREVIEW,
     )

@@ -151,9 +151,9 @@ OVER = {
     "two activity lists with their priorities and places (one query for both)",
     "dashboard[secretariat]": "16 queries: the attention sections (pairs four times), the "
     "week's digest tally and an activity list with its priorities and places",
-    "priority-detail[staff]": "21 queries: each Terms of Reference app's records under the "
-    "priority (each with its count beside it), their agencies and priorities, and the "
-    "activities",
+    "priority-detail[staff]": "13 queries: the records of each Terms of Reference app "
+    "under the priority (six previews, each count beside its rows, and their agencies and "
+    "priorities in one query), the initiatives, positions and agencies, and the activities",
 }
 
 
