@@ -96,15 +96,16 @@ class ActivityQuerySet(SoftDeleteQuerySet):
             agency=agency, reference_lower=Lower(Value(reference))
         )
 
-    def with_list_relations(self):
+    def with_list_relations(self, attach=True):
         """With what a list shows of each activity: its agency, priorities and places.
 
         The priorities, countries and regions are read in one query for the whole list
-        (`attach_list_relations`), not one query each.
+        (`attach_list_relations`), not one query each. `attach=False`: the caller attaches
+        them itself, so that a page with several lists reads them all in that one query.
         """
         # The search vector is only ever read by the database; a list need not carry it.
         qs = self.defer("search_vector").select_related("agency")
-        qs._attaches_list_relations = True
+        qs._attaches_list_relations = attach
         return qs
 
     _attaches_list_relations = False

@@ -13,8 +13,8 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Window
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,11 +25,13 @@ from django.views.decorators.http import require_GET
 from activities import access as activity_access
 from activities import coverage, selectors
 from activities.filters import NOT_CANCELLED
-from activities.models import REGISTER, Activity
+from activities.models import REGISTER, Activity, attach_list_relations
 from agencies import access as agency_access
+from agencies.cached import agencies as cached_agencies
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
 from common import health, softdelete
+from common.links import attach_many
 from common.search import filter_words
 from common.spreadsheets import protect
 from common.views import paginate
@@ -44,6 +46,7 @@ from initiatives.models import JointInitiative, Participation
 from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
 from positions import selectors as position_selectors
+from priorities.cached import priorities as cached_priorities
 from priorities.models import Priority
 from processes import selectors as process_selectors
 from states import selectors as states_selectors
@@ -99,11 +102,13 @@ def dashboard(request):
     now = timezone.now()
     agency = None if user.is_secretariat or not user.agency_id else user.agency
     attention = needs_attention(agency, since=now - datetime.timedelta(days=7), until=now, now=now)
-    activities = Activity.objects.visible_to(user).with_list_relations()
+    # Both lists' priorities and places are read together, below.
+    activities = Activity.objects.visible_to(user).with_list_relations(attach=False)
+    latest = list(activities[:10])
     context = {
         "attention": attention,
         "attention_groups": digest_content.attention_groups(attention, digest_week=False),
-        "latest": activities[:10],
+        "latest": latest,
         "can_log": activity_access.can_log_activities(user),
         "process_deadlines": process_selectors.upcoming_deadlines(user, timezone.localdate()),
     }
@@ -117,10 +122,11 @@ def dashboard(request):
         )
     elif agency is not None and user.role == Role.HEAD:
         context["footprint"] = digest_selectors.agency_footprint(agency)
-        context["my_activities"] = activities.of_agency(agency)[:5]
+        context["my_activities"] = list(activities.of_agency(agency)[:5])
     else:
-        context["my_activities"] = activities.of_agency(agency)[:8] if agency else []
+        context["my_activities"] = list(activities.of_agency(agency)[:8]) if agency else []
         context["priority_counts"] = selectors.priority_counts(agency_id=user.agency_id)
+    attach_list_relations([*latest, *context.get("my_activities", [])])
     return render(request, "dashboard.html", context)
 
 
@@ -218,7 +224,10 @@ def priority_list(request):
 
 @login_required
 def priority_detail(request, code):
-    priority = get_object_or_404(Priority, code=code)
+    # The twelve priorities are kept in the cache, dropped when one changes.
+    priority = next((p for p in cached_priorities() if p.code == code), None)
+    if priority is None:
+        raise Http404
     activities = paginate(
         request,
         Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),
@@ -226,6 +235,25 @@ def priority_detail(request, code):
     )
     agencies = selectors.agencies_working_on(priority)
     initiatives = JointInitiative.objects.under_priority(priority).select_related("lead_agency")
+    contributions = process_selectors.for_priority(priority, request.user)
+    states_records = states_selectors.for_priority(priority, request.user)
+    library = library_selectors.for_priority(priority, request.user)
+    capacity = capacity_selectors.for_priority(priority, request.user)
+    # The previews' agencies and priorities, every section's in one query.
+    agency_rows, priority_rows = cached_agencies(), cached_priorities()
+    attach_many(
+        [
+            (contributions.contributions, "agencies", agency_rows),
+            (contributions.contributions, "priorities", priority_rows),
+            (states_records.engagements, "agencies", agency_rows),
+            (states_records.engagements, "priorities", priority_rows),
+            (states_records.requests, "priorities", priority_rows),
+            (library.items if library else [], "agencies", agency_rows),
+            (capacity.trainings, "organisers", agency_rows),
+            (capacity.trainings, "priorities", priority_rows),
+            (capacity.transfers, "priorities", priority_rows),
+        ]
+    )
     return render(
         request,
         "priorities/priority_detail.html",
@@ -234,11 +262,11 @@ def priority_detail(request, code):
             "page": activities,
             "agencies": agencies,
             "initiatives": initiatives,
-            "process_contributions": process_selectors.for_priority(priority, request.user),
-            "states_records": states_selectors.for_priority(priority, request.user),
-            "library": library_selectors.for_priority(priority, request.user),
+            "process_contributions": contributions,
+            "states_records": states_records,
+            "library": library,
             "positions": position_selectors.for_priority(priority, request.user),
-            "capacity": capacity_selectors.for_priority(priority, request.user),
+            "capacity": capacity,
             "governance": governance_selectors.for_priority(priority, request.user),
         },
     )

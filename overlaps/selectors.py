@@ -13,7 +13,7 @@ from initiatives.models import JointInitiative, Participation
 
 from . import calibration
 from .access import can_review, flags_visible_to
-from .models import OverlapFlag, ScoreCalibration
+from .models import OverlapFlag
 
 # Decisions that say two agencies' activities belong together: the same work done twice,
 # work that completes the other's, or work done jointly. "Not related" says the opposite,
@@ -132,15 +132,17 @@ def works_with(agency, user, cap=WORKS_WITH_CAP):
     return list(Agency.objects.raw(sql, [*params, agency.pk, cap]))
 
 
-def pairs_to_learn_from(user, cap=UNCERTAIN_CAP):
+def pairs_to_learn_from(user, cap=UNCERTAIN_CAP, threshold=None):
     """(pairs, threshold): the open pairs the score is least sure about, nearest the
     threshold in force first, at most `cap`, while the portal has fewer than
     OVERLAP_LEARNING_DECISIONS decisions to learn from; no pairs after that, or for
-    anyone who does not decide. 2 queries: the calibration, and the pairs with the number
-    of decisions beside them (a page the secretariat opens all day)."""
+    anyone who does not decide. 2 queries: the calibration (none when `threshold`, the one in
+    force, is given), and the pairs with the number of decisions beside them (a page the
+    secretariat opens all day)."""
     if not can_review(user):
         return [], None
-    _weights, threshold = calibration.current()
+    if threshold is None:
+        _weights, threshold = calibration.current()
     decisions = (
         OverlapFlag.objects.learned_from()
         .order_by()
@@ -161,8 +163,13 @@ def pairs_to_learn_from(user, cap=UNCERTAIN_CAP):
     return pairs, threshold
 
 
-def calibration_history(user, limit=CALIBRATION_HISTORY):
-    """The latest refits of the score, kept or refused, for the secretariat. 1 query."""
+def score_learning(user, *, ask, cap=UNCERTAIN_CAP, limit=CALIBRATION_HISTORY):
+    """What the queue shows the secretariat of the score's learning: (the pairs to decide
+    first and the threshold they are nearest, as `pairs_to_learn_from`, asked only when
+    `ask`; the latest `limit` refits, kept or refused). Nothing for anyone who does not
+    decide. 2 queries: the calibration in force with the history, and the pairs."""
     if not can_review(user):
-        return []
-    return list(ScoreCalibration.objects.order_by("-fitted_at", "-pk")[:limit])
+        return [], None, []
+    (_weights, threshold), history = calibration.current_and_history(limit)
+    pairs, threshold = pairs_to_learn_from(user, cap, threshold) if ask else ([], None)
+    return pairs, threshold, history

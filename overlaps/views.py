@@ -48,10 +48,8 @@ def flag_list(request):
     reasons.describe_flags(page.object_list)
     counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
     # Asked first on the first page of pairs to review; the queue below keeps its order.
-    uncertain, threshold = (
-        selectors.pairs_to_learn_from(request.user)
-        if flag_filter.tab == DEFAULT_TAB and page.number == 1
-        else ([], None)
+    uncertain, threshold, calibrations = selectors.score_learning(
+        request.user, ask=flag_filter.tab == DEFAULT_TAB and page.number == 1
     )
     return render(
         request,
@@ -59,7 +57,7 @@ def flag_list(request):
         {
             "uncertain": uncertain,
             "threshold": threshold,
-            "calibrations": selectors.calibration_history(request.user),
+            "calibrations": calibrations,
             "refit_every": settings.OVERLAP_REFIT_EVERY,
             "filter": flag_filter,
             "page": page,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from agencies.models import Agency
+from common.previews import first_rows
 
 from .models import Contribution, Event
 
@@ -28,11 +29,14 @@ def for_priority(priority, user):
     """The latest contributions serving `priority`, how many there are, and the list of all.
 
     Every contribution serves (e) (the services see to it), so priority (e)'s page lists
-    them all.
+    them all. Their agencies and priorities are left to the page, which
+    reads every section's in one query (common.links.attach_many).
     """
     serving = Contribution.objects.visible_to(user).under_priority(priority)
-    latest = list(serving.with_list_relations().order_by("-date", "-pk")[:PRIORITY_PREVIEW])
-    total = serving.count()
+    latest, total = first_rows(
+        serving.with_list_relations().prefetch_related(None).order_by("-date", "-pk"),
+        PRIORITY_PREVIEW,
+    )
     url = f"{reverse('processes:contribution-list')}?priority={priority.code}"
     return PrioritySection(latest, total, url)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from common.previews import first_rows
+
 from .models import Engagement, FollowUp, SupportRequest
 
 # How many records of each kind a priority's page lists before "see all".
@@ -28,15 +30,31 @@ class PrioritySection:
 
 def for_priority(priority, user):
     """The latest engagements and requests for support serving `priority`, how many there
-    are of each, and the lists of all. Six queries."""
-    engagements = Engagement.objects.visible_to(user).under_priority(priority)
-    requests = SupportRequest.objects.visible_to(user).under_priority(priority)
+    are of each, and the lists of all. Two queries (each count beside its rows).
+    Their agencies and priorities are left to the page, which
+    reads every section's in one query (common.links.attach_many)."""
+    engagements, engagement_total = first_rows(
+        Engagement.objects.visible_to(user)
+        .under_priority(priority)
+        .with_list_relations()
+        .prefetch_related(None)
+        .order_by("-date", "-pk"),
+        PRIORITY_PREVIEW,
+    )
+    requests, request_total = first_rows(
+        SupportRequest.objects.visible_to(user)
+        .under_priority(priority)
+        .with_list_relations()
+        .prefetch_related(None)
+        .order_by("-received_date", "-pk"),
+        PRIORITY_PREVIEW,
+    )
     return PrioritySection(
-        list(engagements.with_list_relations().order_by("-date", "-pk")[:PRIORITY_PREVIEW]),
-        engagements.count(),
+        engagements,
+        engagement_total,
         f"{reverse('states:engagement-list')}?priority={priority.code}",
-        list(requests.with_list_relations().order_by("-received_date", "-pk")[:PRIORITY_PREVIEW]),
-        requests.count(),
+        requests,
+        request_total,
         f"{reverse('states:request-list')}?priority={priority.code}",
     )
 

@@ -432,3 +432,77 @@ def test_list_queries_do_not_grow_with_rows(client, alice, iom, ilo, unfpa):
     few = [count(url) for url in urls]
     add(8)
     assert [count(url) for url in urls] == few
+
+
+def test_the_priority_page_counts_every_transfer_beyond_its_preview(client, alice, iom, ilo):
+    from capacity.selectors import PRIORITY_PREVIEW
+
+    for i in range(PRIORITY_PREVIEW + 2):
+        services.transfer_create(
+            by=alice,
+            kind="loan",
+            person_name=f"Person {i}",
+            from_agency=iom,
+            to_agency=ilo,
+            start_date=datetime.date(2030, 1, 1),
+            purpose="p",
+        )
+    client.force_login(alice)
+    response = client.get(reverse("priority-detail", args=["l"]))
+    section = response.context["capacity"]
+    assert len(section.transfers) == PRIORITY_PREVIEW
+    assert section.transfer_total == PRIORITY_PREVIEW + 2
+    assert section.training_total == 0 and section.trainings == []
+    assert f"See all {PRIORITY_PREVIEW + 2} transfers" in response.content.decode()
+
+
+def test_a_priority_that_does_not_exist_is_not_found(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("priority-detail", args=["zz"])).status_code == 404
+
+
+def test_the_priority_page_reads_the_previews_relations_as_prefetching_would(
+    alice, iom, ilo, unfpa, django_assert_num_queries
+):
+    from agencies.cached import agencies
+    from common.links import attach_many
+    from priorities.cached import priorities
+
+    b = Priority.objects.get(code="b")
+    make_training(iom, alice, title="One", organisers=[unfpa, ilo], priorities=[b])
+    make_training(iom, alice, title="Two", organisers=[])
+    services.transfer_create(
+        by=alice,
+        kind="loan",
+        person_name="Jo Doe",
+        from_agency=iom,
+        to_agency=ilo,
+        start_date=datetime.date(2030, 1, 1),
+        purpose="p",
+        priorities=[b],
+    )
+    expected = [
+        [
+            (list(t.organisers.all()), list(t.priorities.all()))
+            for t in Training.objects.order_by("title")
+        ],
+        [list(t.priorities.all()) for t in Transfer.objects.order_by("pk")],
+    ]
+    trainings = list(Training.objects.order_by("title"))
+    transfers = list(Transfer.objects.order_by("pk"))
+    agency_rows, priority_rows = agencies(), priorities()
+    with django_assert_num_queries(1):
+        attach_many(
+            [
+                (trainings, "organisers", agency_rows),
+                (trainings, "priorities", priority_rows),
+                (transfers, "priorities", priority_rows),
+                ([], "priorities", priority_rows),
+            ]
+        )
+        found = [
+            [(list(t.organisers.all()), list(t.priorities.all())) for t in trainings],
+            [list(t.priorities.all()) for t in transfers],
+        ]
+    assert found == expected
+    assert len(found[0][0][0]) >= 2 and all(ps for _, ps in found[0]) and all(found[1])

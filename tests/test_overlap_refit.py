@@ -304,3 +304,54 @@ def test_the_secretariat_sees_the_refits_history(client, sam, alice, iom, ilo, m
     assert "Kept" in html
     client.force_login(alice)
     assert "How the score learns" not in queue(client).content.decode()
+
+
+@pytest.mark.parametrize("refused_since", [0, 3, selectors.CALIBRATION_HISTORY + 2])
+def test_the_history_and_the_refit_in_force_are_read_together(db, refused_since):
+    older = ScoreCalibration.objects.create(
+        weights=dict(engine.WEIGHTS), threshold=0.35, decisions=20
+    )
+    kept = ScoreCalibration.objects.create(
+        weights=dict(engine.WEIGHTS), threshold=0.4, decisions=30
+    )
+    for i in range(refused_since):
+        ScoreCalibration.objects.create(weights={}, threshold=0.9, decisions=i, applied=False)
+    limit = selectors.CALIBRATION_HISTORY
+    newest = list(ScoreCalibration.objects.order_by("-fitted_at", "-pk")[:limit])
+    in_force, history = calibration.current_and_history(limit)
+    assert in_force == calibration.current() == (kept.weights, 0.4)
+    assert history == newest
+    assert (older in history) == (refused_since < limit - 1)
+
+
+def test_a_newer_refit_for_other_features_puts_the_defaults_in_force(db, in_force):
+    stale = ScoreCalibration.objects.create(weights={"retired": 1.0}, threshold=0.7, decisions=1)
+    defaults = (dict(engine.WEIGHTS), engine.DEFAULT_THRESHOLD)
+    assert calibration.current() == defaults
+    in_force_now, history = calibration.current_and_history(selectors.CALIBRATION_HISTORY)
+    assert in_force_now == defaults
+    assert history[0] == stale and len(history) == 2
+
+
+def test_without_refits_the_defaults_are_in_force_and_the_history_is_empty(db):
+    defaults = (dict(engine.WEIGHTS), engine.DEFAULT_THRESHOLD)
+    assert calibration.current_and_history(selectors.CALIBRATION_HISTORY) == (defaults, [])
+
+
+def test_the_queue_asks_by_the_refit_in_force_older_than_the_history_shown(
+    client, sam, iom, ilo, in_force
+):
+    refused = [
+        ScoreCalibration.objects.create(weights={}, threshold=0.9, decisions=i, applied=False)
+        for i in range(selectors.CALIBRATION_HISTORY + 2)
+    ]
+    pair(iom, ilo, SAME, 0, score=0.41)
+    pair(iom, ilo, SAME, 1, score=0.88)
+    client.force_login(sam)
+    response = queue(client)
+    assert response.context["threshold"] == in_force
+    assert [f.score for f in response.context["uncertain"]] == [0.41, 0.88]
+    assert "It flags a pair from 40% similarity" in response.content.decode()
+    shown = response.context["calibrations"]
+    assert shown == refused[::-1][: selectors.CALIBRATION_HISTORY]
+    assert all(not refit.applied for refit in shown)
