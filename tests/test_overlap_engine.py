@@ -376,6 +376,8 @@ def test_save_and_draft_checks_score_every_pair_exactly_as_the_full_scan(cases, 
             target_groups=x.target_groups.all(),
             partners=x.partners.all(),
             initiative=x.initiative,
+            # The form sends the language field as the saved activity has it.
+            language=x.language,
             exclude_id=x.pk,
             limit=len(profiles),
         )
