@@ -69,6 +69,17 @@ def agencies_with_counts():
     ).order_by("-is_active", "acronym")
 
 
+def _with_totals(rows, totals, name):
+    """The cached `rows` that have a total in `totals` (by pk), each with it as `total`,
+    largest first, then by the attribute `name`."""
+    found = []
+    for row in rows:
+        if totals.get(row.pk):
+            row.total = totals[row.pk]
+            found.append(row)
+    return sorted(found, key=lambda row: (-row.total, getattr(row, name)))
+
+
 def agencies_working_on(priority):
     """The agencies with activities under `priority`, busiest first, with `total`.
 
@@ -80,12 +91,7 @@ def agencies_working_on(priority):
         f"agencies-working-on:{tallies.query_key(under)}",
         lambda: dict(under.values_list("agency").annotate(n=Count("pk")).order_by()),
     )
-    found = []
-    for agency in agencies_cached():
-        if totals.get(agency.pk):
-            agency.total = totals[agency.pk]
-            found.append(agency)
-    return sorted(found, key=lambda agency: (-agency.total, agency.acronym))
+    return _with_totals(agencies_cached(), totals, "acronym")
 
 
 # -- an agency's profile -------------------------------------------------------------------
@@ -215,12 +221,7 @@ def agency_regions(agency, activities):
             .order_by()
         ),
     )
-    found = []
-    for region in regions_cached():
-        if totals.get(region.pk):
-            region.total = totals[region.pk]
-            found.append(region)
-    return sorted(found, key=lambda region: (-region.total, region.name))
+    return _with_totals(regions_cached(), totals, "name")
 
 
 def world_wide_count(agency, activities):
