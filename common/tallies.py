@@ -39,7 +39,11 @@ def version(kind):
 
 
 def versions(*kinds):
-    """The current versions of `kinds`, read from the cache in one round trip."""
+    """The current versions of `kinds`, read from the cache in one round trip.
+
+    For a fragment_key, read them before the data the fragment is made from: a change
+    that commits in between then leaves newer data under a version nobody reads again,
+    never older data under the version that follows the change."""
     found = cache.get_many([_VERSION + kind for kind in kinds])
     return [found.get(_VERSION + kind) or version(kind) for kind in kinds]
 
@@ -75,14 +79,13 @@ def query_key(queryset, ordered=False):
     return f"{sql}\x00{params!r}"
 
 
-def fragment_key(kinds, *parts):
-    """A name for HTML rendered from `kinds`' data (and the reference lists) and from
+def fragment_key(versions, *parts):
+    """A name for HTML rendered from the data at `versions` (see `versions`) and from
     `parts` (strings: the rows' query, the request's parameters, the language...), to keep
     it with Django's {% cache %} tag. A write to the data, a change of a reference list or
     any other part makes another name: a kept fragment is never shown stale, only left to
     expire."""
-    named = "\x00".join([*versions(*kinds, REFERENCE), *parts])
-    return hashlib.sha256(named.encode()).hexdigest()
+    return hashlib.sha256("\x00".join([*versions, *parts]).encode()).hexdigest()
 
 
 class KeptCountPaginator(Paginator):
