@@ -10,10 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from common import softdelete
+from common import softdelete, tallies
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
 
@@ -30,17 +31,33 @@ STALE_MESSAGE = _(
 
 @login_required
 def activity_list(request):
+    # The rows, their count and the pages' links, and the filter form, are kept rendered
+    # (the template's {% cache %}) under everything they are made from: the rows' query
+    # (which carries whom they are visible to), the request's parameters (which every
+    # link repeats) and the language, at the register's and the reference lists' versions
+    # as they were before anything was read. A page of 25 rows with their places and
+    # priorities, and the form's eleven fields, were most of the list's time.
+    register, reference = tallies.versions(REGISTER, tallies.REFERENCE)
     base = Activity.objects.visible_to(request.user).with_list_relations()
     activity_filter = ActivityFilter(request.GET or None, queryset=base)
+    rows = activity_filter.qs
+    params, language = request.GET.urlencode(), get_language()
     return render(
         request,
         "activities/activity_list.html",
         {
             "filter": activity_filter,
-            "page": paginate(request, activity_filter.qs, kept_as=REGISTER),
+            "page": paginate(request, rows, kept_as=REGISTER),
             "sorting": sort_headers(activity_filter.chosen_sort),
             "export_formats": interchange.EXPORT_FORMATS.values(),
             "can_log": access.can_log_activities(request.user),
+            "kept": {
+                "timeout": tallies.TIMEOUT,
+                "rows": tallies.fragment_key(
+                    [register, reference], tallies.query_key(rows, ordered=True), params, language
+                ),
+                "form": tallies.fragment_key([reference], params, language),
+            },
         },
     )
 

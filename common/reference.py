@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
+from . import tallies
 from .widgets import KeptSelect
 
 # A day: a safety net for writes that bypass the signals, not the usual way a list renews.
@@ -65,9 +66,11 @@ def rows(name):
 
 def forget(name):
     """Drop the list `name` now and again when the transaction commits: a request that read
-    the table between the two would otherwise cache the rows as they were before."""
+    the table between the two would otherwise cache the rows as they were before. The
+    fragments kept with these names in them (common.tallies.fragment_key) go stale too."""
     cache.delete(_PREFIX + name)
     transaction.on_commit(lambda: cache.delete(_PREFIX + name))
+    tallies.changed(tallies.REFERENCE)
 
 
 class CachedModelChoiceField(forms.ChoiceField):

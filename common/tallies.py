@@ -23,6 +23,10 @@ from django.utils.functional import cached_property
 # Longer than a working day; a version that moved on leaves its counts to expire.
 TIMEOUT = 6 * 60 * 60
 _VERSION = "tally-version:"
+# The reference lists (common.reference: agencies, countries, regions, priorities, ...):
+# a fragment that names them is kept under this version too, which moves on whenever one
+# of those lists is dropped.
+REFERENCE = "reference"
 
 
 def version(kind):
@@ -32,6 +36,16 @@ def version(kind):
         cache.add(_VERSION + kind, uuid.uuid4().hex, None)
         found = cache.get(_VERSION + kind)
     return found
+
+
+def versions(*kinds):
+    """The current versions of `kinds`, read from the cache in one round trip.
+
+    For a fragment_key, read them before the data the fragment is made from: a change
+    that commits in between then leaves newer data under a version nobody reads again,
+    never older data under the version that follows the change."""
+    found = cache.get_many([_VERSION + kind for kind in kinds])
+    return [found.get(_VERSION + kind) or version(kind) for kind in kinds]
 
 
 def changed(kind):
@@ -55,10 +69,23 @@ def kept(kind, key, compute):
     return found
 
 
-def query_key(queryset):
-    """A key naming the rows `queryset` selects: its SQL with its parameters."""
-    sql, params = queryset.order_by().query.sql_with_params()
+def query_key(queryset, ordered=False):
+    """A key naming the rows `queryset` selects (`ordered`: in its order): its SQL with its
+    parameters. Whatever narrows the rows to what one person may see is in the SQL, so
+    two people who see different rows never share a key."""
+    if not ordered:
+        queryset = queryset.order_by()
+    sql, params = queryset.query.sql_with_params()
     return f"{sql}\x00{params!r}"
+
+
+def fragment_key(versions, *parts):
+    """A name for HTML rendered from the data at `versions` (see `versions`) and from
+    `parts` (strings: the rows' query, the request's parameters, the language...), to keep
+    it with Django's {% cache %} tag. A write to the data, a change of a reference list or
+    any other part makes another name: a kept fragment is never shown stale, only left to
+    expire."""
+    return hashlib.sha256("\x00".join([*versions, *parts]).encode()).hexdigest()
 
 
 class KeptCountPaginator(Paginator):

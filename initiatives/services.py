@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.models import Role, User
-from common import emails, outbox, softdelete
+from common import emails, outbox, softdelete, tallies
 
 from .models import InitiativeEvent, JointInitiative, Milestone, Participation
 
@@ -431,7 +431,11 @@ def _source_pairs():
 
 def _announce_activities_changed(activity_ids):
     # Named in settings by the apps above this one (overlap detection), as an activity's
-    # own save does; the outbox publishes them after commit.
+    # own save does; the outbox publishes them after commit. The counts kept for the
+    # register (the coverage matrices count joint initiatives) go stale as after a save;
+    # "activities" is the register's kind (activities.models.REGISTER, an app above).
+    if activity_ids:
+        tallies.changed("activities")
     for activity_id in activity_ids:
         for task_name in settings.ACTIVITY_CHANGED_TASKS:
             outbox.enqueue(task_name, activity_id)

@@ -399,3 +399,66 @@ def test_every_priority_has_a_bit_of_its_own(iom):
     assert [cells[[c.column for c in cells].index(iom)].activities for _, cells in m.rows] == [
         1
     ] * 12
+
+
+# -- the counts are kept (common.tallies) until the register changes -------------------------
+
+
+def grouped(build):
+    """The GROUP BY queries `build()` runs."""
+    with CaptureQueriesContext(connection) as queries:
+        build()
+    return [q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"]]
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: coverage.agency_matrix(JAN, DEC),
+        lambda: coverage.region_matrix(Region.Level.SUBREGION, JAN, DEC),
+    ],
+    ids=["agencies", "regions"],
+)
+def test_a_matrix_seen_before_is_not_grouped_again(world, build):
+    assert len(grouped(build)) == 1
+    assert grouped(build) == []
+
+
+def test_kept_matrices_follow_a_save(world, iom, sam):
+    from activities import services
+
+    africa = region("Africa")
+    assert cell(coverage.agency_matrix(JAN, DEC), "k", iom).activities == 0
+    assert cell(coverage.region_matrix(Region.Level.REGION, JAN, DEC), "k", africa).activities == 0
+    services.activity_update(world["kenya"], by=sam, priorities=p("b", "k"))
+    assert cell(coverage.agency_matrix(JAN, DEC), "k", iom).activities == 1
+    assert cell(coverage.region_matrix(Region.Level.REGION, JAN, DEC), "k", africa).activities == 1
+
+
+def test_kept_matrices_follow_a_withdrawn_and_restored_initiative(world, iom, sam):
+    from initiatives import services
+    from initiatives.models import JointInitiative
+
+    initiative = world["kenya"].initiative
+    africa = region("Africa")
+
+    def initiatives():
+        return (
+            cell(coverage.agency_matrix(JAN, DEC), "b", iom).initiatives,
+            cell(coverage.region_matrix(Region.Level.REGION, JAN, DEC), "b", africa).initiatives,
+        )
+
+    assert initiatives() == (1, 1)
+    services.initiative_withdraw(initiative, by=sam)
+    assert initiatives() == (0, 0)
+    services.initiative_restore(JointInitiative.all_objects.get(pk=initiative.pk), by=sam)
+    assert initiatives() == (1, 1)
+
+
+def test_a_kept_agency_matrix_follows_an_agency_leaving_and_coming_back(world, iom, ilo):
+    ilo.is_active = False
+    ilo.save()
+    assert ilo not in coverage.agency_matrix(JAN, DEC).columns
+    ilo.is_active = True
+    ilo.save()
+    assert cell(coverage.agency_matrix(JAN, DEC), "b", ilo).activities == 1

@@ -522,6 +522,7 @@ def test_work_not_running_that_week_leaves_a_gap(harry, iom, ilo, iom_base):
     ended = ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
     assert "c" not in [code for code, _r in gap_pairs(build_digest(harry, YEAR, WEEK).gaps)]
     Activity.objects.filter(pk=ended.pk).update(end_date=MONDAY - datetime.timedelta(days=1))
+    refreshed(ended)  # as the services do after a save: the kept coverage counts go stale
     assert "c" in [code for code, _r in gap_pairs(build_digest(harry, YEAR, WEEK).gaps)]
 
 
