@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from agencies.cached import agencies as cached_agencies
 from agencies.models import Agency, Role
 from common import softdelete
 
@@ -36,7 +37,15 @@ def agencies_user_can_log_for(user):
 
 
 def can_log_activities(user):
-    return agencies_user_can_log_for(user).exists()
+    """Whether `agencies_user_can_log_for(user)` has any agency, read from the cached
+    agencies (agencies.cached): the list and the home page ask on every view."""
+    if not user.is_authenticated:
+        return False
+    if user.is_secretariat:
+        return any(agency.is_active for agency in cached_agencies())
+    if user.role in WRITER_ROLES and user.agency_id:
+        return any(a.is_active and a.pk == user.agency_id for a in cached_agencies())
+    return False
 
 
 def get_activity_for_user(user, pk, write=False):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from common.previews import first_rows
+from common.previews import Batch, Preview
 
 from .models import Training, Transfer
 
@@ -15,39 +15,51 @@ PRIORITY_PREVIEW = 10
 
 @dataclass
 class PrioritySection:
-    trainings: list
-    training_total: int
+    training_preview: Preview
     training_url: str
-    transfers: list
-    transfer_total: int
+    transfer_preview: Preview
     transfer_url: str
 
+    @property
+    def trainings(self):
+        return self.training_preview.rows
 
-def for_priority(priority, user):
+    @property
+    def training_total(self):
+        return self.training_preview.total
+
+    @property
+    def transfers(self):
+        return self.transfer_preview.rows
+
+    @property
+    def transfer_total(self):
+        return self.transfer_preview.total
+
+
+def for_priority(priority, user, batch=None):
     """The latest joint trainings and transfers serving `priority`, how many of each there
-    are, and the lists of all. Every one serves (l) (the services see to it).
-    Their agencies and priorities are left to the page, which
+    are, and the lists of all. Every one serves (l) (the services see to it). Read with
+    the page's other previews when it passes its `batch` (filled when the page runs it),
+    else at once in one query. Their agencies and priorities are left to the page, which
     reads every section's in one query (common.links.attach_many)."""
-    trainings, training_total = first_rows(
-        Training.objects.visible_to(user)
-        .under_priority(priority)
-        .with_list_relations()
-        .prefetch_related(None),
-        PRIORITY_PREVIEW,
+    own = batch is None
+    batch = Batch() if own else batch
+    trainings = Training.objects.visible_to(user).under_priority(priority)
+    transfers = Transfer.objects.visible_to(user).under_priority(priority)
+    # In their lists' order (the models' own).
+    trainings = batch.add(
+        trainings.with_list_relations(), Training._meta.ordering, PRIORITY_PREVIEW
     )
-    transfers, transfer_total = first_rows(
-        Transfer.objects.visible_to(user)
-        .under_priority(priority)
-        .with_list_relations()
-        .prefetch_related(None),
-        PRIORITY_PREVIEW,
+    transfers = batch.add(
+        transfers.with_list_relations(), Transfer._meta.ordering, PRIORITY_PREVIEW
     )
+    if own:
+        batch.run()
     query = f"?priority={priority.code}"
     return PrioritySection(
-        trainings=trainings,
-        training_total=training_total,
+        training_preview=trainings,
         training_url=reverse("capacity:training-list") + query,
-        transfers=transfers,
-        transfer_total=transfer_total,
+        transfer_preview=transfers,
         transfer_url=reverse("capacity:transfer-list") + query,
     )

@@ -13,6 +13,7 @@ from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from common.previews import Batch
 from governance import selectors as governance_selectors
 from initiatives.models import JointInitiative, Participation
 from overlaps.models import OverlapFlag
@@ -132,55 +133,62 @@ def needs_attention(agency, *, since, until, now=None):
     Decisions are those taken in [since, until): the digest passes its ISO week, the home
     page the last seven days. Open pairs, initiatives and positions are as they stand; the
     group's action points (the agency's, or every agency's for the secretariat) due within a
-    week or overdue, and its meetings of the next two weeks, as of `now`. 7 queries, and 2
-    more for an agency (its requests for support and follow-ups due).
+    week or overdue, and its meetings of the next two weeks, as of `now`. One query: every
+    list's first rows and total together (common.previews.Batch).
     """
     now = now or timezone.now()
     out = Attention(agency=agency, today=timezone.localdate(now))
+    batch = Batch()
+
+    def later(name, queryset, order):
+        lists[name] = batch.add(queryset, order, ATTENTION_CAP)
+
+    lists = {}
     flags = OverlapFlag.objects.with_pair()
     if agency is not None:
         flags = flags.involving_agency(agency)
     decided = flags.decided().filter(decided_at__gte=since, decided_at__lt=until)
     recent = ("-decided_at", "pk")
     confirmed = OverlapFlag.Status.CONFIRMED
-    out.confirmed, out.totals["confirmed"] = first_rows(decided.filter(status=confirmed), recent)
-    out.decisions, out.totals["decisions"] = first_rows(decided.exclude(status=confirmed), recent)
-    out.open_pairs, out.totals["open_pairs"] = first_rows(flags.open(), ("-score", "pk"))
+    later("confirmed", decided.filter(status=confirmed), recent)
+    later("decisions", decided.exclude(status=confirmed), recent)
+    later("open_pairs", flags.open(), ("-score", "pk"))
     if agency is None:
         # Initiatives wait for agencies, not for the secretariat; its backlog is its own.
         due = now - datetime.timedelta(days=DECISIONS_DUE_DAYS)
-        out.overdue, out.totals["overdue"] = first_rows(
-            flags.open().filter(created_at__lt=due), ("created_at", "pk")
-        )
+        later("overdue", flags.open().filter(created_at__lt=due), ("created_at", "pk"))
     else:
-        out.initiatives, out.totals["initiatives"] = first_rows(
-            awaiting_answer(agency).select_related("lead_agency"), ("-updated_at", "pk")
+        later(
+            "initiatives",
+            awaiting_answer(agency).select_related("lead_agency"),
+            ("-updated_at", "pk"),
         )
-        _states_attention(out, agency, timezone.localdate(now))
-    out.positions, out.totals["positions"] = first_rows(
-        position_selectors.needing_attention(agency, timezone.localdate(now)).select_related(
-            "lead_agency"
-        ),
+        later(
+            "support_requests",
+            states_selectors.open_requests_for(agency),
+            ("received_date", "pk"),
+        )
+        later(
+            "follow_ups",
+            states_selectors.due_follow_ups_for(agency, out.today),
+            ("due_date", "pk"),
+        )
+    later(
+        "positions",
+        position_selectors.needing_attention(agency, out.today).select_related("lead_agency"),
         ("due", "pk"),
     )
-    out.action_points, out.totals["action_points"] = first_rows(
-        governance_selectors.action_points_due(agency, out.today), ("due_date", "pk")
+    later(
+        "action_points",
+        governance_selectors.action_points_due(agency, out.today),
+        ("due_date", "pk"),
     )
-    out.meetings, out.totals["meetings"] = first_rows(
-        governance_selectors.meetings_coming_up(out.today), ("date", "pk")
-    )
+    later("meetings", governance_selectors.meetings_coming_up(out.today), ("date", "pk"))
+    batch.run()
+    for name, preview in lists.items():
+        setattr(out, name, preview.rows)
+        out.totals[name] = preview.total
     return out
-
-
-def _states_attention(out, agency, today):
-    """The agency's open requests for support and its follow-ups due: 2 queries."""
-    out.today = today
-    out.support_requests, out.totals["support_requests"] = first_rows(
-        states_selectors.open_requests_for(agency), ("received_date", "pk")
-    )
-    out.follow_ups, out.totals["follow_ups"] = first_rows(
-        states_selectors.due_follow_ups_for(agency, today), ("due_date", "pk")
-    )
 
 
 __all__ = ["ATTENTION_CAP", "DECISIONS_DUE_DAYS", "Attention", "awaiting_answer", "needs_attention"]

@@ -32,6 +32,7 @@ from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
 from common import health, softdelete
 from common.links import attach_many
+from common.previews import Batch
 from common.search import filter_words
 from common.spreadsheets import protect
 from common.views import paginate
@@ -234,11 +235,21 @@ def priority_detail(request, code):
         kept_as=REGISTER,
     )
     agencies = selectors.agencies_working_on(priority)
-    initiatives = JointInitiative.objects.under_priority(priority).select_related("lead_agency")
-    contributions = process_selectors.for_priority(priority, request.user)
-    states_records = states_selectors.for_priority(priority, request.user)
-    library = library_selectors.for_priority(priority, request.user)
-    capacity = capacity_selectors.for_priority(priority, request.user)
+    # Every section's first rows and counts, the initiatives and the positions: one query.
+    batch = Batch()
+    initiatives = batch.add(
+        JointInitiative.objects.under_priority(priority).select_related("lead_agency"),
+        JointInitiative._meta.ordering,
+        None,
+    )
+    positions = position_selectors.for_priority(priority, request.user)
+    positions = batch.add(positions, positions.query.order_by, None)
+    contributions = process_selectors.for_priority(priority, request.user, batch)
+    states_records = states_selectors.for_priority(priority, request.user, batch)
+    library = library_selectors.for_priority(priority, request.user, batch)
+    capacity = capacity_selectors.for_priority(priority, request.user, batch)
+    batch.run()
+    library = library if library.shown else None
     # The previews' agencies and priorities, every section's in one query.
     agency_rows, priority_rows = cached_agencies(), cached_priorities()
     attach_many(
@@ -261,11 +272,11 @@ def priority_detail(request, code):
             "priority": priority,
             "page": activities,
             "agencies": agencies,
-            "initiatives": initiatives,
+            "initiatives": initiatives.rows,
             "process_contributions": contributions,
             "states_records": states_records,
             "library": library,
-            "positions": position_selectors.for_priority(priority, request.user),
+            "positions": positions.rows,
             "capacity": capacity,
             "governance": governance_selectors.for_priority(priority, request.user),
         },

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from agencies.models import Agency
-from common.previews import first_rows
+from common.previews import Batch, Preview
 
 from .models import Contribution, Event
 
@@ -20,25 +20,37 @@ DEADLINES_SHOWN = 5
 
 @dataclass
 class PrioritySection:
-    contributions: list
-    total: int
+    latest: Preview
     list_url: str
 
+    @property
+    def contributions(self):
+        return self.latest.rows
 
-def for_priority(priority, user):
+    @property
+    def total(self):
+        return self.latest.total
+
+
+def for_priority(priority, user, batch=None):
     """The latest contributions serving `priority`, how many there are, and the list of all.
 
     Every contribution serves (e) (the services see to it), so priority (e)'s page lists
-    them all. Their agencies and priorities are left to the page, which
-    reads every section's in one query (common.links.attach_many).
+    them all. Read with the page's other previews when it passes its `batch` (filled when
+    the page runs it), else at once. Their agencies and priorities are left to the page,
+    which reads every section's in one query (common.links.attach_many).
     """
-    serving = Contribution.objects.visible_to(user).under_priority(priority)
-    latest, total = first_rows(
-        serving.with_list_relations().prefetch_related(None).order_by("-date", "-pk"),
+    own = batch is None
+    batch = Batch() if own else batch
+    latest = batch.add(
+        Contribution.objects.visible_to(user).under_priority(priority).with_list_relations(),
+        ("-date", "-pk"),
         PRIORITY_PREVIEW,
     )
+    if own:
+        batch.run()
     url = f"{reverse('processes:contribution-list')}?priority={priority.code}"
-    return PrioritySection(latest, total, url)
+    return PrioritySection(latest, url)
 
 
 def upcoming_deadlines(user, today):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from common.previews import first_rows
+from common.previews import Batch, Preview
 
 from .models import Engagement, FollowUp, SupportRequest
 
@@ -20,41 +20,52 @@ DUE_SOON_DAYS = 7
 
 @dataclass
 class PrioritySection:
-    engagements: list
-    engagement_total: int
+    engagement_preview: Preview
     engagement_url: str
-    requests: list
-    request_total: int
+    request_preview: Preview
     request_url: str
 
+    @property
+    def engagements(self):
+        return self.engagement_preview.rows
 
-def for_priority(priority, user):
+    @property
+    def engagement_total(self):
+        return self.engagement_preview.total
+
+    @property
+    def requests(self):
+        return self.request_preview.rows
+
+    @property
+    def request_total(self):
+        return self.request_preview.total
+
+
+def for_priority(priority, user, batch=None):
     """The latest engagements and requests for support serving `priority`, how many there
-    are of each, and the lists of all. Two queries (each count beside its rows).
+    are of each, and the lists of all: read with the page's other previews when it passes
+    its `batch` (filled when the page runs it), else at once in one query.
     Their agencies and priorities are left to the page, which
     reads every section's in one query (common.links.attach_many)."""
-    engagements, engagement_total = first_rows(
-        Engagement.objects.visible_to(user)
-        .under_priority(priority)
-        .with_list_relations()
-        .prefetch_related(None)
-        .order_by("-date", "-pk"),
+    own = batch is None
+    batch = Batch() if own else batch
+    engagements = batch.add(
+        Engagement.objects.visible_to(user).under_priority(priority).with_list_relations(),
+        ("-date", "-pk"),
         PRIORITY_PREVIEW,
     )
-    requests, request_total = first_rows(
-        SupportRequest.objects.visible_to(user)
-        .under_priority(priority)
-        .with_list_relations()
-        .prefetch_related(None)
-        .order_by("-received_date", "-pk"),
+    requests = batch.add(
+        SupportRequest.objects.visible_to(user).under_priority(priority).with_list_relations(),
+        ("-received_date", "-pk"),
         PRIORITY_PREVIEW,
     )
+    if own:
+        batch.run()
     return PrioritySection(
         engagements,
-        engagement_total,
         f"{reverse('states:engagement-list')}?priority={priority.code}",
         requests,
-        request_total,
         f"{reverse('states:request-list')}?priority={priority.code}",
     )
 

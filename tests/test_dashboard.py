@@ -8,6 +8,7 @@ import time_machine
 from django.urls import reverse
 
 from activities.models import Activity
+from agencies.models import Agency
 from digests.attention import DECISIONS_DUE_DAYS
 from digests.models import DigestDelivery
 from geo.models import Country
@@ -182,3 +183,29 @@ def test_home_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(len(few)):
         html = client.get(reverse("dashboard")).content.decode()
     assert "Needs your attention" in html
+
+
+@pytest.mark.parametrize("who", ["alice", "sam"])
+def test_the_log_button_follows_the_agencies_at_once(who, request, client, iom, ilo):
+    """Whether a person may log activities is read from the cached agencies: a change to
+    an agency shows on the next page."""
+    client.force_login(request.getfixturevalue(who))
+    button = "Log an activity"
+
+    def shown(url):
+        response = client.get(url)
+        assert response.status_code == 200
+        return button in response.content.decode()
+
+    for url in (reverse("dashboard"), reverse("activities:list")):
+        assert shown(url)
+    closed = [iom] if who == "alice" else list(Agency.objects.filter(is_active=True))
+    for agency in closed:
+        agency.is_active = False
+        agency.save()
+    for url in (reverse("dashboard"), reverse("activities:list")):
+        assert not shown(url)
+    iom.is_active = True
+    iom.save()
+    for url in (reverse("dashboard"), reverse("activities:list")):
+        assert shown(url)

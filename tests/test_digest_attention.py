@@ -134,13 +134,13 @@ def test_a_fixed_number_of_queries(iom, ilo, django_assert_num_queries):
             ParticipationFactory(agency=iom)
 
     fill(1)
-    # 7 for the pairs, initiatives, positions, action points and meetings; an agency's 2
-    # more are its requests for support and follow-ups due (states).
-    with django_assert_num_queries(9):
+    # One for every list together: the pairs, initiatives, positions, action points and
+    # meetings, and an agency's requests for support and follow-ups due (states).
+    with django_assert_num_queries(1):
         attention_for(iom)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(1):
         needs_attention(None, since=SINCE, until=NOW)
     fill(10)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(1):
         attention = attention_for(iom)
     assert len(attention.confirmed) == ATTENTION_CAP and attention.total("confirmed") == 11
