@@ -32,6 +32,7 @@ SCALAR_FIELDS = (
     "initiative",
 )
 RELATION_FIELDS = ("countries", "regions", "priorities", "target_groups", "themes", "partners")
+FOREIGN_KEYS = [f for f in Activity._meta.concrete_fields if f.many_to_one]
 
 
 class StaleActivityError(Exception):
@@ -82,6 +83,19 @@ class ActivityBatch:
         self.ids = set()
         self._waiting = []  # (activity, relations), validated, not yet written
         self._changed = set()  # keys of the waiting activities that exist already
+        self._found = set()  # (foreign key, value) that validation has found in this batch
+
+    def found_rows(self, activity):
+        """The foreign keys of `activity` whose row validation has already found in this
+        batch: each would cost a query per save (full_clean's existence check), for the
+        same few agencies and people. One deleted meanwhile is still refused by the
+        table's foreign key when the batch writes (then in the row's own savepoint)."""
+        return {
+            f.name for f in FOREIGN_KEYS if (f.name, getattr(activity, f.attname)) in self._found
+        }
+
+    def found(self, activity):
+        self._found.update((f.name, getattr(activity, f.attname)) for f in FOREIGN_KEYS)
 
     def add(self, activity, relations):
         self._waiting.append((activity, relations))
@@ -280,10 +294,12 @@ def _save(activity, fields, by, batch=None, unique_checked=False):
         for name in ("priorities", "countries", "regions", "partners")
     }
     created = activity.pk is None
-    validate_activity(activity, unique_checked=unique_checked, **current)
+    found = batch.found_rows(activity) if batch is not None else ()
+    validate_activity(activity, unique_checked=unique_checked, found=found, **current)
 
     if batch is not None:
         # Written with the batch's other activities (ActivityBatch.flush).
+        batch.found(activity)
         batch.add(activity, relations)
         return activity
     _write(activity)
@@ -337,7 +353,9 @@ def activity_update(activity, *, by, expected_version=None, batch=None, **fields
         if expected_version is not None and locked.version != expected_version:
             raise StaleActivityError
         locked.version += 1
-        _save(locked, fields, by, batch)
+        # An update never moves an activity to another agency; with its reference left as
+        # stored, the row already satisfies the unique index: no query for that rule then.
+        _save(locked, fields, by, batch, unique_checked="reference" not in fields)
         return locked
 
 
