@@ -493,7 +493,8 @@ class Activity(models.Model):
     ROW_CHECKS = {
         "activity_ends_after_start": (
             {"start_date", "end_date"},
-            lambda activity: activity.end_date is None or activity.end_date >= activity.start_date,
+            # An unknown date makes the SQL condition unknown, which Django's check passes.
+            lambda a: a.start_date is None or a.end_date is None or a.end_date >= a.start_date,
         ),
     }
 

@@ -94,7 +94,8 @@ class ActivityBatch:
             f.name for f in FOREIGN_KEYS if (f.name, getattr(activity, f.attname)) in self._found
         }
 
-    def found(self, activity):
+    def remember_found(self, activity):
+        """After `activity` passed validation: its foreign keys' rows exist."""
         self._found.update((f.name, getattr(activity, f.attname)) for f in FOREIGN_KEYS)
 
     def add(self, activity, relations):
@@ -237,9 +238,10 @@ def _relink(changed, batch_size=None):
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         stale, present = [], set()
         ids = list(wanted)
-        for start in range(0, len(ids), batch_size or len(ids)):
+        step = batch_size or len(ids)
+        for start in range(0, len(ids), step):
             rows = through.objects.filter(
-                **{f"{source}_id__in": ids[start : start + (batch_size or len(ids))]}
+                **{f"{source}_id__in": ids[start : start + step]}
             ).values_list("pk", f"{source}_id", f"{target}_id")
             for pk, activity_id, key in rows:
                 if key in wanted[activity_id]:
@@ -299,7 +301,7 @@ def _save(activity, fields, by, batch=None, unique_checked=False):
 
     if batch is not None:
         # Written with the batch's other activities (ActivityBatch.flush).
-        batch.found(activity)
+        batch.remember_found(activity)
         batch.add(activity, relations)
         return activity
     _write(activity)
@@ -318,8 +320,7 @@ def _save(activity, fields, by, batch=None, unique_checked=False):
 
 
 def _savepoints(batch):
-    # A batch's caller gives each write a savepoint of its own (the import: one per update,
-    # none for a new activity, which is only validated here), and the services add none: a
+    # In a batch a save only validates (the batch writes), so it takes no savepoint: a
     # transaction of thousands of rows slows down with every subtransaction it holds
     # (PostgreSQL keeps each one's locks until the end, and walks them at each release),
     # three a row made a 10,000-row import several times slower. Not even an atomic block

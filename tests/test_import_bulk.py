@@ -162,6 +162,7 @@ def test_the_row_by_row_fallback_saves_what_the_bulk_write_saves(iom, ilo, monke
         (datetime.date(2026, 1, 1), datetime.date(2026, 1, 1)),
         (datetime.date(2026, 1, 1), datetime.date(2026, 1, 2)),
         (datetime.date(2026, 1, 2), datetime.date(2026, 1, 1)),
+        (None, datetime.date(2026, 1, 1)),
     ],
 )
 def test_a_constraint_checked_in_python_agrees_with_the_database(iom, start, end):
