@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -343,38 +343,80 @@ class _Existing:
     def add(self, agency, reference, activity):
         self.found[(agency.pk, reference.lower())] = activity
 
+    def discard(self, agency, reference):
+        self.found.pop((agency.pk, reference.lower()), None)
 
-def _import_row(record, parsed, existing_by_reference, by, result, batch):
-    if isinstance(parsed, RowRejected):
-        result.errors.append(RowError(record.line, "; ".join(parsed.problems)))
-        return
-    agency, reference, fields = parsed
-    try:
-        # Its own savepoint: a row that fails leaves nothing behind, and the
-        # rows before it stay saved.
-        with transaction.atomic():
-            existing = existing_by_reference.get(agency, reference)
+
+def _database_refused(exc):
+    return _("the database refused the row: %(problem)s") % {"problem": exc}
+
+
+class _Import:
+    """The rows of one file saved in one batch, and what became of each.
+
+    Each row is validated by the services and, if it breaks no rule, waits in the batch
+    with the others until they are written together (ActivityBatch.flush): a row the
+    database still refuses then is reported on its line, the others are saved. A row for
+    an activity that an earlier row of the file has left waiting has them written first.
+    """
+
+    def __init__(self, existing, by, result, batch):
+        self.existing, self.by, self.result, self.batch = existing, by, result, batch
+        # (activity, line, agency, reference, created) of each row waiting
+        self.waiting = []
+
+    def row(self, record, parsed):
+        if isinstance(parsed, RowRejected):
+            self.result.errors.append(RowError(record.line, "; ".join(parsed.problems)))
+            return
+        agency, reference, fields = parsed
+        existing = self.existing.get(agency, reference)
+        if existing is not None and self.batch.waiting(existing):
+            self.flush()
+            existing = self.existing.get(agency, reference)
+        try:
+            # Validated here; written by the batch, so a row that breaks a rule leaves
+            # nothing behind and needs no savepoint.
             if existing is None:
-                created = activity_create(
+                saved = activity_create(
                     agency=agency,
-                    by=by,
+                    by=self.by,
                     reference=reference,
-                    batch=batch,
+                    batch=self.batch,
                     reference_is_new=True,
                     **fields,
                 )
-                existing_by_reference.add(agency, reference, created)
-                result.created += 1
+                self.existing.add(agency, reference, saved)
             else:
-                activity_update(existing, by=by, batch=batch, **fields)
-                result.updated += 1
-    except ValidationError as exc:
-        result.errors.append(RowError(record.line, _message_text(exc)))
-    except DatabaseError as exc:
-        # What no rule foresees, e.g. a code deleted from a reference table meanwhile.
-        result.errors.append(
-            RowError(record.line, _("the database refused the row: %(problem)s") % {"problem": exc})
-        )
+                saved = activity_update(existing, by=self.by, batch=self.batch, **fields)
+        except ValidationError as exc:
+            self.result.errors.append(RowError(record.line, _message_text(exc)))
+            return
+        except DatabaseError as exc:
+            # What no rule foresees, e.g. a code deleted from a reference table meanwhile.
+            self.result.errors.append(RowError(record.line, _database_refused(exc)))
+            return
+        self.waiting.append((saved, record.line, agency, reference, existing is None))
+
+    def flush(self):
+        """Write the rows waiting in the batch; report each refused one on its line."""
+        refused = {id(activity): exc for activity, exc in self.batch.flush()}
+        for activity, line, agency, reference, created in self.waiting:
+            exc = refused.get(id(activity))
+            if exc is None:
+                if created:
+                    self.result.created += 1
+                else:
+                    self.result.updated += 1
+                continue
+            if created:
+                # A later row with its reference creates it, as if this row had never been.
+                self.existing.discard(agency, reference)
+            message = (
+                _message_text(exc) if isinstance(exc, ValidationError) else _database_refused(exc)
+            )
+            self.result.errors.append(RowError(line, message))
+        self.waiting = []
 
 
 def _parse(parser, record):
@@ -387,14 +429,16 @@ def _parse(parser, record):
 def import_csv(fileobj, *, by=None, atomic=False):
     """Create or update activities from a CSV file object (binary or text).
 
-    Returns an ImportResult. The file is read and checked whole first; then rows
-    are saved one by one, each in its own savepoint; with `atomic`, nothing is
-    kept unless every row is accepted.
+    Returns an ImportResult. The file is read and checked whole first; then each row
+    is validated by the services, and saved unless it breaks a rule; with `atomic`,
+    nothing is kept unless every row is accepted.
 
     The rows are saved in one transaction as one batch (activities.services.activity_batch):
-    their search vectors and coverage tallies are refreshed once for the set, and one
-    message asks the apps above for one overlap check of all of them, after the commit.
-    A row's history, validation and savepoint are its own, as for a single save.
+    each row is validated and the valid ones written together (a row the database still
+    refuses then is reported on its line, the others saved); their search vectors and
+    coverage tallies are refreshed once for the set, and one message asks the apps above
+    for one overlap check of all of them, after the commit. Every row's validation and
+    history are its own, as for a single save.
     """
     result = ImportResult()
     try:
@@ -408,8 +452,12 @@ def import_csv(fileobj, *, by=None, atomic=False):
     existing = _Existing([p[:2] for p in parsed if not isinstance(p, RowRejected)])
     try:
         with activity_batch() as batch:
+            rows = _Import(existing, by, result, batch)
             for record, outcome in zip(records, parsed, strict=True):
-                _import_row(record, outcome, existing, by, result, batch)
+                rows.row(record, outcome)
+            rows.flush()
+            # In the file's order, whichever step refused each row.
+            result.errors.sort(key=lambda error: (error.line is None, error.line or 0))
             if atomic and result.errors:
                 raise _RolledBack
     except _RolledBack:

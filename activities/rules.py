@@ -20,15 +20,27 @@ OWN_PARTNER = _("An agency cannot be its own partner.")
 
 
 def validate_activity(
-    activity, *, priorities, countries, regions, partners, exclude=(), unique_checked=False
+    activity,
+    *,
+    priorities,
+    countries,
+    regions,
+    partners,
+    exclude=(),
+    unique_checked=False,
+    found=(),
 ):
     """Raise a ValidationError keyed by field for every rule `activity` breaks.
 
     The many-to-many values are passed in because an unsaved activity has none
     yet. Fields in `exclude` already failed elsewhere (a form's own cleaning):
     the rules that read them are skipped rather than reported twice. With
-    `unique_checked`, the caller has just looked the reference up: the query of the
-    unique-reference constraint is not run again (the table's index still refuses a twin).
+    `unique_checked`, the caller has just looked the reference up (or leaves a stored one
+    as it is): the query of the unique-reference constraint is not run again (the table's
+    index still refuses a twin).
+    `found`: foreign keys whose related row the caller has just found (a batch has
+    validated the same agency a row before): their existence query is not run again (the
+    table's foreign key still refuses a row deleted meanwhile).
     """
     exclude = set(exclude)
     errors = {}
@@ -36,7 +48,9 @@ def validate_activity(
         # Nothing on the model is unique but its key: the per-agency reference is a
         # constraint, checked here with the others (as full_clean does: only on the
         # fields that passed their own cleaning).
-        activity.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        activity.full_clean(
+            exclude=exclude | set(found), validate_unique=False, validate_constraints=False
+        )
     except ValidationError as exc:
         errors = exc.update_error_dict(errors)
     skip = {name for name in errors if name != NON_FIELD_ERRORS}

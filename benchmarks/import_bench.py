@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://…/a_copy_of_a_register python benchmarks/import_bench.py \\
         [--rows 10000] [--baseline-rows 300] [--updates 0.1] [--seed 11] [--no-check] \\
-        [--embed-register] [--json] [--keep]
+        [--embed-register] [--json] [--keep] [--profile FILE]
 
 Point DATABASE_URL at a database that already holds a register (e.g. a copy of one made
 by `manage.py generate_benchmark_data`), never at real data. Everything the benchmark
@@ -28,6 +28,8 @@ activities), so the check is skipped with a message unless --embed-register, whi
 embeds them first as setup (reported, not counted).
 
 --json prints one JSON object (the figures) instead of the text report.
+--profile FILE writes a pyinstrument profile of the bulk import (not of its check) to FILE,
+as text; the profiler slows the import, so its figures are not the report's.
 """
 
 import argparse
@@ -169,7 +171,24 @@ def _backend_cpu():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def new_path(data, check, clock):
+@contextmanager
+def profiled(path):
+    """pyinstrument around the block, its text report written to `path` (nothing if None)."""
+    if path is None:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        Path(path).write_text(profiler.output_text(unicode=False, color=False))
+
+
+def new_path(data, check, clock, profile=None):
     """The import as it is now, then its one queued check; rolled back by the caller."""
     from activities.interchange import import_csv
     from common import outbox
@@ -179,7 +198,7 @@ def new_path(data, check, clock):
     out = {}
     backend, cpu = _backend_cpu(), time.process_time()
     started = time.perf_counter()
-    with changes_by(command="import_bench"):
+    with changes_by(command="import_bench"), profiled(profile):
         result = import_csv(io.BytesIO(data))
     out["import_seconds"] = time.perf_counter() - started
     out["import_python_cpu_seconds"] = time.process_time() - cpu
@@ -266,6 +285,7 @@ def main():
     parser.add_argument("--embed-register", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--keep", action="store_true", help="commit what the import saves")
+    parser.add_argument("--profile", metavar="FILE", help="profile the bulk import into FILE")
     args = parser.parse_args()
     setup()
 
@@ -321,7 +341,7 @@ def main():
             figures["setup_cache_warm_seconds"] = warm()
             say(f"== Setup: overlap cache warmed in {figures['setup_cache_warm_seconds']:.1f} s")
         with rolled_back(args.keep):
-            new = new_path(data, check, clock)
+            new = new_path(data, check, clock, args.profile)
         new["rows_per_second"] = args.rows / new["import_seconds"]
         if check:
             new["total_seconds"] = new["import_seconds"] + new["check_seconds"]
