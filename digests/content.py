@@ -72,6 +72,24 @@ def _not_history(today):
     )
 
 
+# What this process read of the kept values, by (register version, key): a worker builds one
+# digest after another, and reading the week's news from the cache again (thousands of rows
+# unpickled) cost a digest as much as its queries. A version names data that never changes,
+# so a value remembered under it is never stale; readers do not change what they are given.
+_remembered = {}
+REMEMBERED = 8
+
+
+def _kept(key, compute):
+    """`common.tallies.kept(REGISTER, key, compute)`, remembered in this process too."""
+    name = (tallies.version(REGISTER), key)
+    if name not in _remembered:
+        if len(_remembered) >= REMEMBERED:
+            _remembered.clear()
+        _remembered[name] = tallies.kept(REGISTER, key, compute)
+    return _remembered[name]
+
+
 class News(NamedTuple):
     """One activity of the week's news, with what the ranking reads of it."""
 
@@ -88,7 +106,7 @@ def _week_news(start, end, today):
     register changes: the same rows for every head's digest, read once per weekly run (and
     once per preview of a week in progress) instead of once per digest. 4 queries, or none."""
     key = f"digest-news:{start.isoformat()}:{end.isoformat()}:{today.isoformat()}"
-    return tallies.kept(REGISTER, key, lambda: _read_week_news(start, end, today))
+    return _kept(key, lambda: _read_week_news(start, end, today))
 
 
 def _read_week_news(start, end, today):
@@ -155,21 +173,25 @@ def _others_for(agency, news, priority_ids, country_ids, region_ids):
 
 def _best_scores(agency, candidate_ids):
     """{candidate id: the best score of a pair between it and one of `agency`'s activities},
-    pairs judged not related left out. 1 query: every pair with the agency on a side.
+    pairs judged not related left out. 1 query.
 
-    A candidate is another agency's, so in a pair that matched, its partner is the agency's.
+    Started from the candidates' pairs (the flags' indexes on either side), each partner
+    looked up by its key: reading the agency's thousands of activities to match a few
+    hundred pairs cost 10 to 100 times more (EXPLAIN ANALYZE in BENCHMARKS.md).
     """
-    mine = Activity.objects.filter(agency=agency).values("pk")
+    mine_a = Q(activity_a__agency=agency, activity_a__deleted_at__isnull=True)
+    mine_b = Q(activity_b__agency=agency, activity_b__deleted_at__isnull=True)
     pairs = (
         OverlapFlag.objects.exclude(status=OverlapFlag.Status.NOT_RELATED)
-        .filter(Q(activity_a__in=mine) | Q(activity_b__in=mine))
+        .filter(Q(activity_a__in=candidate_ids) & mine_b | Q(activity_b__in=candidate_ids) & mine_a)
         .values_list("activity_a_id", "activity_b_id", "score")
     )
     best = {}
     for a, b, score in pairs:
-        for side in (a, b):
-            if side in candidate_ids and score > best.get(side, 0.0):
-                best[side] = score
+        # The partner is the agency's, so the candidate is the other side.
+        side = a if a in candidate_ids else b
+        if score > best.get(side, 0.0):
+            best[side] = score
     return best
 
 
@@ -298,7 +320,7 @@ def _footprint(agency):
 def _footprints():
     """{agency id: (priority ids, country ids)} of every agency with work, kept per version
     of the register: 1 query when the register changed since the last digest, none after."""
-    return tallies.kept(REGISTER, "digest-footprints", _count_footprints)
+    return _kept("digest-footprints", _count_footprints)
 
 
 def _count_footprints():
@@ -395,8 +417,7 @@ def _week_gaps(year, week):
     bound the count, so a week in progress is kept too. At most 4 queries, or none.
     """
     first, last = weeks.days(year, week)
-    return tallies.kept(
-        REGISTER,
+    return _kept(
         f"digest-week-gaps:{weeks.label(year, week)}",
         lambda: coverage.gaps(Region.Level.SUBREGION, first, last),
     )
