@@ -12,6 +12,7 @@ from django.conf import settings
 
 from activities import coverage
 from activities.models import Activity
+from activities.services import activity_update
 from agencies.models import PairNotifications, Role
 from digests import tokens
 from digests.attention import ATTENTION_CAP
@@ -521,8 +522,8 @@ def test_a_gap_in_several_sub_regions_names_them(harry, iom, ilo, iom_base):
 def test_work_not_running_that_week_leaves_a_gap(harry, iom, ilo, iom_base):
     ended = ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
     assert "c" not in [code for code, _r in gap_pairs(build_digest(harry, YEAR, WEEK).gaps)]
-    Activity.objects.filter(pk=ended.pk).update(end_date=MONDAY - datetime.timedelta(days=1))
-    refreshed(ended)  # as the services do after a save: the kept coverage counts go stale
+    # Saved as the edit page saves it: the week's gaps kept for the next reader go stale.
+    activity_update(ended, by=UserFactory(agency=ilo), end_date=MONDAY - datetime.timedelta(days=1))
     assert "c" in [code for code, _r in gap_pairs(build_digest(harry, YEAR, WEEK).gaps)]
 
 
@@ -564,12 +565,55 @@ def test_the_gaps_of_a_week_that_is_over_are_counted_once_for_its_readers(
             harrys = build_digest(harry, YEAR, WEEK)
         with CaptureQueriesContext(connection) as second:
             hildas = build_digest(hilda, YEAR, WEEK)
-    # The second digest counts nothing: priorities, sub-regions, counts and totals are kept.
-    assert len(first) - len(second) == 4
+    # The second digest counts nothing that is the same for every reader: the gaps
+    # (priorities, sub-regions, counts, totals), the footprints and the week's news (the
+    # activities and their priorities, countries and regions) are kept.
+    assert len(first) - len(second) == 4 + 1 + 4
     # Both agencies work in Kenya and Uganda: the gaps of Sub-Saharan Africa alone.
     expected = gap_pairs(coverage.gaps(Region.Level.SUBREGION, MONDAY, SUNDAY, regions=["202"]))
     assert sorted(gap_pairs(harrys.gaps)) == sorted(gap_pairs(hildas.gaps)) == sorted(expected)
     assert ("c", "Sub-Saharan Africa") not in expected
+
+
+def test_digests_built_in_one_run_read_as_those_built_alone(harry, sam, iom, ilo, iom_base):
+    """The weekly run builds every reader's digest from what it keeps for the week (the
+    footprints, the news, the gaps): each digest reads as if it were the only one built."""
+    from django.core.cache import cache
+
+    hilda = UserFactory(agency=ilo, role=Role.HEAD)
+    ilo_kenya = ActivityFactory(agency=ilo, title="ILO survey in Kenya")
+    ActivityFactory(agency=iom, title="IOM return programme in Kenya")
+    make_flag(ilo_kenya, iom_base, score=0.9)
+    ActivityFactory(agency=ilo, priorities=[priority("c")], countries=[country("UGA")])
+    readers = [harry, hilda, sam]
+    # A week in progress (the preview page), then the weekly run on the Monday after.
+    for when in (NOW, datetime.datetime(2026, 11, 30, 6, tzinfo=datetime.UTC)):
+        with time_machine.travel(when, tick=False):
+            cache.clear()
+            together = [_render(build_digest(reader, YEAR, WEEK)) for reader in readers]
+            alone = []
+            for reader in readers:
+                cache.clear()
+                alone.append(_render(build_digest(reader, YEAR, WEEK)))
+        assert together == alone
+        (_s, harrys, _h), (_s, hildas, _h), (_s, sams, _h) = together
+        assert "ILO survey in Kenya" in harrys and "90% like yours" in harrys
+        assert "IOM return programme in Kenya" in hildas
+        assert "No activity that week under" in harrys
+
+
+def test_a_change_saved_after_a_digest_is_in_the_next_one(harry, iom, ilo, iom_base):
+    survey = age(ActivityFactory(agency=ilo, title="ILO survey in Kenya"))
+    in_france = ActivityFactory(
+        agency=ilo, title="ILO survey in France", countries=[country("FRA")]
+    )
+    assert titles(build_digest(harry, YEAR, WEEK).others) == []
+    # Saved as the edit page saves it: the week's news kept for the next reader goes stale.
+    activity_update(survey, by=UserFactory(agency=ilo), title="ILO survey in Kenya, round 2")
+    assert titles(build_digest(harry, YEAR, WEEK).others) == ["ILO survey in Kenya, round 2"]
+    # IOM starts work in France: its footprint kept for the next reader goes stale too.
+    ActivityFactory(agency=iom, countries=[country("FRA")])
+    assert in_france.title in titles(build_digest(harry, YEAR, WEEK).others)
 
 
 def test_the_digests_gaps_are_the_coverage_gaps_where_the_agency_works(
@@ -769,8 +813,10 @@ def test_fixed_number_of_queries_whatever_the_size(
     _populate(iom, ilo, sam, 2)
     small, digest = count()
     assert not digest.is_empty
-    # The head's digest: 13 queries and its attention lists, 4 of them the coverage gaps
-    # (priorities, sub-regions, counts, totals); the secretariat's: 6 and its attention
+    # The head's digest: 18 queries and its attention lists: 4 the coverage gaps
+    # (priorities, sub-regions, counts, totals), 1 the footprints, 4 the week's news
+    # (activities, priorities, countries, regions), 2 the ranked ones (the agency's pairs,
+    # the rows shown) and the rest its own lines; the secretariat's: 6 and its attention
     # lists (no footprint, gaps, own lines or States' work). The attention lists are one
     # query on PostgreSQL (common.previews.Batch), one per list elsewhere (9 for an agency:
     # pairs three times, initiatives, positions, action points, meetings, requests for
@@ -781,7 +827,10 @@ def test_fixed_number_of_queries_whatever_the_size(
         attention = 1
     else:
         attention = 9 if who == "harry" else 7
-    assert small == (13 if who == "harry" else 6) + attention + extra
+    assert small == (18 if who == "harry" else 6) + attention + extra
+    if who == "harry":
+        # The next head's digest of the week reads the gaps, footprints and news kept.
+        assert count()[0] == small - 4 - 1 - 4
     assert who != "harry" or digest.gaps  # the gaps' queries are counted
     _populate(iom, ilo, sam, 30)  # past every cap
     with django_assert_num_queries(small):
