@@ -14,8 +14,10 @@ from django.urls import reverse
 from activities import services as activity_services
 from activities.interchange import COLUMNS, import_csv
 from common.models import OutboxMessage
+from initiatives import services as initiative_services
 from overlaps import review, services, tasks
 from overlaps.models import OverlapFlag
+from priorities.models import Priority
 
 from .factories import AgencyFactory, UserFactory
 from .test_overlap_batch import _csv, _simple
@@ -154,3 +156,52 @@ def test_another_agencys_people_never_see_the_secretariats_count(client, sam, pa
     assert counts(client) == (0, 0, 0)
     client.force_login(sam)
     assert counts(client) == (1, 0, 1)
+
+
+# -- the agency profile's "works with" ------------------------------------------------------
+
+
+def works_with(client, agency):
+    response = client.get(reverse("agency-detail", args=[agency.slug]))
+    return [
+        (a.acronym, a.partner_count, a.initiative_count, a.pair_count)
+        for a in response.context["works_with"]
+    ]
+
+
+def test_works_with_follows_a_decision_at_once(client, sam, iom, pair):
+    client.force_login(sam)
+    assert works_with(client, iom) == []
+    flag = OverlapFlag.objects.get()
+    review.decide(flag, by=sam, status=OverlapFlag.Status.CONFIRMED)
+    assert works_with(client, iom) == [("ILO", 0, 0, 1)]
+    review.decide(flag, by=sam, status=OverlapFlag.Status.NOT_RELATED)
+    assert works_with(client, iom) == []
+
+
+def test_works_with_follows_a_withdrawal_at_once(client, sam, alice, iom, pair):
+    client.force_login(sam)
+    review.decide(OverlapFlag.objects.get(), by=sam, status=OverlapFlag.Status.CONFIRMED)
+    assert works_with(client, iom) == [("ILO", 0, 0, 1)]
+    activity_services.activity_withdraw(pair[0], by=alice)
+    assert works_with(client, iom) == []
+
+
+def test_works_with_follows_partners_and_initiatives_at_once(
+    client, sam, alice, bob, iom, ilo, pair
+):
+    client.force_login(sam)
+    assert works_with(client, iom) == []
+    activity_services.activity_update(pair[0], by=alice, partners=[ilo])
+    assert works_with(client, iom) == [("ILO", 1, 0, 0)]
+    made = initiative_services.initiative_create(
+        title="Return corridors",
+        lead_agency=iom,
+        priorities=[Priority.objects.get(code="d")],
+        invited_agencies=[ilo],
+        by=alice,
+    )
+    assert works_with(client, iom) == [("ILO", 1, 0, 0)]  # invited, not yet taking part
+    invitation = made.participations.get(agency=ilo)
+    initiative_services.participation_answer(invitation, accept=True, by=bob)
+    assert works_with(client, iom) == [("ILO", 1, 1, 0)]
