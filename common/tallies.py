@@ -60,8 +60,12 @@ def changed(kind):
 
 
 def kept(kind, key, compute):
-    """`compute()`, kept for `kind`'s current version under `key` (a string)."""
-    name = f"tally:{kind}:{version(kind)}:{hashlib.sha256(key.encode()).hexdigest()}"
+    """`compute()`, kept for `kind`'s current version under `key` (a string). `kind` may
+    be a tuple of kinds: what is counted from several kinds of data (the overlap pairs
+    and the register's activities) is kept until any of them changes."""
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    stamp = ":".join(f"{k}:{v}" for k, v in zip(kinds, versions(*kinds), strict=True))
+    name = f"tally:{stamp}:{hashlib.sha256(key.encode()).hexdigest()}"
     found = cache.get(name)
     if found is None:
         found = compute()
@@ -89,8 +93,9 @@ def fragment_key(versions, *parts):
 
 
 class KeptCountPaginator(Paginator):
-    """A Paginator whose count is kept (`kept`) for `kind`'s version: the pages of one list
-    and its filters count their rows once per change of the data, not once per page."""
+    """A Paginator whose count is kept (`kept`) for `kind`'s version (or a tuple of kinds'):
+    the pages of one list and its filters count their rows once per change of the data, not
+    once per page."""
 
     def __init__(self, object_list, per_page, *, kind, **kwargs):
         super().__init__(object_list, per_page, **kwargs)

@@ -9,8 +9,9 @@ from . import tallies
 def paginate(request, queryset, *, kept_as=None):
     """The page of `queryset` the request asks for (?page=), at the portal's page size.
 
-    With `kept_as` (a kind of data common.tallies versions, e.g. "activities"), the count
-    of the rows is kept in the cache until that data changes, instead of counted per page.
+    With `kept_as` (a kind of data common.tallies versions, e.g. "activities", or a tuple
+    of kinds), the count of the rows is kept in the cache until that data changes, instead
+    of counted per page.
     """
     if kept_as:
         paginator = tallies.KeptCountPaginator(queryset, settings.PAGE_SIZE, kind=kept_as)

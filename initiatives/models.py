@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from common.search import filter_words
 from common.softdelete import AliveManager, SoftDeleteQuerySet
 
+# The name under which what is counted of the initiatives (who takes part in which) is kept
+# in the cache (common.tallies): every write through the services records an event
+# (services._record), which moves it on.
+INITIATIVES = "initiatives"
+
 
 class JointInitiativeQuerySet(SoftDeleteQuerySet):
     def with_list_relations(self):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from agencies.models import Role, User
 from common import emails, outbox, softdelete, tallies
 
-from .models import InitiativeEvent, JointInitiative, Milestone, Participation
+from .models import INITIATIVES, InitiativeEvent, JointInitiative, Milestone, Participation
 
 log = logging.getLogger(__name__)
 
@@ -398,6 +398,8 @@ def _record(
     initiative, kind, *, by, agency=None, milestone=None, from_status="", to_status="", note=""
 ):
     actor = by if by is not None and by.is_authenticated else None
+    # Every write to an initiative, its participations and milestones records an event.
+    tallies.changed(INITIATIVES)
     event = InitiativeEvent.objects.create(
         initiative=initiative,
         agency=agency,

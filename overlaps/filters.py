@@ -3,13 +3,14 @@ from django.db.models import Count, Q
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from activities.models import Activity
+from activities.models import REGISTER, Activity
 from agencies.cached import agencies
+from common import tallies
 from common.reference import CachedModelChoiceFilter
 from geo.cached import countries
 from priorities.cached import priorities
 
-from .models import BOTH_ALIVE, OverlapFlag
+from .models import BOTH_ALIVE, PAIRS, OverlapFlag
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -27,6 +28,11 @@ def _either_side(activities):
 
 
 Status = OverlapFlag.Status
+
+# What the queue's counts are kept under (common.tallies): the pairs' version, and the
+# register's, which withdrawals (a pair leaves "To review") and the activities' priorities
+# and places (the filters) move.
+COUNTED_FROM = (PAIRS, REGISTER)
 
 # The queue's tabs: every flag is in exactly one. Pairs labelled joint work (partners,
 # one initiative: the strongest pairs) have their own tab rather than hiding among the
@@ -92,9 +98,17 @@ class FlagFilter(django_filters.FilterSet):
         return status if status in TABS else None
 
     def tab_counts(self):
-        """{tab: number of flags} under the other filters, in one query."""
-        return self.without_status().aggregate(
-            **{key: Count("pk", filter=condition) for key, (_label, condition) in TABS.items()}
+        """{tab: number of flags} under the other filters, in one query, kept until the
+        pairs or the register change (COUNTED_FROM)."""
+        flags = self.without_status()
+        if flags.query.is_empty():
+            return dict.fromkeys(TABS, 0)
+        return tallies.kept(
+            COUNTED_FROM,
+            f"flag-tabs:{tallies.query_key(flags)}",
+            lambda: flags.aggregate(
+                **{key: Count("pk", filter=condition) for key, (_label, condition) in TABS.items()}
+            ),
         )
 
     def without_status(self):

@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 # activities does not pass through `Activity.objects`, which hides withdrawn ones.
 BOTH_ALIVE = Q(activity_a__deleted_at__isnull=True, activity_b__deleted_at__isnull=True)
 
+# The name under which counts of the pairs are kept in the cache (common.tallies). Every
+# write to the flags moves it on: a scan's or a check's (services.sync_flags), a decision
+# and a pair made an initiative (review). Which pairs are alive depends on the activities'
+# withdrawals, which move the register's version (activities.models.REGISTER): a count of
+# pairs is kept under both.
+PAIRS = "pairs"
+
 
 class FlagQuerySet(models.QuerySet):
     def both_alive(self):

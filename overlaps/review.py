@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from activities import services as activity_services
 from activities.models import Activity
 from agencies.models import PairNotifications, User
-from common import emails, outbox
+from common import emails, outbox, tallies
 from initiatives import services as initiative_services
 from initiatives.models import JointInitiative
 
 from . import engine, notifications, services
-from .models import FlagComment, OverlapFlag, PairEvent, PairNotification
+from .models import PAIRS, FlagComment, OverlapFlag, PairEvent, PairNotification
 from .services import pair_fingerprint
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ def _record_decision(locked, *, by, status, note):
         )
     locked.version += 1
     locked.save()
+    tallies.changed(PAIRS)
     return locked
 
 
@@ -193,6 +194,8 @@ def _link_initiative(flag, initiative):
     linked = OverlapFlag.objects.filter(pk=flag.pk, initiative__isnull=True).update(
         initiative=initiative, version=F("version") + 1
     )
+    if linked:
+        tallies.changed(PAIRS)
     return bool(linked)
 
 

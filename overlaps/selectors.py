@@ -7,13 +7,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Case, Count, F, IntegerField, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from activities.models import Activity
+from activities.models import REGISTER, Activity
 from agencies.models import Agency
-from initiatives.models import JointInitiative, Participation
+from common import tallies
+from initiatives.models import INITIATIVES, JointInitiative, Participation
 
 from . import calibration
 from .access import can_review, flags_visible_to
-from .models import OverlapFlag
+from .models import PAIRS, OverlapFlag
 
 # Decisions that say two agencies' activities belong together: the same work done twice,
 # work that completes the other's, or work done jointly. "Not related" says the opposite,
@@ -26,6 +27,9 @@ DECIDED_TOGETHER = (
 
 # How many agencies a profile ranks.
 WORKS_WITH_CAP = 8
+# What `works_with` is kept under (common.tallies): the activities and their partners, the
+# pairs' decisions, the initiatives and participations, and the agencies' names.
+WORKS_WITH_FROM = (REGISTER, PAIRS, INITIATIVES, tallies.REFERENCE)
 
 # How many of the least certain pairs the queue asks about first, and how many refits its
 # history lists.
@@ -47,6 +51,21 @@ def _sql(queryset):
 
 
 def works_with(agency, user, cap=WORKS_WITH_CAP):
+    """`ranked_partners(agency, user, cap)`, kept until what it counts changes
+    (WORKS_WITH_FROM). The key names the activities and pairs `user` may see (their SQL),
+    so two people who see different pairs never share a ranking."""
+    seen = [
+        _sql(Activity.objects.visible_to(user).values("pk").order_by()),
+        _sql(flags_visible_to(user).values("pk").order_by()),
+    ]
+    return tallies.kept(
+        WORKS_WITH_FROM,
+        f"works-with:{agency.pk}:{cap}:{seen!r}",
+        lambda: ranked_partners(agency, user, cap),
+    )
+
+
+def ranked_partners(agency, user, cap=WORKS_WITH_CAP):
     """The agencies `agency` works with most, as `user` may see it, with each measure:
 
     - `partner_count`: activities of one of the two that name the other as a partner agency;

@@ -25,9 +25,10 @@ from django.utils import timezone
 
 from activities.models import Activity
 from agencies.models import User
+from common import tallies
 
 from . import calibration, engine, learning
-from .models import ActivityEmbedding, OverlapFlag, ScoreCalibration
+from .models import PAIRS, ActivityEmbedding, OverlapFlag, ScoreCalibration
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ def sync_flags(scores, profiles, scope_ids=None):
         batch_size=1000,
     )
     OverlapFlag.objects.filter(pk__in=removed).delete()
+    if created or updated or removed:
+        # Every scan and check writes through here: the counts of pairs go stale.
+        tallies.changed(PAIRS)
     return {
         "created": len(created),
         "updated": len(updated),

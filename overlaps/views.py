@@ -20,7 +20,7 @@ from initiatives.access import linkable_initiatives
 
 from . import access, drafts, reasons, review, selectors
 from .exports import write_flags_csv
-from .filters import DEFAULT_TAB, TABS, FlagFilter
+from .filters import COUNTED_FROM, DEFAULT_TAB, TABS, FlagFilter
 from .forms import CommentForm, DecisionForm, InitiativeForm, PairNotificationsForm
 from .models import OverlapFlag
 
@@ -43,7 +43,7 @@ def flag_list(request):
         write_flags_csv(flags, response)
         return response
 
-    page = paginate(request, flags)
+    page = paginate(request, flags, kept_as=COUNTED_FROM)
     _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
     reasons.describe_flags(page.object_list)
     counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
