@@ -41,21 +41,20 @@ def activity_list(request):
     base = Activity.objects.visible_to(request.user).with_list_relations()
     activity_filter = ActivityFilter(request.GET or None, queryset=base)
     rows = activity_filter.qs
+    rows_key = tallies.query_key(rows, ordered=True)
     params, language = request.GET.urlencode(), get_language()
     return render(
         request,
         "activities/activity_list.html",
         {
             "filter": activity_filter,
-            "page": paginate(request, rows, kept_as=REGISTER),
+            "page": paginate(request, rows, kept_as=REGISTER, key=rows_key),
             "sorting": sort_headers(activity_filter.chosen_sort),
             "export_formats": interchange.EXPORT_FORMATS.values(),
             "can_log": access.can_log_activities(request.user),
             "kept": {
                 "timeout": tallies.TIMEOUT,
-                "rows": tallies.fragment_key(
-                    [register, reference], tallies.query_key(rows, ordered=True), params, language
-                ),
+                "rows": tallies.fragment_key([register, reference], rows_key, params, language),
                 "form": tallies.fragment_key([reference], params, language),
             },
         },

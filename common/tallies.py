@@ -97,12 +97,17 @@ class KeptCountPaginator(Paginator):
     the pages of one list and its filters count their rows once per change of the data, not
     once per page."""
 
-    def __init__(self, object_list, per_page, *, kind, **kwargs):
+    def __init__(self, object_list, per_page, *, kind, key=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.kind = kind
+        # A page that has named its rows already (query_key, for a kept fragment) passes
+        # that name: compiling a filtered list's SQL again costs more than the kept count
+        # saves. An ordered name only keeps the same count once per ordering.
+        self.key = key
 
     @cached_property
     def count(self):
         if self.object_list.query.is_empty():
             return 0  # qs.none(): no SQL to name it by, and nothing to count
-        return kept(self.kind, query_key(self.object_list), self.object_list.count)
+        key = self.key or query_key(self.object_list)
+        return kept(self.kind, key, self.object_list.count)

@@ -6,15 +6,15 @@ from django.core.paginator import Paginator
 from . import tallies
 
 
-def paginate(request, queryset, *, kept_as=None):
+def paginate(request, queryset, *, kept_as=None, key=None):
     """The page of `queryset` the request asks for (?page=), at the portal's page size.
 
     With `kept_as` (a kind of data common.tallies versions, e.g. "activities", or a tuple
     of kinds), the count of the rows is kept in the cache until that data changes, instead
-    of counted per page.
+    of counted per page; `key` is the rows' tallies.query_key when the page has it already.
     """
     if kept_as:
-        paginator = tallies.KeptCountPaginator(queryset, settings.PAGE_SIZE, kind=kept_as)
+        paginator = tallies.KeptCountPaginator(queryset, settings.PAGE_SIZE, kind=kept_as, key=key)
     else:
         paginator = Paginator(queryset, settings.PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))

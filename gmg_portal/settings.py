@@ -395,7 +395,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's, with one Redis client per pool instead of one per operation.
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "gmg",
         }
@@ -408,6 +409,15 @@ else:
             "KEY_PREFIX": "gmg",
         }
     }
+# Sessions are read on every page: with Redis, from the cache first (the database keeps
+# them too, so a restarted or full cache signs nobody out, and ending a person's sessions
+# still finds them all: agencies.services.end_sessions). The file cache of `make run`
+# would be no faster than the database, so there they stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without Redis there is no worker: run tasks in-process so `make run` needs nothing else.

@@ -4,8 +4,11 @@ Named people: Fiona is IOM's focal point, Alice IOM staff, Harry IOM's head, Bob
 Sam the secretariat; Olga (below) is ILO's focal point, an outsider to IOM's people.
 """
 
+import os
+
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
@@ -25,6 +28,26 @@ def olga(ilo):
     return UserFactory(
         email="olga@ilo.example", full_name="Olga", agency=ilo, role=Role.FOCAL_POINT
     )
+
+
+@pytest.fixture(params=["db", "cached_db"])
+def session_engine(request, settings):
+    """Both ways the portal stores sessions: in the database alone (no Redis, `make run`),
+    and read from Redis first with the database behind (settings.SESSION_ENGINE with
+    REDIS_URL). A session ended in the database but left in the cache would live on."""
+    if request.param == "cached_db":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+                "KEY_PREFIX": "test-people-sessions",
+            }
+        }
+        cache.clear()
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{request.param}"
+    yield request.param
+    if request.param == "cached_db":
+        cache.clear()
 
 
 def people_url(agency):
@@ -241,7 +264,7 @@ def test_deactivation_asks_for_confirmation_first(client, fiona, alice):
 
 
 def test_deactivating_a_colleague_ends_their_open_sessions_at_once(
-    client, fiona, alice, harry, iom, password
+    client, fiona, alice, harry, iom, password, session_engine
 ):
     alices_laptop = signed_in_client(alice, password)
     alices_phone = signed_in_client(alice, password)
@@ -269,7 +292,9 @@ def test_deactivating_a_colleague_ends_their_open_sessions_at_once(
     assert "This account is deactivated" in response.content.decode()
 
 
-def test_reactivating_does_not_bring_old_sessions_back(client, fiona, alice, iom, password):
+def test_reactivating_does_not_bring_old_sessions_back(
+    client, fiona, alice, iom, password, session_engine
+):
     alices_laptop = signed_in_client(alice, password)
     client.force_login(fiona)
     client.post(deactivate_url(alice))

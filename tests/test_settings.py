@@ -131,8 +131,10 @@ def test_a_number_that_is_not_one_is_refused_by_name(load_settings):
 
 def test_cache_is_redis_when_there_is_redis(load_settings):
     settings = load_settings(REDIS_URL="redis://127.0.0.1:6379/9")
-    assert settings.CACHES["default"]["BACKEND"].endswith("redis.RedisCache")
+    assert settings.CACHES["default"]["BACKEND"] == "common.cache.RedisCache"
     assert settings.CACHES["default"]["LOCATION"] == "redis://127.0.0.1:6379/9"
+    # Sessions are read from it first, the database keeping them too.
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
 
 
 def test_cache_without_redis_is_shared_files_not_process_memory(load_settings, monkeypatch):
@@ -140,6 +142,7 @@ def test_cache_without_redis_is_shared_files_not_process_memory(load_settings, m
     settings = load_settings()
     assert settings.CACHES["default"]["BACKEND"].endswith("filebased.FileBasedCache")
     assert settings.CACHES["default"]["LOCATION"] == ROOT / "var" / "cache"
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
 
 
 # -- production ------------------------------------------------------------------------------
