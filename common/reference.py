@@ -14,11 +14,12 @@ receivers: every list is dropped after `migrate` instead. Other writes that bypa
 does today, and the TIMEOUT bounds what a forgotten one could leave behind.
 """
 
+import time
+
 import django_filters
 from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from . import tallies
@@ -55,21 +56,38 @@ def _forget_all(**kwargs):
 post_migrate.connect(_forget_all, weak=False, dispatch_uid="common.reference:migrate")
 
 
+# name -> (version, when loaded, rows): this process's copy of each list. A page names
+# agencies, countries and regions several times; reading the 250 countries from the shared
+# cache and unpickling them each time cost more than the rest of a kept page. A copy is
+# good while the reference lists' version is the one it was read at, and at most TIMEOUT.
+_memo = {}
+
+
 def rows(name):
-    """The cached list `name` (loaded now if it is not in the cache)."""
-    found = cache.get(_PREFIX + name)
+    """The list `name`: this process's copy, else the shared cache's, else loaded now.
+
+    Kept under the reference lists' version (common.tallies.REFERENCE), read before the
+    rows: a change moves it on (now and at commit), so rows read before the change are
+    never kept under the version that follows it, in this process or in the cache."""
+    version = tallies.version(tallies.REFERENCE)
+    mine = _memo.get(name)
+    if mine is not None and mine[0] == version and time.monotonic() - mine[1] < TIMEOUT:
+        return mine[2]
+    key = f"{_PREFIX}{name}:{version}"
+    found = cache.get(key)
     if found is None:
         found = list(_LOADERS[name]())
-        cache.set(_PREFIX + name, found, TIMEOUT)
+        cache.set(key, found, TIMEOUT)
+    _memo[name] = (version, time.monotonic(), found)
     return found
 
 
 def forget(name):
-    """Drop the list `name` now and again when the transaction commits: a request that read
-    the table between the two would otherwise cache the rows as they were before. The
-    fragments kept with these names in them (common.tallies.fragment_key) go stale too."""
-    cache.delete(_PREFIX + name)
-    transaction.on_commit(lambda: cache.delete(_PREFIX + name))
+    """The list `name` changed: every list is read again, now and after the commit (a
+    request that read the table in between would otherwise keep the rows as they were
+    before), and the fragments kept with these names in them (common.tallies.fragment_key)
+    go stale too. The lists are few and change a few times a year: one version for all."""
+    _memo.pop(name, None)
     tallies.changed(tallies.REFERENCE)
 
 

@@ -159,3 +159,50 @@ def test_a_kept_select_marks_the_option_chosen_on_this_request(client, alice):
     assert chosen(country="UGA") == ["UGA"]
     assert chosen() == [""]
     assert chosen(country="KEN") == ["KEN"]
+
+
+# -- this process's copy of the lists (common.reference._memo) ---------------------------------
+
+
+def test_a_list_read_again_is_this_processs_copy(monkeypatch):
+    from agencies.cached import agencies
+    from common import reference
+
+    first = agencies()
+    asked = []
+    real_get = reference.cache.get
+    monkeypatch.setattr(
+        reference.cache, "get", lambda key, *a: asked.append(key) or real_get(key, *a)
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert agencies() is first
+    # Only the version was read from the shared cache; the rows were neither read from it
+    # (and unpickled) nor from the database.
+    assert not any("reference:" in key for key in asked)
+    assert len(queries) == 0
+
+
+def test_a_change_made_by_another_process_is_seen_here():
+    from agencies.cached import agencies
+    from agencies.models import Agency
+
+    before = {a.acronym for a in agencies()}
+    # Another process adds an agency: its signal moves the shared version on, and this
+    # process's copy, which no signal of its own dropped, is not read under the new one.
+    Agency.objects.bulk_create([Agency(acronym="NEWCO", name="New agency", slug="newco")])
+    assert {a.acronym for a in agencies()} == before  # nothing said so yet
+    tallies.changed(tallies.REFERENCE)
+    assert {a.acronym for a in agencies()} == before | {"NEWCO"}
+
+
+def test_the_shared_cache_keeps_each_list_under_its_version():
+    from agencies.cached import agencies
+    from agencies.models import Agency
+    from common import reference
+
+    first = agencies()[0]
+    Agency.objects.filter(pk=first.pk).update(name="Renamed meanwhile")
+    tallies.changed(tallies.REFERENCE)
+    reference._memo.clear()  # a process that never read the list
+    # The rows the shared cache holds were read before the change: not under its version.
+    assert next(a for a in agencies() if a.pk == first.pk).name == "Renamed meanwhile"
