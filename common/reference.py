@@ -14,6 +14,7 @@ receivers: every list is dropped after `migrate` instead. Other writes that bypa
 does today, and the TIMEOUT bounds what a forgotten one could leave behind.
 """
 
+import pickle  # nosec B403: our own rows, pickled and read back in this process
 import time
 
 import django_filters
@@ -56,15 +57,17 @@ def _forget_all(**kwargs):
 post_migrate.connect(_forget_all, weak=False, dispatch_uid="common.reference:migrate")
 
 
-# name -> (version, when loaded, rows): this process's copy of each list. A page names
-# agencies, countries and regions several times; reading the 250 countries from the shared
-# cache and unpickling them each time cost more than the rest of a kept page. A copy is
-# good while the reference lists' version is the one it was read at, and at most TIMEOUT.
+# name -> (version, when loaded, pickled rows): this process's copy of each list, so that a
+# page naming agencies, countries and regions several times does not fetch the 250 countries
+# from the shared cache each time. A copy is good while the reference lists' version is the
+# one it was read at, and at most TIMEOUT. Kept pickled: each read gets rows of its own, as
+# from the cache, so that what one request sets on a row (a count, a link) is never seen by
+# another request or thread.
 _memo = {}
 
 
 def rows(name):
-    """The list `name`: this process's copy, else the shared cache's, else loaded now.
+    """The list `name`: from this process's copy, else the shared cache's, else loaded now.
 
     Kept under the reference lists' version (common.tallies.REFERENCE), read before the
     rows: a change moves it on (now and at commit), so rows read before the change are
@@ -72,13 +75,13 @@ def rows(name):
     version = tallies.version(tallies.REFERENCE)
     mine = _memo.get(name)
     if mine is not None and mine[0] == version and time.monotonic() - mine[1] < TIMEOUT:
-        return mine[2]
+        return pickle.loads(mine[2])  # nosec B301: bytes this process pickled, never a client's
     key = f"{_PREFIX}{name}:{version}"
     found = cache.get(key)
     if found is None:
         found = list(_LOADERS[name]())
         cache.set(key, found, TIMEOUT)
-    _memo[name] = (version, time.monotonic(), found)
+    _memo[name] = (version, time.monotonic(), pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
     return found
 
 
