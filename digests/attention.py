@@ -13,10 +13,12 @@ from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from activities.models import REGISTER
+from common import tallies
 from common.previews import Batch
 from governance import selectors as governance_selectors
 from initiatives.models import JointInitiative, Participation
-from overlaps.models import OverlapFlag
+from overlaps.models import PAIRS, OverlapFlag
 from positions import selectors as position_selectors
 from states import selectors as states_selectors
 
@@ -127,23 +129,17 @@ def awaiting_answer(agency):
     )
 
 
-def needs_attention(agency, *, since, until, now=None):
-    """What needs attention for `agency` (None: the secretariat, portal-wide).
+# What the pair lists are made of: the flags (every write to them moves PAIRS:
+# overlaps.services.sync_flags for the scan and the checks, overlaps.review for decisions),
+# their activities' titles, agencies and withdrawals (the register's services move
+# REGISTER) and the agencies' acronyms (the reference lists, REFERENCE). A home page keeps
+# them under these versions (`keep_pairs`).
+PAIRS_FROM = (PAIRS, REGISTER, tallies.REFERENCE)
 
-    Decisions are those taken in [since, until): the digest passes its ISO week, the home
-    page the last seven days. Open pairs, initiatives and positions are as they stand; the
-    group's action points (the agency's, or every agency's for the secretariat) due within a
-    week or overdue, and its meetings of the next two weeks, as of `now`. One query: every
-    list's first rows and total together (common.previews.Batch).
-    """
-    now = now or timezone.now()
-    out = Attention(agency=agency, today=timezone.localdate(now))
-    batch = Batch()
 
-    def later(name, queryset, order):
-        lists[name] = batch.add(queryset, order, ATTENTION_CAP)
-
-    lists = {}
+def _add_pair_lists(later, agency, since, until, now):
+    """The lists of overlap pairs: decided in [since, until), open, and (portal-wide) open
+    for more than DECISIONS_DUE_DAYS as of `now`."""
     flags = OverlapFlag.objects.with_pair()
     if agency is not None:
         flags = flags.involving_agency(agency)
@@ -157,7 +153,63 @@ def needs_attention(agency, *, since, until, now=None):
         # Initiatives wait for agencies, not for the secretariat; its backlog is its own.
         due = now - datetime.timedelta(days=DECISIONS_DUE_DAYS)
         later("overdue", flags.open().filter(created_at__lt=due), ("created_at", "pk"))
+
+
+def _kept_pair_lists(agency, since, until, now):
+    """{name: (rows, total)} of the pair lists, kept under PAIRS_FROM's versions and
+    everything they are computed from (the agency, the period and `now`): the rows are
+    those `_add_pair_lists` would read now, since every write to what they show moves one
+    of those versions. The caller rounds the times, or the key would never repeat."""
+
+    def compute():
+        batch, previews = Batch(), {}
+
+        def later(name, queryset, order):
+            # The pair's people and initiative are not shown: not kept (a person's row).
+            queryset = queryset.select_related(None).select_related(
+                "activity_a__agency", "activity_b__agency"
+            )
+            previews[name] = batch.add(queryset, order, ATTENTION_CAP)
+
+        _add_pair_lists(later, agency, since, until, now)
+        batch.run()
+        return {name: (p.rows, p.total) for name, p in previews.items()}
+
+    key = ":".join(
+        ["attention-pairs", str(agency.pk if agency else "-")]
+        + [moment.isoformat() for moment in (since, until, now)]
+    )
+    return tallies.kept(PAIRS_FROM, key, compute)
+
+
+def needs_attention(agency, *, since, until, now=None, keep_pairs=False):
+    """What needs attention for `agency` (None: the secretariat, portal-wide).
+
+    Decisions are those taken in [since, until): the digest passes its ISO week, the home
+    page the last seven days. Open pairs, initiatives and positions are as they stand; the
+    group's action points (the agency's, or every agency's for the secretariat) due within a
+    week or overdue, and its meetings of the next two weeks, as of `now`. One query: every
+    list's first rows and total together (common.previews.Batch).
+
+    `keep_pairs`: the lists of overlap pairs are kept in the shared cache (PAIRS_FROM) for
+    this agency, period and `now`, which the caller rounds (the home page: to the minute).
+    Probing both activities of every open pair for the agency was most of the query.
+    """
+    now = now or timezone.now()
+    out = Attention(agency=agency, today=timezone.localdate(now))
+    batch = Batch()
+
+    def later(name, queryset, order):
+        lists[name] = batch.add(queryset, order, ATTENTION_CAP)
+
+    lists = {}
+    if keep_pairs:
+        for name, (rows, total) in _kept_pair_lists(agency, since, until, now).items():
+            setattr(out, name, rows)
+            out.totals[name] = total
     else:
+        _add_pair_lists(later, agency, since, until, now)
+    if agency is not None:
         later(
             "initiatives",
             awaiting_answer(agency).select_related("lead_agency"),
@@ -191,4 +243,11 @@ def needs_attention(agency, *, since, until, now=None):
     return out
 
 
-__all__ = ["ATTENTION_CAP", "DECISIONS_DUE_DAYS", "Attention", "awaiting_answer", "needs_attention"]
+__all__ = [
+    "ATTENTION_CAP",
+    "DECISIONS_DUE_DAYS",
+    "PAIRS_FROM",
+    "Attention",
+    "awaiting_answer",
+    "needs_attention",
+]

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -25,12 +26,12 @@ from django.views.decorators.http import require_GET
 from activities import access as activity_access
 from activities import coverage, selectors
 from activities.filters import NOT_CANCELLED
-from activities.models import REGISTER, Activity, attach_list_relations
+from activities.models import REGISTER, Activity
 from agencies import access as agency_access
 from agencies.cached import agencies as cached_agencies
 from agencies.models import Agency, Role, User
 from capacity import selectors as capacity_selectors
-from common import health, softdelete
+from common import health, softdelete, tallies
 from common.links import attach_many
 from common.previews import Batch
 from common.search import filter_words
@@ -100,18 +101,42 @@ def dashboard(request):
     (the one of the week just ended).
     """
     user = request.user
+    # Read before anything else (tallies.versions): the activity lists below are kept
+    # rendered under them.
+    register, reference = tallies.versions(REGISTER, tallies.REFERENCE)
     now = timezone.now()
+    # The lists of overlap pairs are kept (needs_attention's keep_pairs) for the minute,
+    # computed as of its start: "the last seven days" start at the minute's start seven
+    # days ago and run to its end (nothing is decided in the future, so a decision taken
+    # this minute is in); a pair is "open for more than 14 days" from the minute after.
+    minute = now.replace(second=0, microsecond=0)
     agency = None if user.is_secretariat or not user.agency_id else user.agency
-    attention = needs_attention(agency, since=now - datetime.timedelta(days=7), until=now, now=now)
-    # Both lists' priorities and places are read together, below.
-    activities = Activity.objects.visible_to(user).with_list_relations(attach=False)
-    latest = list(activities[:10])
+    attention = needs_attention(
+        agency,
+        since=minute - datetime.timedelta(days=7),
+        until=minute + datetime.timedelta(minutes=1),
+        now=minute,
+        keep_pairs=True,
+    )
+    # The activity lists are read by the template, inside the {% cache %} blocks that keep
+    # them rendered: a kept list reads no activity. The keys carry the lists' SQL (whose
+    # visibility rule is in it), the versions read above and the language.
+    visible = Activity.objects.visible_to(user)
+    latest = visible.with_list_relations()[:10]
+    language = get_language()
+    kept = {
+        "timeout": tallies.TIMEOUT,
+        "latest": tallies.fragment_key(
+            [register, reference], tallies.query_key(latest, ordered=True), language
+        ),
+    }
     context = {
         "attention": attention,
         "attention_groups": digest_content.attention_groups(attention, digest_week=False),
         "latest": latest,
         "can_log": activity_access.can_log_activities(user),
         "process_deadlines": process_selectors.upcoming_deadlines(user, timezone.localdate()),
+        "kept": kept,
     }
     if user.is_secretariat:
         year, week = weeks.reported(now)
@@ -121,13 +146,18 @@ def dashboard(request):
             decisions_due_days=DECISIONS_DUE_DAYS,
             priority_counts=selectors.priority_counts(),
         )
-    elif agency is not None and user.role == Role.HEAD:
+        return render(request, "dashboard.html", context)
+    if agency is not None and user.role == Role.HEAD:
         context["footprint"] = digest_selectors.agency_footprint(agency)
-        context["my_activities"] = list(activities.of_agency(agency)[:5])
+        mine = visible.defer("search_vector").of_agency(agency)[:5]
     else:
-        context["my_activities"] = list(activities.of_agency(agency)[:8]) if agency else []
+        mine = visible.defer("search_vector").of_agency(agency)[:8] if agency else []
         context["priority_counts"] = selectors.priority_counts(agency_id=user.agency_id)
-    attach_list_relations([*latest, *context.get("my_activities", [])])
+    # Their titles, statuses and dates only (no places nor priorities).
+    context["my_activities"] = mine
+    kept["mine"] = tallies.fragment_key(
+        [register], tallies.query_key(mine, ordered=True) if agency else "none", language
+    )
     return render(request, "dashboard.html", context)
 
 

@@ -1,8 +1,9 @@
 from django.contrib import admin
 
+from common import tallies
 from common.admin import ReadOnlyAdmin
 
-from .models import FlagComment, OverlapFlag, ScoreCalibration
+from .models import PAIRS, FlagComment, OverlapFlag, ScoreCalibration
 
 
 class CommentInline(admin.TabularInline):
@@ -19,6 +20,16 @@ class OverlapFlagAdmin(ReadOnlyAdmin):
     raw_id_fields = ["activity_a", "activity_b", "decided_by"]
     readonly_fields = ["reasons", "created_at", "scored_at", "decided_at", "decided_fingerprint"]
     inlines = [CommentInline]
+
+    # A pair deleted here is a write to the flags like the services' (the one the admin
+    # still allows): what is kept for the pairs' version (common.tallies) goes stale.
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        tallies.changed(PAIRS)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        tallies.changed(PAIRS)
 
 
 @admin.register(ScoreCalibration)
