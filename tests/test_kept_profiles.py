@@ -1,9 +1,10 @@
 """The agency and priority pages keep parts of themselves rendered in the shared cache
 (gmg_portal.views.agency_detail and priority_detail, common.tallies.fragment_key): the
 activity tables with their pages, an agency's footprint and places, a priority's agencies
-and both pages' joint initiatives. A page seen before is not rendered again, yet every
-change of what they show is on the page at once, whichever service makes it, and nobody is
-shown a fragment made for someone who sees other activities.
+and both pages' joint initiatives; and an activity's page its possible overlaps
+(overlaps.templatetags.overlap_tags.activity_overlaps). A page seen before is not rendered
+again, yet every change of what they show is on the page at once, whichever service makes
+it, and nobody is shown a fragment made for someone who sees other activities or pairs.
 
 Each test first looks at the pages, so that what it checks afterwards would come from the
 cache if the key did not change; then it changes the data through its service (or, for the
@@ -19,14 +20,18 @@ from django.urls import reverse
 
 from activities import services
 from activities.models import Activity, ActivityQuerySet
+from agencies.models import Agency
 from geo.models import Country
 from gmg_portal import views
 from initiatives import services as initiative_services
 from initiatives.models import JointInitiative
+from overlaps import review, tasks
+from overlaps.models import OverlapFlag
 from priorities.models import Priority
 
 from .factories import ActivityFactory, UserFactory, refreshed
 from .markup import Page
+from .test_overlap_flow import ILO_TEXT, IOM_TEXT, log
 
 pytestmark = pytest.mark.django_db
 
@@ -378,3 +383,74 @@ def test_what_only_some_people_see_is_not_kept(client, alice, fiona, bob, iom, i
     UserFactory(email="newcomer@iom.example", full_name="Newcomer", agency=iom)
     people = page_of(client, agency_url(iom)).by_id("people-heading").ancestors[-1]
     assert "Newcomer" in people.text
+
+
+# -- an activity's possible overlaps ---------------------------------------------------------
+
+
+@pytest.fixture
+def pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        a = log(iom, alice, "IOM-1", IOM_TEXT)
+    with django_capture_on_commit_callbacks(execute=True):
+        b = log(ilo, bob, "ILO-1", ILO_TEXT)
+    assert OverlapFlag.objects.count() == 1
+    return a, b
+
+
+def overlaps(client, activity):
+    """The activity page's possible overlaps, each as its text."""
+    page = page_of(client, reference_url(activity))
+    heading = page.by_id("flags-heading")
+    if heading is None:
+        return []
+    return [li.text for li in page.all("li") if heading.ancestors[-1] in li.ancestors]
+
+
+def reference_url(activity):
+    return reverse("activities:detail", args=[activity.pk])
+
+
+def test_an_activitys_overlaps_follow_a_decision_at_once(client, sam, pair):
+    client.force_login(sam)
+    (shown,) = overlaps(client, pair[0])
+    assert shown.startswith(f"ILO · {ILO_TEXT[0]} Open · ")
+    review.decide(OverlapFlag.objects.get(), by=sam, status=OverlapFlag.Status.NOT_RELATED)
+    (shown,) = overlaps(client, pair[0])
+    assert shown.startswith(f"ILO · {ILO_TEXT[0]} Not related · ")
+
+
+def test_an_activitys_overlaps_follow_the_other_activity_and_agency_at_once(
+    client, sam, bob, ilo, pair
+):
+    client.force_login(sam)
+    assert overlaps(client, pair[0])[0].startswith(f"ILO · {ILO_TEXT[0]} ")
+    services.activity_update(pair[1], by=bob, title="Reintegration of returnees, Kenya")
+    assert overlaps(client, pair[0])[0].startswith("ILO · Reintegration of returnees, Kenya ")
+    ilo.acronym = "ILO-UN"
+    ilo.save()
+    assert overlaps(client, pair[0])[0].startswith("ILO-UN · ")
+
+
+def test_a_new_pair_shows_on_the_activity_at_once(
+    client, sam, iom, ilo, alice, bob, django_capture_on_commit_callbacks
+):
+    client.force_login(sam)
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = log(iom, alice, "IOM-1", IOM_TEXT)
+    with django_capture_on_commit_callbacks(execute=False):
+        theirs = log(ilo, bob, "ILO-1", ILO_TEXT)
+    assert overlaps(client, mine) == []
+    # What the save queued (overlaps.tasks.rescore_activity), run by the worker.
+    tasks.rescore_activity(theirs.pk)
+    assert len(overlaps(client, mine)) == 1
+
+
+def test_people_who_see_different_pairs_never_share_the_overlaps(client, alice, pair):
+    """A pair is seen by the secretariat and by the two agencies' people only."""
+    outsider = UserFactory(email="wendy@who.example", agency=Agency.objects.get(acronym="WHO"))
+    for _ in range(2):  # the second time round, each from the cache
+        client.force_login(alice)
+        assert len(overlaps(client, pair[0])) == 1
+        client.force_login(outsider)
+        assert overlaps(client, pair[0]) == []
