@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from .cached import agencies as cached_agencies
 from .models import Agency, Invitation, Role, SecurityEvent, User
 
 
@@ -49,7 +50,12 @@ def get_invitation_for_user(user, pk):
 
 
 def get_agency(slug):
-    return get_object_or_404(Agency, slug=slug)
+    # Everyone signed in reads every agency. From the cached agencies (agencies.cached,
+    # dropped whenever one is saved): no query for the profile's own record.
+    found = next((agency for agency in cached_agencies() if agency.slug == slug), None)
+    if found is None:
+        raise Http404
+    return found
 
 
 # -- people ------------------------------------------------------------------------------

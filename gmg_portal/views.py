@@ -5,6 +5,7 @@ They sit in the top layer so that every app below stays free of imports from abo
 
 import csv
 import datetime
+import functools
 from urllib.parse import urlencode
 
 from django import forms
@@ -44,7 +45,7 @@ from digests.attention import DECISIONS_DUE_DAYS, needs_attention
 from geo.models import Country, Region
 from governance import selectors as governance_selectors
 from initiatives import access as initiative_access
-from initiatives.models import JointInitiative, Participation
+from initiatives.models import INITIATIVES, JointInitiative, Participation
 from library import selectors as library_selectors
 from overlaps import selectors as overlap_selectors
 from positions import selectors as position_selectors
@@ -184,16 +185,85 @@ def agency_detail(request, slug):
 
     Every number counts what this person may see, cancelled activities left out, and links
     to the activity list that shows exactly those activities. A constant number of queries.
+
+    The footprint and places, the initiatives and the activity table are kept rendered
+    (the template's {% cache %}) under the versions of the data they show, read before
+    anything else, and everything else they are made from: the activities this person may
+    see (their SQL), the request's parameters and the language. Their data is read only
+    when a fragment has to be rendered again. The people and the invitations (no version
+    moves when they change) and what this person may do stay live.
     """
     user = request.user
+    register, initiatives_version, reference = tallies.versions(
+        REGISTER, INITIATIVES, tallies.REFERENCE
+    )
     agency = agency_access.get_agency(slug)
     people = User.objects.filter(agency=agency, is_active=True).order_by("role", "full_name")
     by_role = [(label, [p for p in people if p.role == value]) for value, label in Role.choices]
     visible = Activity.objects.visible_to(user)
-    activities = paginate(
-        request, visible.of_agency(agency).with_list_relations(), kept_as=REGISTER
+    all_countries = request.GET.get("countries") == "all"
+    invitations = []
+    if initiative_access.can_see_invitations_of(user, agency):
+        invitations = (
+            Participation.objects.unanswered()
+            .filter(agency=agency, initiative__status__in=JointInitiative.OPEN_STATUSES)
+            .select_related("initiative__lead_agency")
+            .order_by("initiative__title", "initiative__pk")
+        )
+    # Which activities this person may see, as SQL: the rule is in its WHERE clause. With
+    # the agency it names the rows of every kept fragment; cheaper to compile than the rows'.
+    seen = tallies.query_key(visible.values("pk"))
+    params, language = request.GET.urlencode(), get_language()
+    return render(
+        request,
+        "agencies/agency_detail.html",
+        {
+            "agency": agency,
+            "people_by_role": [(label, group) for label, group in by_role if group],
+            # The template calls these inside their kept fragments, each once at most.
+            "page": functools.cache(
+                lambda: paginate(
+                    request, visible.of_agency(agency).with_list_relations(), kept_as=REGISTER
+                )
+            ),
+            "profile": functools.cache(lambda: _agency_profile(agency, visible, all_countries)),
+            "initiatives": functools.cache(lambda: _agency_initiatives(agency)),
+            "works_with": overlap_selectors.works_with(agency, user),
+            "invitations": invitations,
+            "can_invite": agency_access.can_invite(user, agency),
+            "kept": {
+                "timeout": tallies.TIMEOUT,
+                "profile": tallies.fragment_key(
+                    [register, initiatives_version, reference],
+                    str(agency.pk),
+                    seen,
+                    str(all_countries),
+                    language,
+                ),
+                "initiatives": tallies.fragment_key(
+                    [initiatives_version, reference], str(agency.pk), language
+                ),
+                "activities": tallies.fragment_key(
+                    [register, reference], str(agency.pk), seen, params, language
+                ),
+            },
+        },
     )
 
+
+def _agency_initiatives(agency):
+    """The joint initiatives an agency's profile lists: open, then completed or closed."""
+    initiatives = JointInitiative.objects.taking_part(agency).select_related("lead_agency")
+    return {
+        "open": initiatives.open().order_by("title", "pk"),
+        "past": initiatives.exclude(status__in=JointInitiative.OPEN_STATUSES).order_by(
+            "title", "pk"
+        ),
+    }
+
+
+def _agency_profile(agency, visible, all_countries):
+    """An agency profile's footprint and places, as counted from the activities `visible`."""
     priorities = list(selectors.agency_priorities(agency, visible))
     most = max((p.activity_count for p in priorities), default=0)
     for priority in priorities:
@@ -205,42 +275,17 @@ def agency_detail(request, slug):
     regions = selectors.agency_regions(agency, visible)
     for region in regions:
         region.url = _not_cancelled_list(agency=agency.slug, region=region.pk)
-    all_countries = request.GET.get("countries") == "all"
-
-    initiatives = JointInitiative.objects.taking_part(agency).select_related("lead_agency")
-    invitations = []
-    if initiative_access.can_see_invitations_of(user, agency):
-        invitations = (
-            Participation.objects.unanswered()
-            .filter(agency=agency, initiative__status__in=JointInitiative.OPEN_STATUSES)
-            .select_related("initiative__lead_agency")
-            .order_by("initiative__title", "initiative__pk")
-        )
-    return render(
-        request,
-        "agencies/agency_detail.html",
-        {
-            "agency": agency,
-            "people_by_role": [(label, group) for label, group in by_role if group],
-            "page": activities,
-            "priorities": priorities,
-            "steps": range(charts.COVERAGE_STEPS + 1),
-            "most": most,
-            "countries": countries if all_countries else countries[:PROFILE_COUNTRIES],
-            "country_total": len(countries),
-            "all_countries": all_countries,
-            "regions": regions,
-            "world_wide": selectors.world_wide_count(agency, visible),
-            "all_url": _not_cancelled_list(agency=agency.slug),
-            "works_with": overlap_selectors.works_with(agency, user),
-            "open_initiatives": initiatives.open().order_by("title", "pk"),
-            "past_initiatives": initiatives.exclude(
-                status__in=JointInitiative.OPEN_STATUSES
-            ).order_by("title", "pk"),
-            "invitations": invitations,
-            "can_invite": agency_access.can_invite(user, agency),
-        },
-    )
+    return {
+        "priorities": priorities,
+        "steps": range(charts.COVERAGE_STEPS + 1),
+        "most": most,
+        "countries": countries if all_countries else countries[:PROFILE_COUNTRIES],
+        "country_total": len(countries),
+        "all_countries": all_countries,
+        "regions": regions,
+        "world_wide": selectors.world_wide_count(agency, visible),
+        "all_url": _not_cancelled_list(agency=agency.slug),
+    }
 
 
 @login_required
@@ -255,23 +300,19 @@ def priority_list(request):
 
 @login_required
 def priority_detail(request, code):
+    # The versions of what the kept fragments show, read before anything else (see
+    # agency_detail): the agencies working on it, its joint initiatives and the activity
+    # table are kept rendered. The other sections' apps have no version; they stay live.
+    register, initiatives_version, reference = tallies.versions(
+        REGISTER, INITIATIVES, tallies.REFERENCE
+    )
     # The twelve priorities are kept in the cache, dropped when one changes.
     priority = next((p for p in cached_priorities() if p.code == code), None)
     if priority is None:
         raise Http404
-    activities = paginate(
-        request,
-        Activity.objects.visible_to(request.user).under_priority(priority).with_list_relations(),
-        kept_as=REGISTER,
-    )
-    agencies = selectors.agencies_working_on(priority)
-    # Every section's first rows and counts, the initiatives and the positions: one query.
+    visible = Activity.objects.visible_to(request.user)
+    # Every section's first rows and counts and the positions: one query.
     batch = Batch()
-    initiatives = batch.add(
-        JointInitiative.objects.under_priority(priority).select_related("lead_agency"),
-        JointInitiative._meta.ordering,
-        None,
-    )
     positions = position_selectors.for_priority(priority, request.user)
     positions = batch.add(positions, positions.query.order_by, None)
     contributions = process_selectors.for_priority(priority, request.user, batch)
@@ -300,15 +341,43 @@ def priority_detail(request, code):
         "priorities/priority_detail.html",
         {
             "priority": priority,
-            "page": activities,
-            "agencies": agencies,
-            "initiatives": initiatives.rows,
+            # The template calls these inside their kept fragments, each once at most.
+            "page": functools.cache(
+                lambda: paginate(
+                    request,
+                    visible.under_priority(priority).with_list_relations(),
+                    kept_as=REGISTER,
+                )
+            ),
+            "agencies": functools.partial(selectors.agencies_working_on, priority),
+            "initiatives": JointInitiative.objects.under_priority(priority).select_related(
+                "lead_agency"
+            ),
             "process_contributions": contributions,
             "states_records": states_records,
             "library": library,
             "positions": positions.rows,
             "capacity": capacity,
             "governance": governance_selectors.for_priority(priority, request.user),
+            "kept": {
+                "timeout": tallies.TIMEOUT,
+                # Not the reader's: every activity under the priority is counted.
+                "agencies": tallies.fragment_key(
+                    [register, reference], str(priority.pk), get_language()
+                ),
+                "initiatives": tallies.fragment_key(
+                    [initiatives_version, reference], str(priority.pk), get_language()
+                ),
+                # The rows are the priority's among those this person may see (the SQL
+                # of which carries the rule), at the page the parameters ask for.
+                "activities": tallies.fragment_key(
+                    [register, reference],
+                    str(priority.pk),
+                    tallies.query_key(visible.values("pk")),
+                    request.GET.urlencode(),
+                    get_language(),
+                ),
+            },
         },
     )
 

@@ -146,7 +146,7 @@ def listed(client, url):
 
 def test_footprint_counts_activities_and_initiatives_per_priority(world, client, alice, iom):
     response = profile(client, alice, iom)
-    rows = {pr.code: pr for pr in response.context["priorities"]}
+    rows = {pr.code: pr for pr in response.context["profile"]()["priorities"]}
     assert list(rows) == list("abcdefghijkl")
     assert {code: pr.activity_count for code, pr in rows.items() if pr.activity_count} == {
         "a": 1,
@@ -168,11 +168,11 @@ def test_footprint_counts_activities_and_initiatives_per_priority(world, client,
 
 def test_each_footprint_number_opens_the_list_it_counts(world, client, alice, iom):
     response = profile(client, alice, iom)
-    for priority in response.context["priorities"]:
+    for priority in response.context["profile"]()["priorities"]:
         assert f"agency={iom.slug}" in priority.url and f"priority={priority.code}" in priority.url
         assert listed(client, priority.url) == priority.activity_count, priority.code
     html = response.content.decode()
-    b = next(pr for pr in response.context["priorities"] if pr.code == "b")
+    b = next(pr for pr in response.context["profile"]()["priorities"] if pr.code == "b")
     assert re.search(
         r'cov-5"><a href="' + re.escape(b.url.replace("&", "&amp;")) + r'">2</a>', html
     )
@@ -183,24 +183,24 @@ def test_each_footprint_number_opens_the_list_it_counts(world, client, alice, io
 
 def test_countries_count_named_and_region_wide_work(world, client, alice, iom):
     response = profile(client, alice, iom)
-    countries = response.context["countries"]
+    countries = response.context["profile"]()["countries"]
     africa = region("Africa").countries.count()
     # Every African country (a3 is Africa-wide) and France; a4's World reaches the others
     # only, which are left out.
-    assert response.context["country_total"] == africa + 1
+    assert response.context["profile"]()["country_total"] == africa + 1
     assert [(x.pk, x.total) for x in countries[:2]] == [("KEN", 4), ("UGA", 3)]
     assert len(countries) == 10
     # The rest have a3 and a4 (Africa) or a6 and a4 (France): 2 each, by name.
     assert all(x.total == 2 for x in countries[2:])
     assert [x.name for x in countries[2:]] == sorted(x.name for x in countries[2:])
-    assert response.context["world_wide"] == 1
+    assert response.context["profile"]()["world_wide"] == 1
     html = response.content.decode()
     assert f"Show all {africa + 1} countries" in html
 
 
 def test_all_countries_are_shown_on_request(world, client, alice, iom):
     response = profile(client, alice, iom, "?countries=all")
-    countries = {x.pk: x.total for x in response.context["countries"]}
+    countries = {x.pk: x.total for x in response.context["profile"]()["countries"]}
     assert len(countries) == region("Africa").countries.count() + 1
     assert countries["FRA"] == 2 and countries["KEN"] == 4
     assert "USA" not in countries  # reached through World only
@@ -209,7 +209,7 @@ def test_all_countries_are_shown_on_request(world, client, alice, iom):
 
 def test_regions_count_as_the_list_filters_them(world, client, alice, iom):
     response = profile(client, alice, iom)
-    regions = {r.name: r.total for r in response.context["regions"]}
+    regions = {r.name: r.total for r in response.context["profile"]()["regions"]}
     # Africa: a1, a2 (Kenya, Uganda), a3 (Africa), a4 (World); Europe: a6 and a4; the
     # other continents a4 alone.
     assert regions == {"Africa": 4, "Europe": 2, "Americas": 1, "Asia": 1, "Oceania": 1}
@@ -217,13 +217,13 @@ def test_regions_count_as_the_list_filters_them(world, client, alice, iom):
 
 def test_each_place_number_opens_the_list_it_counts(world, client, alice, iom):
     response = profile(client, alice, iom, "?countries=all")
-    places = list(response.context["regions"])
-    countries = response.context["countries"]
+    places = list(response.context["profile"]()["regions"])
+    countries = response.context["profile"]()["countries"]
     places += [x for x in countries if x.pk in ("KEN", "UGA", "FRA", "EGY")]
     assert len(places) == 9
     for place in places:
         assert listed(client, place.url) == place.total, place
-    assert listed(client, response.context["all_url"]) == 5
+    assert listed(client, response.context["profile"]()["all_url"]) == 5
 
 
 # -- the agencies it works with most -----------------------------------------------------------
@@ -284,8 +284,8 @@ def test_works_with_keeps_the_busiest_first_and_caps_the_list(iom, sam):
 def test_open_initiatives_are_those_it_leads_or_accepted(world, client, alice, iom):
     response = profile(client, alice, iom)
     j = world["initiatives"]
-    assert list(response.context["open_initiatives"]) == [j["j1"], j["j4"]]
-    assert set(response.context["past_initiatives"]) == {j["j3"], j["j5"]}
+    assert list(response.context["initiatives"]()["open"]) == [j["j1"], j["j4"]]
+    assert set(response.context["initiatives"]()["past"]) == {j["j3"], j["j5"]}
     html = section(response.content.decode(), "initiatives-heading")
     assert "Decent work corridors" in html and "Skills partnership" not in html
     assert "Waiting for IOM" not in html
@@ -361,7 +361,7 @@ def test_an_agency_with_nothing_yet_has_a_plain_profile(client, alice):
     empty = AgencyFactory()
     response = profile(client, alice, empty)
     html = response.content.decode()
-    assert all(pr.activity_count == 0 for pr in response.context["priorities"])
+    assert all(pr.activity_count == 0 for pr in response.context["profile"]()["priorities"])
     assert "No activity names a place yet." in html
     assert "No open joint initiative." in html
     assert response.context["works_with"] == []

@@ -1,17 +1,24 @@
 """Presentation helpers for overlap flags."""
 
+import functools
 import re
 from urllib.parse import urlencode
 
 from django import template
+from django.core.exceptions import EmptyResultSet
 from django.urls import reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from activities.models import REGISTER
+from common import tallies
 
 from .. import access, drafts, services
 from ..exports import reasons_sentence as _reasons_sentence
 from ..forms import PairNotificationsForm
+from ..models import PAIRS
 from ..reasons import Names, describe
 
 register = template.Library()
@@ -90,16 +97,37 @@ def reasons_in_words(context, reasons, score=None):
     return describe(reasons or {}, score=score, names=names).sentence()
 
 
+def _visible_key(flags):
+    """The SQL naming the pairs `flags` selects; "none" when it can select none."""
+    try:
+        return tallies.query_key(flags.values("pk"))
+    except EmptyResultSet:
+        return "none"
+
+
 @register.inclusion_tag("overlaps/includes/activity_overlaps.html", takes_context=True)
 def activity_overlaps(context, activity, show_similar=False):
     """The flags on an activity the viewer may see; for its owners, similar work too."""
     user = context["request"].user
+    # The list of flags is kept rendered (the template's {% cache %}) under the versions of
+    # the pairs, the register (the other activity's title) and the reference lists (its
+    # agency's acronym), read first; and the pairs this person may see (their SQL), so
+    # that people who see different pairs never share it. Read only to render it again.
+    visible = access.flags_visible_to(user)
     panel = {
         "activity": activity,
-        "flags": access.flags_visible_to(user)
-        .involving(activity)
-        .with_pair()
-        .order_by("-score", "pk"),
+        "flags": functools.cache(
+            lambda: list(visible.involving(activity).with_pair().order_by("-score", "pk"))
+        ),
+        "kept": {
+            "timeout": tallies.TIMEOUT,
+            "flags": tallies.fragment_key(
+                tallies.versions(PAIRS, REGISTER, tallies.REFERENCE),
+                str(activity.pk),
+                _visible_key(visible),
+                get_language(),
+            ),
+        },
         "show_similar": show_similar,
         # After saving: the words of the similar-work panel fit a logged activity.
         "moment": "saved",
