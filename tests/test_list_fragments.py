@@ -17,10 +17,11 @@ from django.urls import reverse
 from activities import services
 from activities.interchange import csv_lines, export_rows, import_csv
 from activities.models import Activity, ActivityQuerySet
+from agencies.models import Role
 from geo.models import Country, Region
 from priorities.models import Priority
 
-from .factories import ActivityFactory, refreshed
+from .factories import ActivityFactory, UserFactory, refreshed
 from .markup import Page
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,21 @@ def test_a_withdrawal_and_a_restore_show_at_once(client, alice, sam, kenya_proje
     services.activity_restore(Activity.all_objects.get(pk=kenya_project.pk), by=sam)
     assert count_text(client) == "1 activity"
     assert titles(client) == ["Border health in Kenya IOM-KE-1"]
+
+
+def test_an_activity_deleted_in_the_admin_leaves_at_once(client, alice, kenya_project):
+    admin = UserFactory(agency=None, role=Role.SECRETARIAT, is_staff=True, is_superuser=True)
+    client.force_login(alice)
+    assert count_text(client) == "1 activity"
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:activities_activity_delete", args=[kenya_project.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Activity.all_objects.filter(pk=kenya_project.pk).exists()
+    client.force_login(alice)
+    assert count_text(client) == "0 activities"
+    assert rows(client) == [["No activities match."]]
 
 
 def test_a_bulk_import_shows_its_rows_at_once(client, alice, kenya_project):
