@@ -7,22 +7,26 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import access as activity_access
 from activities.forms import ActivityForm
-from activities.models import Activity
-from common import softdelete
+from activities.models import REGISTER, Activity
+from agencies.cached import PEOPLE
+from common import softdelete, tallies
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
+from initiatives.models import INITIATIVES
 
 from . import access, drafts, reasons, review, selectors
 from .exports import write_flags_csv
 from .filters import COUNTED_FROM, DEFAULT_TAB, TABS, FlagFilter
 from .forms import CommentForm, DecisionForm, InitiativeForm, PairNotificationsForm
-from .models import OverlapFlag
+from .models import PAIRS, OverlapFlag
 
 # A cluster is for reading: past this many activities it is no longer a cluster.
 CLUSTER_LIMIT = 200
@@ -32,20 +36,31 @@ CLUSTER_LIMIT = 200
 def flag_list(request):
     if not access.can_see_queue(request.user):
         raise PermissionDenied
-    base = access.flags_visible_to(request.user).with_pair()
-    flag_filter = FlagFilter(request.GET, queryset=base)
-    flags = flag_filter.qs if flag_filter.is_valid() else base.none()
+    # The filter form and the page of pairs are kept rendered (the template's {% cache %})
+    # under everything they are made from, at the versions read here before anything else
+    # (see `_kept`). Rendering the form's fields and the rows with their reasons and
+    # clusters was most of the queue's time.
+    versions = tallies.versions(*ROWS_FROM)
+    visible = access.flags_visible_to(request.user)
+    # The pairs' activities, agencies and decisions are joined to the page's rows alone:
+    # the counts and the keys (which compile the query) need none of them.
+    flag_filter = FlagFilter(request.GET, queryset=visible)
+    flags = flag_filter.qs if flag_filter.is_valid() else visible.none()
 
     if request.GET.get("format") == "csv":
         stamp = timezone.now().strftime("%Y%m%d")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="overlap-flags-{stamp}.csv"'
-        write_flags_csv(flags, response)
+        write_flags_csv(flags.with_pair(), response)
         return response
 
     page = paginate(request, flags, kept_as=COUNTED_FROM)
-    _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
-    reasons.describe_flags(page.object_list)
+    rows = page.object_list.with_pair()
+    # Read only if the rows are rendered (not kept): the page's pairs with their reasons
+    # and clusters.
+    page.object_list = SimpleLazyObject(
+        lambda: reasons.describe_flags(_mark_clusters(rows, visible.open()))
+    )
     counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
     # Asked first on the first page of pairs to review; the queue below keeps its order.
     uncertain, threshold, calibrations = selectors.score_learning(
@@ -67,8 +82,52 @@ def flag_list(request):
             ],
             "current_tab": flag_filter.tab,
             "can_review": access.can_review(request.user),
+            "kept": _kept(request, versions, visible),
         },
     )
+
+
+# What the queue's rendered rows are kept under (common.tallies): the pairs (scores,
+# reasons, decisions, the initiative made from a pair), the register (the activities'
+# titles, references, withdrawals, places: the reasons and the clusters), the initiatives
+# (the titles the rows link to), the reference lists (agencies' acronyms, the names of
+# countries, regions and priorities in the reasons) and the people (who decided a pair).
+ROWS_FROM = (PAIRS, REGISTER, INITIATIVES, tallies.REFERENCE, PEOPLE)
+
+
+def _kept(request, versions, visible):
+    """The names of the queue's kept fragments (common.tallies.fragment_key).
+
+    The rows are what the request's parameters (the filters, the sort, the page) select
+    among the pairs this person may see (`visible`, `access.flags_visible_to`); the
+    clusters are counted among the same pairs. So the rows' key names `visible`'s query
+    with its parameters: the secretariat and each agency's people never share one. The
+    request's parameters are in both keys (every link of the rows and the pages repeats
+    them), the page size and the language too. The form shows only the reference lists
+    and the request's choices (the page aside)."""
+    language = get_language()
+    params = request.GET.copy()
+    params.pop("page", None)
+    _pairs, _register, _initiatives, reference, _people = versions
+    return {
+        "timeout": tallies.TIMEOUT,
+        "form": tallies.fragment_key([reference], "flag-filter", params.urlencode(), language),
+        "rows": tallies.fragment_key(
+            versions,
+            "flag-rows",
+            _query_key(visible),
+            request.GET.urlencode(),
+            str(settings.PAGE_SIZE),
+            language,
+        ),
+    }
+
+
+def _query_key(queryset):
+    # Someone who may see no pair has no SQL to name: nothing to show.
+    if queryset.query.is_empty():
+        return "none"
+    return tallies.query_key(queryset)
 
 
 def _mark_clusters(flags, open_flags):
@@ -91,6 +150,7 @@ def _mark_clusters(flags, open_flags):
         )
         flag.cluster_hub = hub if degree.get(hub.pk, 0) > 1 else None
         flag.cluster_size = degree.get(hub.pk, 0) + 1
+    return flags
 
 
 def _pair_activities(flag):
