@@ -36,35 +36,40 @@ CLUSTER_LIMIT = 200
 def flag_list(request):
     if not access.can_see_queue(request.user):
         raise PermissionDenied
-    # The filter form and the page of pairs are kept rendered (the template's {% cache %})
-    # under everything they are made from, at the versions read here before anything else
-    # (see `_kept`). Rendering the form's fields and the rows with their reasons and
-    # clusters was most of the queue's time.
+    # The filter form, the tabs and the page of pairs are kept rendered (the template's
+    # {% cache %}) under everything they are made from, at the versions read here before
+    # anything else (see `_kept`). Rendering the form's fields and the rows with their
+    # reasons and clusters was most of the queue's time; so, once those were kept, was
+    # building and compiling the queries of the counts and the rows: they are made only
+    # when a fragment is rendered (lazily), so a kept queue asks the database nothing.
     versions = tallies.versions(*ROWS_FROM)
     visible = access.flags_visible_to(request.user)
-    # The pairs' activities, agencies and decisions are joined to the page's rows alone:
-    # the counts and the keys (which compile the query) need none of them.
     flag_filter = FlagFilter(request.GET, queryset=visible)
-    flags = flag_filter.qs if flag_filter.is_valid() else visible.none()
+    valid = flag_filter.is_valid()
+
+    def filtered():
+        return flag_filter.qs if valid else visible.none()
 
     if request.GET.get("format") == "csv":
         stamp = timezone.now().strftime("%Y%m%d")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="overlap-flags-{stamp}.csv"'
-        write_flags_csv(flags.with_pair(), response)
+        write_flags_csv(filtered().with_pair(), response)
         return response
 
-    page = paginate(request, flags, kept_as=COUNTED_FROM)
-    rows = page.object_list.with_pair()
-    # Read only if the rows are rendered (not kept): the page's pairs with their reasons
-    # and clusters.
-    page.object_list = SimpleLazyObject(
-        lambda: reasons.describe_flags(_mark_clusters(rows, visible.open()))
-    )
-    counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
+    def tabs():
+        counts = flag_filter.tab_counts() if valid else {}
+        return [
+            {"key": key, "label": label, "count": counts.get(key, 0)}
+            for key, (label, _condition) in TABS.items()
+        ]
+
+    page = SimpleLazyObject(lambda: _page(request, filtered(), visible))
+    can_review = access.can_review(request.user)
     # Asked first on the first page of pairs to review; the queue below keeps its order.
     uncertain, threshold, calibrations = selectors.score_learning(
-        request.user, ask=flag_filter.tab == DEFAULT_TAB and page.number == 1
+        request.user,
+        ask=can_review and flag_filter.tab == DEFAULT_TAB and page.number == 1,
     )
     return render(
         request,
@@ -76,15 +81,25 @@ def flag_list(request):
             "refit_every": settings.OVERLAP_REFIT_EVERY,
             "filter": flag_filter,
             "page": page,
-            "tabs": [
-                {"key": key, "label": label, "count": counts.get(key, 0)}
-                for key, (label, _condition) in TABS.items()
-            ],
+            "tabs": SimpleLazyObject(tabs),
             "current_tab": flag_filter.tab,
-            "can_review": access.can_review(request.user),
+            "can_review": can_review,
             "kept": _kept(request, versions, visible),
         },
     )
+
+
+def _page(request, flags, visible):
+    """The page of `flags` asked for, its rows read only when they are rendered: the
+    pairs with their activities, reasons and clusters."""
+    page = paginate(request, flags, kept_as=COUNTED_FROM)
+    # The pairs' activities, agencies and decisions are joined to the page's rows alone:
+    # the counts (and their keys, which compile the query) need none of them.
+    rows = page.object_list.with_pair()
+    page.object_list = SimpleLazyObject(
+        lambda: reasons.describe_flags(_mark_clusters(rows, visible.open()))
+    )
+    return page
 
 
 # What the queue's rendered rows are kept under (common.tallies): the pairs (scores,
@@ -98,27 +113,27 @@ ROWS_FROM = (PAIRS, REGISTER, INITIATIVES, tallies.REFERENCE, PEOPLE)
 def _kept(request, versions, visible):
     """The names of the queue's kept fragments (common.tallies.fragment_key).
 
-    The rows are what the request's parameters (the filters, the sort, the page) select
+    The rows and the tabs' counts are what the request's parameters (the filters, the
+    sort, the page; a chosen agency or country read from the reference lists) select
     among the pairs this person may see (`visible`, `access.flags_visible_to`); the
-    clusters are counted among the same pairs. So the rows' key names `visible`'s query
-    with its parameters: the secretariat and each agency's people never share one. The
-    request's parameters are in both keys (every link of the rows and the pages repeats
-    them), the page size and the language too. The form shows only the reference lists
-    and the request's choices (the page aside)."""
+    clusters are counted among the same pairs. So their keys name `visible`'s query with
+    its parameters: the secretariat and each agency's people never share one. The
+    request's parameters are in the keys (every link of the rows, the tabs and the pages
+    repeats them), the page size and the language too. The form shows only the reference
+    lists and the request's choices."""
     language = get_language()
-    params = request.GET.copy()
-    params.pop("page", None)
+    params = request.GET.urlencode()
+    but_page = request.GET.copy()
+    but_page.pop("page", None)
+    but_page = but_page.urlencode()
+    seen = _query_key(visible)
     _pairs, _register, _initiatives, reference, _people = versions
     return {
         "timeout": tallies.TIMEOUT,
-        "form": tallies.fragment_key([reference], "flag-filter", params.urlencode(), language),
+        "form": tallies.fragment_key([reference], "flag-filter", but_page, language),
+        "tabs": tallies.fragment_key(versions, "flag-tabs", seen, but_page, language),
         "rows": tallies.fragment_key(
-            versions,
-            "flag-rows",
-            _query_key(visible),
-            request.GET.urlencode(),
-            str(settings.PAGE_SIZE),
-            language,
+            versions, "flag-rows", seen, params, str(settings.PAGE_SIZE), language
         ),
     }
 
