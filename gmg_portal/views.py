@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -481,6 +482,21 @@ class CoverageForm(forms.Form):
             self.add_error("running_to", _("The end of the period cannot be before its start."))
         return data
 
+    # Its fields are kept rendered (templates/coverage/_choice.html) under `kept_key`.
+    KEPT_TIMEOUT = tallies.TIMEOUT
+
+    def kept_key(self):
+        """A name for this form's rendered fields (common.tallies.fragment_key): its fields
+        with their choices, the values it is bound to (the defaults name today's year) and
+        the language. It shows nothing read from the database."""
+        fields = [
+            (name, [str(label) for _v, label in getattr(f, "choices", ())])
+            for name, f in self.fields.items()
+        ]
+        return tallies.fragment_key(
+            [], "coverage-form", repr(fields), repr(sorted(self.data.items())), get_language()
+        )
+
 
 def _coverage_choice(request, regions_only=False, period_only=False):
     """The form and what it chose; the current year and the agencies until a person chooses.
@@ -525,12 +541,22 @@ def coverage_matrix(request):
 
     Each cell's number links to the activity list behind it; gaps are marked in words.
     """
+    # The matrix is kept rendered (the template's {% cache %}) under what it shows: the
+    # register's counts and the reference lists' names (agencies, regions, priorities) at
+    # their versions read before anything else, the columns and the period chosen (a
+    # default period is this year's), the language. Its 200-odd cells, each with its link
+    # and shade, were most of the page's time; on a kept page they are not even counted.
+    versions = tallies.versions(REGISTER, tallies.REFERENCE)
     form, by, start, end = _coverage_choice(request)
-    matrix = _coverage_matrix(by, start, end)
-    for _priority, cells in matrix.rows:
-        for cell in cells:
-            cell.url = coverage.cell_url(cell, start, end)
-            cell.step = charts.step(cell.activities, matrix.maximum)
+
+    def shaded():
+        matrix = _coverage_matrix(by, start, end)
+        for _priority, cells in matrix.rows:
+            for cell in cells:
+                cell.url = coverage.cell_url(cell, start, end)
+                cell.step = charts.step(cell.activities, matrix.maximum)
+        return matrix
+
     return render(
         request,
         "coverage/matrix.html",
@@ -540,8 +566,14 @@ def coverage_matrix(request):
             "by_agency": COVERAGE_COLUMNS[by] is None,
             "start": start,
             "end": end,
-            "matrix": matrix,
+            "matrix": SimpleLazyObject(shaded),
             "steps": range(charts.COVERAGE_STEPS + 1),
+            "kept": {
+                "timeout": tallies.TIMEOUT,
+                "matrix": tallies.fragment_key(
+                    versions, "coverage-matrix", by, str(start), str(end), get_language()
+                ),
+            },
         },
     )
 

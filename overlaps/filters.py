@@ -7,6 +7,7 @@ from activities.models import REGISTER, Activity
 from agencies.cached import agencies
 from common import tallies
 from common.reference import CachedModelChoiceFilter
+from common.widgets import KeptSelect
 from geo.cached import countries
 from priorities.cached import priorities
 
@@ -71,12 +72,14 @@ class FlagFilter(django_filters.FilterSet):
         label=_("Status"),
         empty_label=_("Any status"),
         method="filter_status",
+        widget=KeptSelect,
     )
     ordering = StableOrderingFilter(
         fields=(("score", "score"), ("created_at", "date")),
         field_labels={"score": _("Similarity"), "created_at": _("Date flagged")},
         label=_("Sort by"),
         empty_label=_("Most similar first"),
+        widget=KeptSelect,
     )
 
     class Meta:

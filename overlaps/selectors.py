@@ -35,6 +35,11 @@ WORKS_WITH_FROM = (REGISTER, PAIRS, INITIATIVES, tallies.REFERENCE)
 # history lists.
 UNCERTAIN_CAP = 5
 CALIBRATION_HISTORY = 10
+# What the pairs to learn from are kept under (common.tallies): the pairs (their scores,
+# statuses and the decisions counted: every scan, check and decision moves it), the
+# register (a withdrawn activity's pair leaves the open ones; the titles shown) and the
+# reference lists (the agencies' acronyms shown).
+LEARNING_FROM = (PAIRS, REGISTER, tallies.REFERENCE)
 
 
 def _the_other(agency, mine, theirs):
@@ -157,7 +162,7 @@ def pairs_to_learn_from(user, cap=UNCERTAIN_CAP, threshold=None):
     OVERLAP_LEARNING_DECISIONS decisions to learn from; no pairs after that, or for
     anyone who does not decide. 2 queries: the calibration (none when `threshold`, the one in
     force, is given), and the pairs with the number of decisions beside them (a page the
-    secretariat opens all day)."""
+    secretariat opens all day), kept until the pairs or the register change (none)."""
     if not can_review(user):
         return [], None
     if threshold is None:
@@ -170,12 +175,21 @@ def pairs_to_learn_from(user, cap=UNCERTAIN_CAP, threshold=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    pairs = list(
-        flags_visible_to(user)
-        .open()
+    visible = flags_visible_to(user)
+    nearest = (
+        visible.open()
         .nearest_threshold(threshold)
         .annotate(decisions=Coalesce(Subquery(decisions), 0))
-        .with_pair()[:cap]
+        .select_related("activity_a__agency", "activity_b__agency")[:cap]
+    )
+    # Kept (LEARNING_FROM): reading the open pairs nearest the threshold was most of the
+    # secretariat's queue. They are the pairs `user` may see, the threshold and the cap
+    # chosen: the key names those (the pairs by their query, which carries who may see
+    # them), not the longer query made of them, which would cost more to compile.
+    pairs = tallies.kept(
+        LEARNING_FROM,
+        f"pairs-to-learn-from:{threshold!r}:{cap}:{tallies.query_key(visible)}",
+        lambda: list(nearest),
     )
     if not pairs or pairs[0].decisions >= settings.OVERLAP_LEARNING_DECISIONS:
         return [], None

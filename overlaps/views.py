@@ -7,22 +7,26 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from activities import access as activity_access
 from activities.forms import ActivityForm
-from activities.models import Activity
-from common import softdelete
+from activities.models import REGISTER, Activity
+from agencies.cached import PEOPLE
+from common import softdelete, tallies
 from common.views import add_service_errors, paginate
 from initiatives.access import linkable_initiatives
+from initiatives.models import INITIATIVES
 
 from . import access, drafts, reasons, review, selectors
 from .exports import write_flags_csv
 from .filters import COUNTED_FROM, DEFAULT_TAB, TABS, FlagFilter
 from .forms import CommentForm, DecisionForm, InitiativeForm, PairNotificationsForm
-from .models import OverlapFlag
+from .models import PAIRS, OverlapFlag
 
 # A cluster is for reading: past this many activities it is no longer a cluster.
 CLUSTER_LIMIT = 200
@@ -32,24 +36,40 @@ CLUSTER_LIMIT = 200
 def flag_list(request):
     if not access.can_see_queue(request.user):
         raise PermissionDenied
-    base = access.flags_visible_to(request.user).with_pair()
-    flag_filter = FlagFilter(request.GET, queryset=base)
-    flags = flag_filter.qs if flag_filter.is_valid() else base.none()
+    # The filter form, the tabs and the page of pairs are kept rendered (the template's
+    # {% cache %}) under everything they are made from, at the versions read here before
+    # anything else (see `_kept`). Rendering the form's fields and the rows with their
+    # reasons and clusters was most of the queue's time; so, once those were kept, was
+    # building and compiling the queries of the counts and the rows: they are made only
+    # when a fragment is rendered (lazily), so a kept queue asks the database nothing.
+    versions = tallies.versions(*ROWS_FROM)
+    visible = access.flags_visible_to(request.user)
+    flag_filter = FlagFilter(request.GET, queryset=visible)
+    valid = flag_filter.is_valid()
+
+    def filtered():
+        return flag_filter.qs if valid else visible.none()
 
     if request.GET.get("format") == "csv":
         stamp = timezone.now().strftime("%Y%m%d")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="overlap-flags-{stamp}.csv"'
-        write_flags_csv(flags, response)
+        write_flags_csv(filtered().with_pair(), response)
         return response
 
-    page = paginate(request, flags, kept_as=COUNTED_FROM)
-    _mark_clusters(page.object_list, access.flags_visible_to(request.user).open())
-    reasons.describe_flags(page.object_list)
-    counts = flag_filter.tab_counts() if flag_filter.is_valid() else {}
+    def tabs():
+        counts = flag_filter.tab_counts() if valid else {}
+        return [
+            {"key": key, "label": label, "count": counts.get(key, 0)}
+            for key, (label, _condition) in TABS.items()
+        ]
+
+    page = SimpleLazyObject(lambda: _page(request, filtered(), visible))
+    can_review = access.can_review(request.user)
     # Asked first on the first page of pairs to review; the queue below keeps its order.
     uncertain, threshold, calibrations = selectors.score_learning(
-        request.user, ask=flag_filter.tab == DEFAULT_TAB and page.number == 1
+        request.user,
+        ask=can_review and flag_filter.tab == DEFAULT_TAB and page.number == 1,
     )
     return render(
         request,
@@ -61,14 +81,68 @@ def flag_list(request):
             "refit_every": settings.OVERLAP_REFIT_EVERY,
             "filter": flag_filter,
             "page": page,
-            "tabs": [
-                {"key": key, "label": label, "count": counts.get(key, 0)}
-                for key, (label, _condition) in TABS.items()
-            ],
+            "tabs": SimpleLazyObject(tabs),
             "current_tab": flag_filter.tab,
-            "can_review": access.can_review(request.user),
+            "can_review": can_review,
+            "kept": _kept(request, versions, visible),
         },
     )
+
+
+def _page(request, flags, visible):
+    """The page of `flags` asked for, its rows read only when they are rendered: the
+    pairs with their activities, reasons and clusters."""
+    page = paginate(request, flags, kept_as=COUNTED_FROM)
+    # The pairs' activities, agencies and decisions are joined to the page's rows alone:
+    # the counts (and their keys, which compile the query) need none of them.
+    rows = page.object_list.with_pair()
+    page.object_list = SimpleLazyObject(
+        lambda: reasons.describe_flags(_mark_clusters(rows, visible.open()))
+    )
+    return page
+
+
+# What the queue's rendered rows are kept under (common.tallies): the pairs (scores,
+# reasons, decisions, the initiative made from a pair), the register (the activities'
+# titles, references, withdrawals, places: the reasons and the clusters), the initiatives
+# (the titles the rows link to), the reference lists (agencies' acronyms, the names of
+# countries, regions and priorities in the reasons) and the people (who decided a pair).
+ROWS_FROM = (PAIRS, REGISTER, INITIATIVES, tallies.REFERENCE, PEOPLE)
+
+
+def _kept(request, versions, visible):
+    """The names of the queue's kept fragments (common.tallies.fragment_key).
+
+    The rows and the tabs' counts are what the request's parameters (the filters, the
+    sort, the page; a chosen agency or country read from the reference lists) select
+    among the pairs this person may see (`visible`, `access.flags_visible_to`); the
+    clusters are counted among the same pairs. So their keys name `visible`'s query with
+    its parameters: the secretariat and each agency's people never share one. The
+    request's parameters are in the keys (every link of the rows, the tabs and the pages
+    repeats them), the page size and the language too. The form shows only the reference
+    lists and the request's choices."""
+    language = get_language()
+    params = request.GET.urlencode()
+    but_page = request.GET.copy()
+    but_page.pop("page", None)
+    but_page = but_page.urlencode()
+    seen = _query_key(visible)
+    _pairs, _register, _initiatives, reference, _people = versions
+    return {
+        "timeout": tallies.TIMEOUT,
+        "form": tallies.fragment_key([reference], "flag-filter", but_page, language),
+        "tabs": tallies.fragment_key(versions, "flag-tabs", seen, but_page, language),
+        "rows": tallies.fragment_key(
+            versions, "flag-rows", seen, params, str(settings.PAGE_SIZE), language
+        ),
+    }
+
+
+def _query_key(queryset):
+    # Someone who may see no pair has no SQL to name: nothing to show.
+    if queryset.query.is_empty():
+        return "none"
+    return tallies.query_key(queryset)
 
 
 def _mark_clusters(flags, open_flags):
@@ -91,6 +165,7 @@ def _mark_clusters(flags, open_flags):
         )
         flag.cluster_hub = hub if degree.get(hub.pk, 0) > 1 else None
         flag.cluster_size = degree.get(hub.pk, 0) + 1
+    return flags
 
 
 def _pair_activities(flag):
