@@ -156,3 +156,34 @@ def page(browser):
     yield page
     context.close()
     assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
+
+
+@pytest.fixture
+def pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks):
+    """IOM's and ILO's reintegration work in Kenya, flagged as a pair by the check on save
+    (tests/test_overlap_flow.py's texts)."""
+    from overlaps.models import OverlapFlag
+
+    from .test_overlap_flow import ILO_TEXT, IOM_TEXT, log
+
+    with django_capture_on_commit_callbacks(execute=True):
+        a = log(iom, alice, "IOM-1", IOM_TEXT)
+    with django_capture_on_commit_callbacks(execute=True):
+        b = log(ilo, bob, "ILO-1", ILO_TEXT)
+    assert OverlapFlag.objects.count() == 1
+    return a, b
+
+
+@pytest.fixture
+def own_agency_only(monkeypatch):
+    """Each person sees their own agency's activities alone. Everyone signed in reads every
+    activity today; the gate (`ActivityQuerySet.visible_to`) is where a narrower rule would
+    go, and what the pages keep must follow it without another change."""
+    from activities.models import ActivityQuerySet
+
+    everyone = ActivityQuerySet.visible_to
+
+    def narrower(self, user):
+        return everyone(self, user).filter(agency_id=user.agency_id)
+
+    monkeypatch.setattr(ActivityQuerySet, "visible_to", narrower)

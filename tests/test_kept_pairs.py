@@ -49,16 +49,6 @@ def counts(client):
     return tabs["open"], tabs["decided"], listed
 
 
-@pytest.fixture
-def pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        a = log(iom, alice, "IOM-1", IOM_TEXT)
-    with django_capture_on_commit_callbacks(execute=True):
-        b = log(ilo, bob, "ILO-1", ILO_TEXT)
-    assert OverlapFlag.objects.count() == 1
-    return a, b
-
-
 def test_a_queue_seen_before_counts_nothing_again(client, sam, pair):
     client.force_login(sam)
     assert counts(client) == (1, 0, 1)

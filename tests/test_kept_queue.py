@@ -63,17 +63,6 @@ def asked_first(client):
     return [li.text for li in page.all("li") if sections[0] in li.ancestors]
 
 
-@pytest.fixture
-def pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks):
-    """IOM's and ILO's reintegration work in Kenya, flagged by the check on save."""
-    with django_capture_on_commit_callbacks(execute=True):
-        a = log(iom, alice, "IOM-1", IOM_TEXT)
-    with django_capture_on_commit_callbacks(execute=True):
-        b = log(ilo, bob, "ILO-1", ILO_TEXT)
-    assert OverlapFlag.objects.count() == 1
-    return a, b
-
-
 # -- a queue seen before ----------------------------------------------------------------------
 
 

@@ -39,15 +39,6 @@ def log(agency, by, reference, text, **extra):
     return activity_services.activity_create(agency=agency, by=by, **fields)
 
 
-@pytest.fixture
-def pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        a = log(iom, alice, "IOM-1", IOM_TEXT)
-    with django_capture_on_commit_callbacks(execute=True):
-        b = log(ilo, bob, "ILO-1", ILO_TEXT)
-    return a, b
-
-
 def test_saving_a_similar_activity_flags_the_pair(pair):
     flag = OverlapFlag.objects.get()
     assert {flag.activity_a, flag.activity_b} == set(pair)

@@ -89,15 +89,6 @@ def test_a_scan_labelled_joint_pair_follows_the_scans(iom, unhcr):
     assert not OverlapFlag.objects.filter(pk=flag.pk).exists()
 
 
-@pytest.fixture
-def pair(iom, ilo, alice, bob, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        a = log(iom, alice, "IOM-1", IOM_TEXT)
-    with django_capture_on_commit_callbacks(execute=True):
-        b = log(ilo, bob, "ILO-1", ILO_TEXT)
-    return a, b
-
-
 # The queue's tabs
 
 
