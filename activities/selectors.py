@@ -69,7 +69,7 @@ def agencies_with_counts():
     ).order_by("-is_active", "acronym")
 
 
-def _with_totals(rows, totals, name):
+def with_totals(rows, totals, name):
     """The cached `rows` that have a total in `totals` (by pk), each with it as `total`,
     largest first, then by the attribute `name`."""
     found = []
@@ -91,7 +91,7 @@ def agencies_working_on(priority):
         f"agencies-working-on:{tallies.query_key(under)}",
         lambda: dict(under.values_list("agency").annotate(n=Count("pk")).order_by()),
     )
-    return _with_totals(agencies_cached(), totals, "acronym")
+    return with_totals(agencies_cached(), totals, "acronym")
 
 
 # -- an agency's profile -------------------------------------------------------------------
@@ -221,7 +221,7 @@ def agency_regions(agency, activities):
             .order_by()
         ),
     )
-    return _with_totals(regions_cached(), totals, "name")
+    return with_totals(regions_cached(), totals, "name")
 
 
 def world_wide_count(agency, activities):

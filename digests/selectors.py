@@ -3,6 +3,7 @@
 from django.db.models import Count, Exists, OuterRef
 
 from activities.models import REGISTER, Activity
+from activities.selectors import with_totals
 from common import tallies
 from geo.cached import countries as countries_cached
 from priorities.cached import priorities as priorities_cached
@@ -40,25 +41,14 @@ def agency_footprint(agency):
 
         return tallies.kept(REGISTER, f"footprint-{relation}:{agency.pk}", count)
 
-    priorities = _with_totals(priorities_cached(), totals("priorities", "priority"), "code")
-    countries = _with_totals(countries_cached(), totals("countries", "country"), "name")
+    priorities = with_totals(priorities_cached(), totals("priorities", "priority"), "code")
+    countries = with_totals(countries_cached(), totals("countries", "country"), "name")
     return {
         "priorities": priorities,
         "countries": countries[:FOOTPRINT_COUNTRIES],
         "country_total": len(countries),
         "more_countries": max(len(countries) - FOOTPRINT_COUNTRIES, 0),
     }
-
-
-def _with_totals(rows, totals, name):
-    """The `rows` with a total in `totals` (by pk), each with it as `total`, largest first,
-    then by the attribute `name`."""
-    found = []
-    for row in rows:
-        if totals.get(row.pk):
-            row.total = totals[row.pk]
-            found.append(row)
-    return sorted(found, key=lambda row: (-row.total, getattr(row, name)))
 
 
 def week_deliveries(year, week):
