@@ -235,7 +235,8 @@ def attach_list_relations(activities, relations=LIST_RELATIONS):
         if not hasattr(activity, "_prefetched_objects_cache"):
             activity._prefetched_objects_cache = {}
     for name, (_column, rows, order) in relations.items():
-        by_key = {str(obj.pk): obj for obj in rows()}
+        # Only the rows these activities name, from the cached list (common.reference).
+        by_key = rows.pick({ref for activity in activities for ref in found[activity.pk, name]})
         for activity in activities:
             related = sorted((by_key[ref] for ref in found[activity.pk, name]), key=order)
             # What prefetch_related leaves behind: `activity.<name>.all()` reads this.

@@ -46,7 +46,12 @@ def register(name, load, *models, through=()):
         post_delete.connect(drop, sender=model, weak=False, dispatch_uid=f"{uid}:del:{model}")
     for table in through:
         m2m_changed.connect(drop, sender=table, weak=False, dispatch_uid=f"{uid}:m2m:{table}")
-    return lambda: rows(name)
+
+    def reader():
+        return rows(name)
+
+    reader.pick = lambda keys: pick(name, keys)
+    return reader
 
 
 def _forget_all(**kwargs):
@@ -57,32 +62,57 @@ def _forget_all(**kwargs):
 post_migrate.connect(_forget_all, weak=False, dispatch_uid="common.reference:migrate")
 
 
-# name -> (version, when loaded, pickled rows): this process's copy of each list, so that a
-# page naming agencies, countries and regions several times does not fetch the 250 countries
-# from the shared cache each time. A copy is good while the reference lists' version is the
-# one it was read at, and at most TIMEOUT. Kept pickled: each read gets rows of its own, as
-# from the cache, so that what one request sets on a row (a count, a link) is never seen by
-# another request or thread.
+# name -> _Copy: this process's copy of each list, so that a page naming agencies, countries
+# and regions several times does not fetch the 250 countries from the shared cache each
+# time. A copy is good while the reference lists' version is the one it was read at, and at
+# most TIMEOUT. Kept pickled: each read gets rows of its own, as from the cache, so that
+# what one request sets on a row (a count, a link) is never seen by another request or
+# thread.
 _memo = {}
 
 
-def rows(name):
-    """The list `name`: from this process's copy, else the shared cache's, else loaded now.
+class _Copy:
+    def __init__(self, version, found):
+        self.version, self.loaded = version, time.monotonic()
+        self.whole = pickle.dumps(found, pickle.HIGHEST_PROTOCOL)
+        self.each = None  # {str(pk): one row pickled}, made at the first `pick`
 
-    Kept under the reference lists' version (common.tallies.REFERENCE), read before the
-    rows: a change moves it on (now and at commit), so rows read before the change are
-    never kept under the version that follows it, in this process or in the cache."""
+    def current(self, version):
+        return self.version == version and time.monotonic() - self.loaded < TIMEOUT
+
+
+def _copy(name):
+    """This process's copy of the list `name`, read from the shared cache (or loaded) when
+    it has none at the reference lists' current version.
+
+    Kept under that version (common.tallies.REFERENCE), read before the rows: a change
+    moves it on (now and at commit), so rows read before the change are never kept under
+    the version that follows it, in this process or in the cache."""
     version = tallies.version(tallies.REFERENCE)
     mine = _memo.get(name)
-    if mine is not None and mine[0] == version and time.monotonic() - mine[1] < TIMEOUT:
-        return pickle.loads(mine[2])  # nosec B301: bytes this process pickled, never a client's
-    key = f"{_PREFIX}{name}:{version}"
-    found = cache.get(key)
-    if found is None:
-        found = list(_LOADERS[name]())
-        cache.set(key, found, TIMEOUT)
-    _memo[name] = (version, time.monotonic(), pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
-    return found
+    if mine is None or not mine.current(version):
+        key = f"{_PREFIX}{name}:{version}"
+        found = cache.get(key)
+        if found is None:
+            found = list(_LOADERS[name]())
+            cache.set(key, found, TIMEOUT)
+        mine = _memo[name] = _Copy(version, found)
+    return mine
+
+
+def rows(name):
+    """The list `name`, rows of the caller's own."""
+    return pickle.loads(_copy(name).whole)  # nosec B301: pickled by this process, not a client
+
+
+def pick(name, keys):
+    """{key: row} of the rows of the list `name` whose str(pk) is in `keys`, rows of the
+    caller's own: a page that names three countries unpickles three, not 250."""
+    mine = _copy(name)
+    if mine.each is None:
+        whole = pickle.loads(mine.whole)  # nosec B301: as above
+        mine.each = {str(row.pk): pickle.dumps(row, pickle.HIGHEST_PROTOCOL) for row in whole}
+    return {key: pickle.loads(mine.each[key]) for key in set(keys) if key in mine.each}  # nosec B301
 
 
 def forget(name):

@@ -210,3 +210,18 @@ def test_the_shared_cache_keeps_each_list_under_its_version():
     reference._memo.clear()  # a process that never read the list
     # The rows the shared cache holds were read before the change: not under its version.
     assert next(a for a in agencies() if a.pk == first.pk).name == "Renamed meanwhile"
+
+
+def test_picking_rows_unpickles_only_those_asked_for():
+    from common import reference
+    from geo.cached import countries
+
+    picked = countries.pick({"KEN", "UGA", "nowhere"})
+    assert {key: c.name for key, c in picked.items()} == {"KEN": "Kenya", "UGA": "Uganda"}
+    assert len(reference._memo["countries"].each) == len(countries())
+    # Rows of the caller's own, and a change seen at once.
+    picked["KEN"].total = 3
+    assert not hasattr(countries.pick({"KEN"})["KEN"], "total")
+    Country.objects.filter(pk="KEN").update(name="Kenya (renamed)")
+    tallies.changed(tallies.REFERENCE)
+    assert countries.pick({"KEN"})["KEN"].name == "Kenya (renamed)"
