@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Role, User
+from common.widgets import KeptSelect
 
 from .models import DigestDelivery, DigestPreference, Frequency
 
@@ -28,13 +29,21 @@ class PreferenceForm(forms.ModelForm):
 class ArchiveFilterForm(forms.Form):
     """The secretariat's filter on the archive."""
 
+    # Everyone who ever received a digest: hundreds of options, the same on every visit
+    # until someone new receives one or is renamed, kept rendered (KeptSelect's key is
+    # made of every option).
     person = forms.ModelChoiceField(
-        label=_("Person"), queryset=User.objects.none(), required=False, empty_label=_("Anyone")
+        label=_("Person"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Anyone"),
+        widget=KeptSelect,
     )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("", _("Any status")), *DigestDelivery.Status.choices],
         required=False,
+        widget=KeptSelect,
     )
 
     def __init__(self, *args, **kwargs):

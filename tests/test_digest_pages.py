@@ -112,6 +112,25 @@ def test_secretariat_archive_filters_and_lists_failures(client, sam, harry, bob)
     assert [d.recipient for d in response.context["page"].object_list] == [harry]
 
 
+def test_the_kept_person_filter_follows_new_recipients_and_names(client, sam, harry, bob):
+    delivery_for(harry)
+    client.force_login(sam)
+
+    def people():
+        html = client.get(reverse("digests:archive")).content.decode()
+        select = html[
+            html.index('name="person"') : html.index("</select>", html.index('name="person"'))
+        ]
+        return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+    assert people() == ["Anyone", harry.display_name]
+    delivery_for(bob)
+    assert people() == ["Anyone", bob.display_name, harry.display_name]
+    bob.full_name = "Robert"
+    bob.save()
+    assert "Robert" in people()
+
+
 def test_detail_for_recipient_and_secretariat_only(client, harry, sam, bob, alice):
     delivery = delivery_for(harry)
     url = delivery.get_absolute_url()
